@@ -1,0 +1,1 @@
+"""Benchmarks for steadyflow; run them with ``python -m bench.<name>`` (see ``make bench``)."""

@@ -1,0 +1,238 @@
+"""Whole-file checks run before SpiffWorkflow builds specs, so every problem is reported at once."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from lxml import etree
+
+from bpmn.dialects.templates import canonical_expression, compile_canonical, is_juel
+from bpmn.options import DEFAULT_OPTIONS, ParseOptions
+from bpmn.timers import check_timer
+from steadyflow.errors import ExpressionError, Problem
+
+BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+
+_NOT_YET = {
+    "conditionalEventDefinition": "conditional events are not supported yet",
+    "compensateEventDefinition": "compensation is not supported",
+    "linkEventDefinition": "link events are not supported yet",
+}
+_REFUSED_ELEMENTS = {
+    "complexGateway": "complex gateways are not supported (Camunda does not run them either); "
+    "use an inclusive gateway with conditions",
+    "adHocSubProcess": "ad-hoc subprocesses are not supported; model the order explicitly",
+    "standardLoopCharacteristics": "standard loops are not supported (as in Camunda); "
+    "use a multi-instance marker or a gateway loop",
+    "dataStoreReference": "data stores are not supported; pass data as process variables",
+}
+RESERVED_IDS = {"Start", "End", "Root"}
+"""Names SpiffWorkflow gives its own internal tasks; an element with one of them would be confused with them."""
+
+_ACTIVITY_TAGS = {
+    "task",
+    "userTask",
+    "manualTask",
+    "serviceTask",
+    "sendTask",
+    "businessRuleTask",
+    "scriptTask",
+    "receiveTask",
+    "subProcess",
+    "callActivity",
+    "transaction",
+}
+
+
+def _problem(node: etree._Element, message: str, file: str | None, hint: str | None = None) -> Problem:
+    owner = node
+    while owner is not None and not owner.get("id"):
+        owner = owner.getparent()
+    return Problem(
+        message,
+        element_id=owner.get("id") if owner is not None else None,
+        line=node.sourceline,
+        file=file,
+        hint=hint,
+    )
+
+
+def _check_expression(node: etree._Element, text: str, what: str, file: str | None) -> list[Problem]:
+    try:
+        compile_canonical(canonical_expression(text))
+    except ExpressionError as exc:
+        return [_problem(node, f"{what}: {exc}", file, "fix the expression's syntax")]
+    return []
+
+
+def check_document(
+    root: etree._Element,
+    file: str | None,
+    options: ParseOptions = DEFAULT_OPTIONS,
+    known_processes: set[str] | None = None,
+) -> list[Problem]:
+    """Every construct in the file that we refuse, and every expression that does not parse."""
+    problems: list[Problem] = []
+    process_ids = {p.get("id") for p in root.iter(f"{{{BPMN}}}process")} | (known_processes or set())
+    flows_from: dict[str | None, list[etree._Element]] = {}
+    for flow in root.iter(f"{{{BPMN}}}sequenceFlow"):
+        flows_from.setdefault(flow.get("sourceRef"), []).append(flow)
+    conditional_sources = {
+        flow.get("sourceRef")
+        for flow in root.iter(f"{{{BPMN}}}sequenceFlow")
+        if any(isinstance(c.tag, str) and etree.QName(c).localname == "conditionExpression" for c in flow)
+    }
+    for node in root.iter():
+        if not isinstance(node.tag, str) or not node.tag.startswith(f"{{{BPMN}}}"):
+            continue
+        local = etree.QName(node).localname
+        if node.get("id") in RESERVED_IDS and local not in ("definitions", "process"):
+            problems.append(
+                _problem(
+                    node,
+                    f"element id '{node.get('id')}' is reserved by the engine",
+                    file,
+                    f"rename it in Camunda Modeler, for example to '{local[0].upper()}{local[1:]}_1'",
+                )
+            )
+        if local in _NOT_YET:
+            problems.append(
+                _problem(node, _NOT_YET[local], file, "remove the event or replace it with a timer or a job")
+            )
+        elif local in _REFUSED_ELEMENTS:
+            problems.append(_problem(node, _REFUSED_ELEMENTS[local], file))
+        elif local == "conditionExpression" and (node.text or "").strip():
+            problems.extend(_check_expression(node, node.text or "", "condition", file))
+        elif local == "completionCondition" and (node.text or "").strip():
+            problems.extend(_check_expression(node, node.text or "", "completion condition", file))
+        elif local in ("timeDuration", "timeDate", "timeCycle"):
+            problems.extend(_check_timer(node, local, file))
+        elif local == "exclusiveGateway" and not node.get("default"):
+            problems.extend(_check_gateway_default(node, file, flows_from.get(node.get("id"), [])))
+        elif local == "startEvent":
+            problems.extend(_check_start_event(node, file))
+        elif local == "callActivity":
+            called = node.get("calledElement") or _zeebe_called(node)
+            if called and called not in process_ids:
+                problems.append(
+                    _problem(
+                        node,
+                        f"calls process '{called}', which is neither in this file nor deployed",
+                        file,
+                        f"deploy the process '{called}' first, or put it in the same file",
+                    )
+                )
+        elif local == "scriptTask":
+            problems.extend(_check_script_task(node, file, options))
+        if local in _ACTIVITY_TAGS and node.get("id") in conditional_sources:
+            problems.append(
+                _problem(
+                    node,
+                    "conditional sequence flows leave this activity",
+                    file,
+                    "put an exclusive or inclusive gateway after the activity and move the conditions there",
+                )
+            )
+    return problems
+
+
+def _check_timer(node: etree._Element, local: str, file: str | None) -> list[Problem]:
+    text = (node.text or "").strip()
+    if not text:
+        return [_problem(node, f"timer has an empty {local}", file, "enter an ISO 8601 value such as PT10S")]
+    if text.startswith("=") or is_juel(text):
+        return _check_expression(node, text, "timer expression", file)
+    kind = {"timeDuration": "duration", "timeDate": "date", "timeCycle": "cycle"}[local]
+    reason = check_timer(kind, text)
+    return [_problem(node, reason, file)] if reason else []
+
+
+def _check_gateway_default(node: etree._Element, file: str | None, flows: list[etree._Element]) -> list[Problem]:
+    conditional = [
+        f for f in flows if any(isinstance(c.tag, str) and etree.QName(c).localname == "conditionExpression" for c in f)
+    ]
+    if len(flows) > 1 and len(conditional) == len(flows):
+        problem = _problem(
+            node,
+            "exclusive gateway without a default flow: when no condition is true the instance stops with an incident",
+            file,
+            "mark one outgoing flow as the default flow",
+        )
+        return [replace(problem, severity="warning")]
+    return []
+
+
+def _zeebe_called(node: etree._Element) -> str | None:
+    for child in node.iter("{http://camunda.org/schema/zeebe/1.0}calledElement"):
+        value = child.get("processId")
+        return str(value) if value is not None else None
+    return None
+
+
+def _check_start_event(node: etree._Element, file: str | None) -> list[Problem]:
+    parent = node.getparent()
+    in_process = parent is not None and etree.QName(parent).localname == "process"
+    has_timer = any(isinstance(c.tag, str) and etree.QName(c).localname == "timerEventDefinition" for c in node)
+    if in_process and has_timer and parent is not None:
+        starts = [c for c in parent if isinstance(c.tag, str) and etree.QName(c).localname == "startEvent"]
+        if len(starts) > 1:
+            return [
+                _problem(
+                    node,
+                    "a process with a timer start event and other start events is not supported",
+                    file,
+                    "move the timer to a process of its own that calls this one",
+                )
+            ]
+    return []
+
+
+def _check_script_task(node: etree._Element, file: str | None, options: ParseOptions) -> list[Problem]:
+    zeebe = "{http://camunda.org/schema/zeebe/1.0}"
+    if any(c.tag in (f"{zeebe}script", f"{zeebe}taskDefinition") for c in node.iter()):
+        return []
+    fmt = (node.get("scriptFormat") or "").lower()
+    if fmt in ("feel", "juel"):
+        return []
+    if fmt in ("python", "python3", "py"):
+        return _check_python(node, file, options)
+    return [
+        _problem(
+            node,
+            f"script task in {fmt or 'an unspecified language'} cannot run: steadyflow never executes model scripts"
+            " other than FEEL, JUEL and sandboxed Python",
+            file,
+            "use a FEEL script (Camunda 8 'FEEL expression' implementation), Python, or a job handler",
+        )
+    ]
+
+
+def _check_python(node: etree._Element, file: str | None, options: ParseOptions) -> list[Problem]:
+    if options.python_script_checker is None:
+        return [
+            _problem(
+                node,
+                "Python script tasks are disabled",
+                file,
+                "start steadyflow with --allow-python-scripts (or STEADYFLOW_ALLOW_PYTHON_SCRIPTS=1) to run them "
+                "in the sandbox, or use a FEEL script",
+            )
+        ]
+    body = next((c for c in node if isinstance(c.tag, str) and etree.QName(c).localname == "script"), None)
+    source = body.text or "" if body is not None else ""
+    found = []
+    for message in options.python_script_checker(source):
+        line_text, _, detail = message.partition(": ")
+        offset = (
+            int(line_text.removeprefix("line ")) if line_text.startswith("line ") and line_text[5:].isdigit() else 1
+        )
+        found.append(
+            Problem(
+                f"Python script: {detail or message}",
+                element_id=node.get("id"),
+                line=(body.sourceline if body is not None else node.sourceline) + offset - 1,
+                file=file,
+                hint="scripts run in a sandbox: no imports, files, network or names starting with '_'",
+            )
+        )
+    return found

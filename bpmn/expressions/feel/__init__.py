@@ -1,0 +1,141 @@
+"""FEEL (Camunda 8 flavour) compiled into immutable, shareable objects.
+
+Behaviour follows feel-scala as embedded in Zeebe, including its
+null-friendly error policy:
+
+* a missing variable or context entry is ``null``;
+* operators on null or on mismatched types give ``null`` (``1 + "a"``,
+  ``1 < "a"``, ``1 = "a"``), ``and``/``or`` use three-valued logic;
+* division by zero and other impossible arithmetic give ``null``;
+* a built-in called with arguments of the wrong type gives ``null``;
+* calling an unknown function, or a built-in with a number or names of
+  arguments it has no overload for, raises ExpressionEvaluationError, since
+  that is a modelling mistake that null would only hide;
+* exceeding a safety limit (see :mod:`bpmn.expressions.limits`) raises
+  ExpressionEvaluationError.
+
+Deliberate gaps: user-defined functions (``function(x) ...``) are refused
+at compile time, and ``sort`` takes no ``precedes`` function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bpmn.expressions.base import CompiledExpression, check_source, guard_compile, guard_evaluate
+from bpmn.expressions.feel import ast
+from bpmn.expressions.feel.evaluator import Evaluator, Scope
+from bpmn.expressions.feel.parser import parse_expression, parse_unary_tests
+
+
+@dataclass(frozen=True)
+class FeelExpression(CompiledExpression):
+    source: str
+    root: ast.Node
+    names: frozenset[str]
+    language: str = "feel"
+
+    def evaluate(self, variables: Mapping[str, Any]) -> Any:
+        return guard_evaluate(self.source, lambda: Evaluator(self.source).run(self.root, variables))
+
+    def evaluate_at(self, variables: Mapping[str, Any], now: datetime) -> Any:
+        """Evaluate with a fixed clock for ``now()``/``today()`` (tests, replays)."""
+        return guard_evaluate(self.source, lambda: Evaluator(self.source, now).run(self.root, variables))
+
+    def variable_names(self) -> frozenset[str]:
+        return self.names
+
+
+@dataclass(frozen=True)
+class CompiledUnaryTests:
+    """FEEL unary tests (a DMN input entry such as ``< 10``, ``"a","b"``, ``-``)."""
+
+    source: str
+    tests: tuple[ast.Node, ...]
+    names: frozenset[str]
+    language: str = "feel-unary-tests"
+
+    def matches(self, value: Any, variables: Mapping[str, Any] | None = None) -> bool:
+        """True when the input ``value`` passes; null verdicts count as no match."""
+
+        def run() -> bool:
+            evaluator = Evaluator(self.source)
+            scope = Scope({"?": value}, Scope(variables if variables is not None else {}))
+            return evaluator.any_test(self.tests, value, scope) is True
+
+        return guard_evaluate(self.source, run)
+
+    def variable_names(self) -> frozenset[str]:
+        return self.names
+
+
+def compile_feel(source: str) -> FeelExpression:
+    """Compile FEEL text (without the leading ``=``)."""
+    text = check_source(source)
+
+    def build() -> FeelExpression:
+        root = parse_expression(text)
+        return FeelExpression(text, root, free_names(root))
+
+    return guard_compile(text, build)
+
+
+def compile_unary_tests(source: str) -> CompiledUnaryTests:
+    text = check_source(source)
+
+    def build() -> CompiledUnaryTests:
+        tests = parse_unary_tests(text)
+        names: set[str] = set()
+        for test in tests:
+            names |= free_names(test)
+        return CompiledUnaryTests(text, tests, frozenset(names))
+
+    return guard_compile(text, build)
+
+
+def free_names(root: ast.Node) -> frozenset[str]:
+    """Variables read from outside: loop variables, context keys and ``item`` excluded."""
+    found: set[str] = set()
+
+    def visit(node: ast.Node | None, bound: frozenset[str]) -> None:
+        if node is None:
+            return
+        if isinstance(node, ast.Name):
+            if node.name not in bound and node.name != "?":
+                found.add(node.name)
+        elif isinstance(node, ast.ContextLiteral):
+            inner = set(bound)
+            for key, value in node.entries:
+                visit(value, frozenset(inner))
+                inner.add(key)
+        elif isinstance(node, (ast.For, ast.Quantified)):
+            inner = set(bound)
+            for iteration in node.iterations:
+                visit(iteration.source, frozenset(inner))
+                visit(iteration.end, frozenset(inner))
+                inner.add(iteration.name)
+            if isinstance(node, ast.For):
+                visit(node.body, frozenset(inner | {"partial"}))
+            else:
+                visit(node.condition, frozenset(inner))
+        elif isinstance(node, ast.Filter):
+            visit(node.base, bound)
+            visit(node.condition, bound | {"item"})
+        else:
+            for child in node.children():
+                visit(child, bound)
+
+    visit(root, frozenset())
+    return frozenset(found)
+
+
+__all__ = [
+    "CompiledUnaryTests",
+    "FeelExpression",
+    "compile_feel",
+    "compile_unary_tests",
+    "free_names",
+]

@@ -1,0 +1,184 @@
+"""FEEL's view of Python values: types, equality, ordering and printing.
+
+FEEL compares only values of the same type. ``1 = "1"`` is neither true nor
+false but ``null`` (feel-scala reports a failure and returns null), while
+``null = null`` is true and ``null = 1`` is false. Ordering (``<`` and
+friends) is defined for numbers, strings, dates, times, date-times of the
+same kind (both zoned or both local) and durations of the same kind;
+everything else orders to ``null``.
+
+These functions never raise for ordinary JSON and temporal values; the
+evaluator relies on that to keep FEEL's "most failures are null" behaviour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any, TypeGuard
+
+from bpmn.expressions.feel import numbers, temporal
+from bpmn.expressions.values import YearsMonthsDuration
+
+
+class _Missing:
+    """Marks a name or context entry that does not exist (distinct from null)."""
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING = _Missing()
+
+
+@dataclass(frozen=True)
+class FeelRange:
+    """A FEEL range/interval such as ``[1..5]`` or ``(1..5]``."""
+
+    start: Any
+    end: Any
+    start_included: bool = True
+    end_included: bool = True
+
+    def contains(self, value: Any) -> bool | None:
+        low = compare(self.start, value)
+        high = compare(value, self.end)
+        if low is None or high is None:
+            return None
+        low_ok = low < 0 or (low == 0 and self.start_included)
+        high_ok = high < 0 or (high == 0 and self.end_included)
+        return low_ok and high_ok
+
+
+def is_list(value: object) -> TypeGuard[Sequence[Any]]:
+    return isinstance(value, (list, tuple))
+
+
+def is_context(value: object) -> TypeGuard[Mapping[Any, Any]]:
+    return isinstance(value, Mapping)
+
+
+def type_name(value: object) -> str:
+    """The FEEL type name of a value, as used by ``instance of`` and messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if numbers.is_number(value):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, datetime):
+        return "date and time"
+    if isinstance(value, date):
+        return "date"
+    if isinstance(value, time):
+        return "time"
+    if isinstance(value, timedelta):
+        return "days and time duration"
+    if isinstance(value, YearsMonthsDuration):
+        return "years and months duration"
+    if is_list(value):
+        return "list"
+    if is_context(value):
+        return "context"
+    if isinstance(value, FeelRange):
+        return "range"
+    return "unknown"
+
+
+def compare(a: Any, b: Any) -> int | None:
+    """-1, 0 or 1 when ``a`` and ``b`` are ordered FEEL values of one type, else None."""
+    kind = type_name(a)
+    if kind != type_name(b) or kind in ("null", "boolean", "list", "context", "range", "unknown"):
+        return None
+    try:
+        if kind == "date and time" and (a.utcoffset() is None) != (b.utcoffset() is None):
+            return None
+        if kind == "number" and (a != a or b != b):  # NaN is not ordered
+            return None
+        return -1 if a < b else (1 if a > b else 0)
+    except (TypeError, ValueError, ArithmeticError):
+        return None
+
+
+def equals(a: Any, b: Any) -> bool | None:
+    """FEEL ``=``: null only equals null; different types give None."""
+    if a is None or b is None:
+        return a is None and b is None
+    kind = type_name(a)
+    if kind != type_name(b):
+        return None
+    if kind in ("boolean", "string", "range"):
+        return bool(a == b)
+    if kind == "list":
+        if len(a) != len(b):
+            return False
+        return _all_equal(zip(a, b, strict=True))
+    if kind == "context":
+        if set(a.keys()) != set(b.keys()):
+            return False
+        return _all_equal((a[key], b[key]) for key in a)
+    if kind == "unknown":
+        return None
+    order = compare(a, b)
+    return None if order is None else order == 0
+
+
+def _all_equal(pairs: Any) -> bool | None:
+    result: bool | None = True
+    for left, right in pairs:
+        same = equals(left, right)
+        if same is False:
+            return False
+        if same is None:
+            result = None
+    return result
+
+
+def contains_value(items: Sequence[Any], value: Any) -> bool:
+    """List membership with FEEL equality (``1 = 1.0``, no cross-type matches)."""
+    return any(equals(item, value) is True for item in items)
+
+
+def to_string(value: Any, *, nested: bool = False) -> str | None:
+    """The text ``string(value)`` produces; None for values FEEL cannot print."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if numbers.is_number(value):
+        return numbers.format_number(value)
+    if isinstance(value, str):
+        return quote(value) if nested else value
+    if isinstance(value, datetime):
+        return temporal.format_datetime(value)
+    if isinstance(value, date):
+        return temporal.format_date(value)
+    if isinstance(value, time):
+        return temporal.format_time(value)
+    if isinstance(value, timedelta):
+        return temporal.format_duration(value)
+    if isinstance(value, YearsMonthsDuration):
+        return value.isoformat()
+    if is_list(value):
+        parts = [to_string(item, nested=True) or "null" for item in value]
+        return "[" + ", ".join(parts) + "]"
+    if is_context(value):
+        entries = [f"{key}:{to_string(item, nested=True) or 'null'}" for key, item in value.items()]
+        return "{" + ", ".join(entries) + "}"
+    if isinstance(value, FeelRange):
+        left = "[" if value.start_included else "("
+        right = "]" if value.end_included else ")"
+        start, end = to_string(value.start, nested=True), to_string(value.end, nested=True)
+        return f"{left}{start}..{end}{right}"
+    return None
+
+
+def quote(text: str) -> str:
+    """A FEEL string literal for ``text``."""
+    escaped = (
+        text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+    )
+    return f'"{escaped}"'

@@ -1,0 +1,332 @@
+"""BPMN XML -> executable SpiffWorkflow specs, for Camunda 7, Camunda 8 and plain BPMN.
+
+`parse_model` is the entry point. It reports every problem in a file at once:
+our own whole-file checks first, then SpiffWorkflow's spec building, whose
+first failure per process is turned into a located problem.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser
+from SpiffWorkflow.bpmn.parser.task_parsers import (
+    CallActivityParser,
+    ConditionalGatewayParser,
+    SubprocessParser,
+    SubWorkflowParser,
+)
+from SpiffWorkflow.bpmn.parser.TaskParser import TaskParser
+from SpiffWorkflow.bpmn.parser.util import full_tag
+from SpiffWorkflow.bpmn.specs.defaults import (
+    BoundaryEvent,
+    EndEvent,
+    EventBasedGateway,
+    ExclusiveGateway,
+    InclusiveGateway,
+    IntermediateCatchEvent,
+    IntermediateThrowEvent,
+    ReceiveTask,
+    StartEvent,
+    SubWorkflowTask,
+    UserTask,
+)
+
+from bpmn import events
+from bpmn.call_activity import MappedCallActivity, called_process_id, read_call_mapping
+from bpmn.checks import check_document
+from bpmn.dialects import read_job, read_loop
+from bpmn.dialects.templates import canonical_expression, template_problems
+from bpmn.dialects.xml_helpers import first_child
+from bpmn.dialects.zeebe import ZEEBE_NS
+from bpmn.options import DEFAULT_OPTIONS, ParseOptions
+from bpmn.specs import ExpressionScriptTask, JobTask, MultiInstanceActivity, PassThroughTask, PythonScriptTask
+from bpmn.xml_loader import load_bpmn_xml
+from steadyflow.errors import ModelValidationError, Problem
+
+PARSER_VERSION = 1
+"""Bumped whenever the specs built from the same XML change shape."""
+
+
+class _CamundaTaskParser(TaskParser):
+    """Shared behaviour of every activity parser: Camunda multi-instance, located problems."""
+
+    @property
+    def problems(self) -> list[Problem]:
+        return self.process_parser.parser.problems  # type: ignore[no-any-return]
+
+    def _add_multiinstance_task(self, loop_characteristics: Any) -> None:
+        loop = read_loop(loop_characteristics, self.problems, self.filename)
+        if not loop.sequential and loop.output_collection is None:
+            self._problem(
+                "parallel multi-instance without an output collection: results of the instances overwrite "
+                "each other in the process variables (last one wins)",
+                "collect them with an output collection and output element (zeebe:loopCharacteristics "
+                "outputCollection/outputElement, or an output mapping per instance)",
+                severity="warning",
+            )
+        for template in (loop.input_collection, loop.cardinality, loop.output_element):
+            for message in template_problems(template or {}):
+                self._problem(f"multi-instance: {message}", "fix the expression's syntax")
+        current: Any = getattr(self, "task")  # noqa: B009 - set by SpiffWorkflow's untyped parse_node
+        original = self.spec.task_specs.pop(current.name)
+        self.task = MultiInstanceActivity(
+            self.spec,
+            original.name,
+            loop=loop,
+            description="Multi-instance",
+            lane=original.lane,
+        )
+        self._copy_task_attrs(original)
+        original.completed_event.connect(self.task.merge_child)
+
+    def handles_multiple_outgoing(self) -> bool:
+        # Several unconditional flows out of an activity fork in parallel, as in Camunda;
+        # conditional ones are refused by bpmn.checks with a hint to add a gateway.
+        return True
+
+    def _problem(self, message: str, hint: str | None = None, severity: str = "error") -> None:
+        self.problems.append(
+            Problem(
+                message,
+                element_id=self.bpmn_id,
+                line=self.node.sourceline,
+                file=self.filename,
+                hint=hint,
+                severity=severity,
+            )
+        )
+
+
+def job_task_for(parser: Any) -> JobTask:
+    """The job task any service-like element (task or throw event) becomes."""
+    problems: list[Problem] = parser.process_parser.parser.problems
+    job = read_job(parser.node, problems, parser.filename)
+    located = {"element_id": parser.bpmn_id, "line": parser.node.sourceline, "file": parser.filename}
+    for mapping in (*job.inputs, *job.outputs):
+        for message in template_problems(mapping.source):
+            problems.append(
+                Problem(f"mapping of '{mapping.target}': {message}", hint="fix the expression's syntax", **located)
+            )
+    for message in template_problems(job.type):
+        problems.append(Problem(f"job type: {message}", hint="fix the expression's syntax", **located))
+    return JobTask(parser.spec, parser.bpmn_id, job=job, **parser.bpmn_attributes)
+
+
+class JobTaskParser(_CamundaTaskParser):
+    def create_task(self) -> Any:
+        return job_task_for(self)
+
+
+class PassThroughParser(_CamundaTaskParser):
+    def create_task(self) -> Any:
+        return PassThroughTask(self.spec, self.bpmn_id, **self.bpmn_attributes)
+
+
+class UserTaskParser(_CamundaTaskParser):
+    pass
+
+
+class ScriptTaskParser(_CamundaTaskParser):
+    """FEEL/JUEL expression scripts run in-engine; a zeebe:taskDefinition makes it a job."""
+
+    def create_task(self) -> Any:
+        ext = first_child(self.node, ("http://www.omg.org/spec/BPMN/20100524/MODEL",), "extensionElements")
+        if ext is not None and first_child(ext, ZEEBE_NS, "taskDefinition") is not None:
+            return job_task_for(self)
+        script = first_child(ext, ZEEBE_NS, "script") if ext is not None else None
+        if script is not None:
+            expression = canonical_expression(script.get("expression", ""))
+            result = script.get("resultVariable")
+        else:
+            body = first_child(self.node, ("http://www.omg.org/spec/BPMN/20100524/MODEL",), "script")
+            text = (body.text or "") if body is not None else ""
+            fmt = (self.node.get("scriptFormat") or "").lower()
+            expression = canonical_expression(text) if fmt == "feel" else text.strip()
+            result = None
+            for ns in ("http://camunda.org/schema/1.0/bpmn", "http://operaton.org/schema/1.0/bpmn"):
+                result = result or self.node.get(f"{{{ns}}}resultVariable")
+            if fmt in ("python", "python3", "py"):
+                return PythonScriptTask(self.spec, self.bpmn_id, script=text, **self.bpmn_attributes)
+        return ExpressionScriptTask(
+            self.spec, self.bpmn_id, expression=expression, result_variable=result, **self.bpmn_attributes
+        )
+
+
+class GatewayConditionParser(ConditionalGatewayParser):
+    """Conditions become canonical expressions: bare text is read as FEEL, never Python."""
+
+    def parse_condition(self, sequence_flow: Any) -> str | None:
+        text = super().parse_condition(sequence_flow)
+        return canonical_expression(text) if text and text.strip() else None
+
+
+class SubProcessParser(_CamundaTaskParser, SubWorkflowParser):
+    def create_task(self) -> Any:
+        # SpiffWorkflow looks for a bpmn-namespaced triggeredByEvent, which Modeler never writes;
+        # without this, event subprocesses would start with the process.
+        if self.node.get("triggeredByEvent") == "true":
+            subworkflow_spec = SubprocessParser.get_subprocess_spec(self)
+            return self.EVENT_SUBPROCESS_CLASS(
+                self.spec, self.bpmn_id, subworkflow_spec=subworkflow_spec, **self.bpmn_attributes
+            )
+        return super().create_task()
+
+
+class CallParser(_CamundaTaskParser, CallActivityParser):
+    def create_task(self) -> Any:
+        called = called_process_id(self.node)
+        if called and not self.node.get("calledElement"):
+            self.node.set("calledElement", called)
+        subworkflow_spec = SubprocessParser.get_call_activity_spec(self)
+        return MappedCallActivity(
+            self.spec, self.bpmn_id, subworkflow_spec, mapping=read_call_mapping(self.node), **self.bpmn_attributes
+        )
+
+
+class SteadyflowBpmnParser(BpmnParser):
+    OVERRIDE_PARSER_CLASSES = {
+        full_tag("serviceTask"): (JobTaskParser, JobTask),
+        full_tag("sendTask"): (JobTaskParser, JobTask),
+        full_tag("businessRuleTask"): (JobTaskParser, JobTask),
+        full_tag("scriptTask"): (ScriptTaskParser, ExpressionScriptTask),
+        full_tag("task"): (PassThroughParser, PassThroughTask),
+        full_tag("manualTask"): (PassThroughParser, PassThroughTask),
+        full_tag("userTask"): (UserTaskParser, UserTask),
+        full_tag("exclusiveGateway"): (GatewayConditionParser, ExclusiveGateway),
+        full_tag("inclusiveGateway"): (GatewayConditionParser, InclusiveGateway),
+        full_tag("subProcess"): (SubProcessParser, SubWorkflowTask),
+        full_tag("callActivity"): (CallParser, MappedCallActivity),
+        full_tag("startEvent"): (events.StartEvents, StartEvent),
+        full_tag("intermediateCatchEvent"): (events.IntermediateCatchEvents, IntermediateCatchEvent),
+        full_tag("boundaryEvent"): (events.BoundaryEvents, BoundaryEvent),
+        full_tag("receiveTask"): (events.ReceiveTasks, ReceiveTask),
+        full_tag("eventBasedGateway"): (events.EventBasedGateways, EventBasedGateway),
+        full_tag("intermediateThrowEvent"): (events.IntermediateThrowEvents, IntermediateThrowEvent),
+        full_tag("endEvent"): (events.EndEvents, EndEvent),
+    }
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.problems: list[Problem] = []
+
+
+@dataclass
+class ProcessModel:
+    """One executable process of a file, ready to instantiate."""
+
+    process_id: str
+    name: str | None
+    spec: Any
+    subprocess_specs: dict[str, Any]
+
+
+@dataclass
+class ParsedModel:
+    """What a BPMN file yields: its executable processes, and warnings that did not refuse it."""
+
+    filename: str
+    processes: dict[str, ProcessModel]
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def _spiff_problem(exc: Exception, file: str, root: etree._Element) -> Problem:
+    element_id = getattr(exc, "id", None) or None
+    line = getattr(exc, "line_number", None) or None
+    if element_id and not line:
+        found = root.xpath("//*[@id=$id]", id=element_id)
+        line = found[0].sourceline if found else None
+    message = str(exc).split("\n")[0] or type(exc).__name__
+    return Problem(
+        message,
+        element_id=element_id,
+        line=line if isinstance(line, int) else None,
+        file=file,
+        hint="check this element in Camunda Modeler",
+    )
+
+
+def parse_model(
+    data: bytes,
+    filename: str | None = None,
+    options: ParseOptions = DEFAULT_OPTIONS,
+    library: Sequence[tuple[str, bytes]] = (),
+) -> ParsedModel:
+    """Parse one BPMN file; raise ModelValidationError listing every problem.
+
+    ``library`` holds (file name, XML) of other files whose processes this
+    file's call activities may call (already deployed, or deployed with it).
+    """
+    name = filename or "model.bpmn"
+    root = load_bpmn_xml(data, name)
+    extra_roots = [(extra_name, load_bpmn_xml(extra, extra_name)) for extra_name, extra in library]
+    known = {p for _, extra_root in extra_roots for p in process_ids(extra_root)}
+    problems = check_document(root, name, options, known_processes=known)
+    parser = SteadyflowBpmnParser()
+    processes: dict[str, ProcessModel] = {}
+    try:
+        parser.add_bpmn_xml(root, name)
+        for extra_name, extra_root in extra_roots:
+            parser.add_bpmn_xml(extra_root, extra_name)
+    except Exception as exc:  # noqa: BLE001 - SpiffWorkflow raises plain exceptions too
+        problems.append(_spiff_problem(exc, name, root))
+    else:
+        own = process_ids(root)
+        executable = [pid for pid in parser.get_process_ids() if pid in own]
+        if not executable and not problems:
+            first = next(iter(root.iter("{http://www.omg.org/spec/BPMN/20100524/MODEL}process")), None)
+            problems.append(
+                Problem(
+                    "the file has no executable process",
+                    element_id=first.get("id") if first is not None else None,
+                    line=first.sourceline if first is not None else 1,
+                    file=name,
+                    hint="tick 'Executable' on the process in Camunda Modeler (isExecutable=\"true\")",
+                )
+            )
+        for process_id in executable:
+            try:
+                spec = parser.get_spec(process_id)
+                subprocess_specs = parser.get_subprocess_specs(process_id)
+            except Exception as exc:  # noqa: BLE001 - as above: every failure becomes a located problem
+                problems.append(_spiff_problem(exc, name, root))
+                continue
+            processes[process_id] = ProcessModel(
+                process_id, parser.get_process_parser(process_id).get_name(), spec, subprocess_specs
+            )
+    problems.extend(parser.problems)
+    if any(p.element_id for p in problems if p.severity == "error"):
+        # SpiffWorkflow stops at the first problem and often cannot say where; ours are located.
+        problems = [p for p in problems if p.element_id or p.line or p.severity != "error"]
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise ModelValidationError(_unique(problems), file=name)
+    return ParsedModel(name, processes, warnings=_unique([p for p in problems if p.severity == "warning"]))
+
+
+def process_ids(root: Any) -> set[str]:
+    return {str(p.get("id")) for p in root.iter("{http://www.omg.org/spec/BPMN/20100524/MODEL}process")}
+
+
+def called_process_ids(data: bytes, filename: str) -> set[str]:
+    """Process ids that the file's call activities call and the file does not define itself."""
+    root = load_bpmn_xml(data, filename)
+    called = {called_process_id(n) for n in root.iter("{http://www.omg.org/spec/BPMN/20100524/MODEL}callActivity")}
+    return {c for c in called if c} - process_ids(root)
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    seen: set[tuple[Any, ...]] = set()
+    result = []
+    for p in problems:
+        key = (p.message, p.element_id, p.line, p.severity)
+        if key not in seen:
+            seen.add(key)
+            result.append(p)
+    return result
+
+
+__all__ = ["PARSER_VERSION", "ParsedModel", "ProcessModel", "parse_model"]

@@ -1,0 +1,90 @@
+"""The script engine SpiffWorkflow calls for conditions and timers: ours, not Python's.
+
+SpiffWorkflow's default engine runs model text through Python ``eval``/``exec``.
+This one only evaluates canonical expressions (``=...`` FEEL, ``${...}`` JUEL)
+with our interpreters, and treats any other text as a literal string (timer
+texts such as ``PT10S``). Scripts are never executed here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+
+from bpmn.dialects.templates import compile_canonical, is_juel
+from bpmn.expressions import YearsMonthsDuration
+from steadyflow.errors import ModelError
+
+
+def iso_duration(value: timedelta) -> str:
+    seconds = value.total_seconds()
+    sign = "-" if seconds < 0 else ""
+    seconds = abs(seconds)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    text = f"{sign}P{int(days)}DT{int(hours)}H{int(minutes)}M{secs:g}S"
+    return text
+
+
+def _as_timer_text(value: Any) -> Any:
+    if isinstance(value, timedelta):
+        return iso_duration(value)
+    if isinstance(value, YearsMonthsDuration):
+        years, months = divmod(value.months, 12)
+        return f"P{years}Y{months}M"
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return value
+
+
+class ExpressionEngine(PythonScriptEngine):
+    """Evaluates FEEL and JUEL over task data for SpiffWorkflow; never eval()."""
+
+    def __init__(self) -> None:
+        super().__init__(environment=None)
+        self.python_runner: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None
+        """Set by the engine when the operator allowed Python scripts (runs them in the sandbox)."""
+
+    def run_python(self, task: Any, script: str) -> dict[str, Any]:
+        if self.python_runner is None:
+            raise ModelError(
+                f"element '{task.task_spec.bpmn_id}' is a Python script task, but Python scripts are disabled; "
+                "restart steadyflow with --allow-python-scripts"
+            )
+        return self.python_runner(script, dict(task.data))
+
+    def validate(self, expression: str) -> None:
+        if expression.startswith("=") or is_juel(expression):
+            compile_canonical(expression)
+
+    def evaluate(self, task: Any, expression: str, external_context: Any = None) -> Any:
+        text = expression.strip() if isinstance(expression, str) else expression
+        if not isinstance(text, str) or not (text.startswith("=") or is_juel(text)):
+            return text
+        variables = task.data
+        if external_context:
+            variables = {**external_context, **task.data}
+        return _as_timer_text(compile_canonical(text).evaluate(variables))
+
+    def execute(self, task: Any, script: str, external_context: Any = None) -> Any:
+        raise ModelError(
+            f"element '{task.task_spec.bpmn_id}' asked to run a script; steadyflow does not "
+            "execute scripts here: use a FEEL expression script or a job handler"
+        )
+
+    def call_service(self, task: Any, **kwargs: Any) -> Any:
+        raise ModelError(
+            f"element '{task.task_spec.bpmn_id}' called a service directly; service tasks run as jobs in steadyflow"
+        )
+
+
+def static_timer_text(text: str) -> str:
+    """A timer value known without instance variables: the text, or a variable-free expression's value."""
+    value = text.strip()
+    if value.startswith("=") or is_juel(value):
+        return str(_as_timer_text(compile_canonical(value).evaluate({})))
+    return value

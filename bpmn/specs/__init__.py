@@ -1,0 +1,8 @@
+"""Task specs that steadyflow adds to SpiffWorkflow's BPMN kernel."""
+
+from bpmn.specs.job_task import JobTask
+from bpmn.specs.multi_instance import MultiInstanceActivity
+from bpmn.specs.pass_through import PassThroughTask
+from bpmn.specs.script_task import ExpressionScriptTask, PythonScriptTask
+
+__all__ = ["ExpressionScriptTask", "JobTask", "MultiInstanceActivity", "PassThroughTask", "PythonScriptTask"]

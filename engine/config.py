@@ -1,0 +1,25 @@
+"""Engine settings, read from arguments or the environment."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine.retry_policy import RetryPolicy
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    data_dir: Path = field(default_factory=lambda: Path(os.environ.get("STEADYFLOW_DATA_DIR", "var")))
+    db_url: str | None = field(default_factory=lambda: os.environ.get("STEADYFLOW_DB") or None)
+    retry_policy: RetryPolicy = field(default_factory=RetryPolicy)
+    job_lock_s: float = field(default_factory=lambda: float(os.environ.get("STEADYFLOW_JOB_LOCK_S", "300")))
+    """How long a claimed job stays locked; in-flight handlers extend it while they run.
+    A worker that dies holds its jobs this long before others take them over."""
+    cache_capacity: int = 512
+    create_schema: bool = True
+    allow_python_scripts: bool = field(
+        default_factory=lambda: os.environ.get("STEADYFLOW_ALLOW_PYTHON_SCRIPTS", "").lower() in ("1", "true", "yes")
+    )
+    """Run Python script tasks in the sandbox (engine/sandbox); off by default, then such models are refused."""

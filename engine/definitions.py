@@ -1,0 +1,257 @@
+"""Deploying BPMN files as versioned definitions, and the cache of parsed specs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+import uuid
+from contextlib import nullcontext
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import PurePath
+from typing import Any
+
+from bpmn.options import DEFAULT_OPTIONS, ParseOptions
+from bpmn.parser import PARSER_VERSION, ParsedModel, ProcessModel, called_process_ids, parse_model
+from bpmn.parser import process_ids as _root_process_ids
+from bpmn.script_engine import static_timer_text
+from bpmn.timers import Schedule, first_due
+from bpmn.xml_loader import load_bpmn_xml
+from engine.spiff.events import timer_starts
+from engine.store.database import Connection
+from engine.store.records import DefinitionRecord
+from engine.store.store import Store
+from steadyflow.errors import ModelValidationError, NotFoundError, Problem
+
+
+@dataclass
+class DeployedDefinition:
+    definition: DefinitionRecord
+    new_version: bool
+
+
+@dataclass
+class Deployment:
+    id: str | None
+    definitions: list[DeployedDefinition]
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return any(d.new_version for d in self.definitions)
+
+
+def start_timer_rows(definition: DefinitionRecord, spec: Any, now: float) -> list[dict[str, Any]]:
+    """Rows for the scheduler: when each timer start event of a new version first fires."""
+    rows = []
+    for element_id, schedule in timer_starts(spec):
+        expression = static_timer_text(schedule.expression)
+        due, cycles_left = first_due(Schedule(schedule.kind, expression), datetime.fromtimestamp(now, UTC))
+        rows.append(
+            {
+                "id": f"{definition.key}/{element_id}",
+                "definition_key": definition.key,
+                "definition_id": definition.id,
+                "element_id": element_id,
+                "kind": schedule.kind,
+                "expression": expression,
+                "due_at": due.timestamp(),
+                "cycles_left": cycles_left,
+                "lock_owner": None,
+                "lock_expires_at": None,
+            }
+        )
+    return rows
+
+
+def process_ids_of(data: bytes, filename: str) -> set[str]:
+    return _root_process_ids(load_bpmn_xml(data, filename))
+
+
+class DefinitionRegistry:
+    """Stores definitions under (key, version) and hands out parsed specs, parsed once per process."""
+
+    def __init__(self, store: Store, options: ParseOptions = DEFAULT_OPTIONS) -> None:
+        self.store = store
+        self.options = options
+        self._models: dict[str, ProcessModel] = {}
+        self._lock = threading.Lock()
+
+    def deploy(
+        self, files: list[tuple[str, bytes]], *, name: str | None = None, source: str | None = None
+    ) -> Deployment:
+        """Parse every file, then store them in one transaction; any refusal stores nothing."""
+        parsed: list[tuple[str, bytes, ParsedModel]] = []
+        problems: list[Problem] = []
+        callees: dict[str, tuple[list[str], list[str]]] = {}
+        for filename, data in files:
+            try:
+                library, deployed, siblings = self._library_for(filename, data, files)
+                parsed.append((filename, data, parse_model(data, filename, self.options, library)))
+                callees[filename] = (deployed, siblings)
+            except ModelValidationError as exc:
+                problems.extend(exc.problems)
+        if problems:
+            raise ModelValidationError(problems, file=", ".join(f for f, _ in files))
+        seen: dict[str, str] = {}
+        for filename, _, model in parsed:
+            for key in model.processes:
+                if key in seen:
+                    raise ModelValidationError(
+                        [
+                            Problem(
+                                f"process id '{key}' is defined in both {seen[key]} and {filename}",
+                                element_id=key,
+                                file=filename,
+                                hint="give each process a unique id",
+                            )
+                        ],
+                        file=filename,
+                    )
+                seen[key] = filename
+        # A unique-key conflict means another process deployed the same key just now: look again.
+        return self.store.db.retrying(
+            lambda: self._store(parsed, callees, name, source), what="deploy", retry_conflicts=True
+        )
+
+    def _library_for(
+        self, filename: str, data: bytes, batch: list[tuple[str, bytes]]
+    ) -> tuple[list[tuple[str, bytes]], list[str], list[str]]:
+        """Files defining the processes this file calls: others in the batch first, else the latest deployed.
+
+        Returns them, the deployment ids of the deployed ones and the names of the batch files used:
+        a new definition is bound to exactly these, so a later redeploy of a callee changes nothing for it.
+        """
+        wanted = called_process_ids(data, filename)
+        library: list[tuple[str, bytes]] = []
+        siblings: list[str] = []
+        for other_name, other in batch:
+            if other_name != filename and wanted & process_ids_of(other, other_name):
+                library.append((other_name, other))
+                siblings.append(other_name)
+                wanted -= process_ids_of(other, other_name)
+        deployed: list[str] = []
+        if wanted:
+            with self.store.db.read() as conn:
+                for key in sorted(wanted):
+                    latest = self.store.latest_definition(conn, key)
+                    if latest is None:
+                        continue  # the parser reports the missing process with its element and line
+                    xml, callee_file = self.store.deployment_xml(conn, latest.deployment_id)
+                    library.append((callee_file, xml.encode("utf-8")))
+                    deployed.append(latest.deployment_id)
+        return library, deployed, siblings
+
+    def _store(
+        self,
+        parsed: list[tuple[str, bytes, ParsedModel]],
+        callees: dict[str, tuple[list[str], list[str]]],
+        name: str | None,
+        source: str | None,
+    ) -> Deployment:
+        now = time.time()
+        deployment_id = str(uuid.uuid4())
+        results: list[DeployedDefinition] = []
+        warnings: list[Problem] = []
+        wrote_deployment = False
+        file_deployments: dict[str, str] = {}
+        pending: list[tuple[DefinitionRecord, str]] = []
+        with self.store.db.write() as conn:
+            for filename, data, model in parsed:
+                sha = hashlib.sha256(data).hexdigest()
+                warnings.extend(model.warnings)
+                file_deployment: str | None = None
+                for key, process in model.processes.items():
+                    latest = self.store.latest_definition(conn, key)
+                    if latest is not None and latest.xml_sha256 == sha:
+                        results.append(DeployedDefinition(latest, new_version=False))
+                        file_deployments.setdefault(filename, latest.deployment_id)
+                        continue
+                    if file_deployment is None:
+                        file_deployment = deployment_id if not wrote_deployment else str(uuid.uuid4())
+                        self.store.insert_deployment(
+                            conn,
+                            {
+                                "id": file_deployment,
+                                "name": name or PurePath(filename).stem,
+                                "source": source,
+                                "filename": PurePath(filename).name,
+                                "xml_sha256": sha,
+                                "xml": data.decode("utf-8", errors="replace"),
+                                "deployed_at": now,
+                            },
+                        )
+                        wrote_deployment = True
+                        file_deployments[filename] = file_deployment
+                    version = (latest.version if latest else 0) + 1
+                    record = DefinitionRecord(
+                        id=f"{key}:{version}:{sha[:12]}",
+                        key=key,
+                        version=version,
+                        name=process.name,
+                        deployment_id=file_deployment,
+                        xml_sha256=sha,
+                        deployed_at=now,
+                    )
+                    pending.append((record, filename))
+            for record, filename in pending:
+                deployed, siblings = callees.get(filename, ([], []))
+                bound = [*deployed, *(file_deployments[s] for s in siblings if s in file_deployments)]
+                record = replace(record, called=json.dumps(bound))
+                self.store.insert_definition(conn, {**record.__dict__, "parser_version": PARSER_VERSION})
+                results.append(DeployedDefinition(record, new_version=True))
+                process = next(m.processes[record.key] for _, _, m in parsed if record.key in m.processes)
+                self.store.replace_start_timers(conn, record.key, start_timer_rows(record, process.spec, now))
+        return Deployment(deployment_id if wrote_deployment else None, results, warnings)
+
+    def model(self, definition: DefinitionRecord, conn: Connection | None = None) -> ProcessModel:
+        """The parsed process of a stored definition (parsed once, then cached).
+
+        A step passes its own connection: a second one, taken while the step holds the
+        instance row lock, would double the connections a busy process keeps open.
+        """
+        cached = self._models.get(definition.id)
+        if cached is not None:
+            return cached
+        with nullcontext(conn) if conn is not None else self.store.db.read() as source:
+            xml, filename = self.store.deployment_xml(source, definition.deployment_id)
+            library = [
+                (callee_file, callee_xml.encode("utf-8"))
+                for callee_xml, callee_file in (
+                    self.store.deployment_xml(source, d) for d in json.loads(definition.called or "[]")
+                )
+            ]
+        parsed = parse_model(xml.encode("utf-8"), filename, self.options, library)
+        process = parsed.processes.get(definition.key)
+        if process is None:
+            raise NotFoundError(f"definition {definition.id} no longer parses to process '{definition.key}'")
+        with self._lock:
+            self._models[definition.id] = process
+        return process
+
+    def resolve(self, key: str, version: int | None = None) -> DefinitionRecord:
+        with self.store.db.read() as conn:
+            found = (
+                self.store.definition_version(conn, key, version)
+                if version is not None
+                else self.store.latest_definition(conn, key)
+            )
+            if found is None:
+                known = self.store.definition_keys(conn)
+        if found is None:
+            what = f"process '{key}'" + (f" version {version}" if version is not None else "")
+            hint = _did_you_mean(key, known)
+            raise NotFoundError(
+                f"{what} is not deployed{hint}; deploy it first with 'steadyflow deploy FILE.bpmn'"
+                + (f" (deployed: {', '.join(known[:10])})" if known and not hint else "")
+            )
+        return found
+
+
+def _did_you_mean(key: str, known: list[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(key, known, n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""

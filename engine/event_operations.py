@@ -1,0 +1,256 @@
+"""Events from outside a step's trigger: timers, user tasks, messages and signals."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from bpmn.timers import Schedule, next_due
+from engine.engine_base import check_variables
+from engine.instance_operations import InstanceOperations
+from engine.spiff.events import deliver, start_events
+from engine.spiff.runtime import fire_due_timers, user_task, waiting
+from engine.steps import StepContext
+from steadyflow.errors import NotFoundError, SteadyflowError
+
+log = logging.getLogger(__name__)
+
+
+class EventOperations(InstanceOperations):
+    # -- timers ----------------------------------------------------------------
+    def fire_due_timers(self, owner: str, *, limit: int = 100) -> int:
+        """Fire every timer that is due now; returns how many were handled."""
+
+        def claim() -> list[tuple[str, str]]:
+            with self.db.write() as conn:
+                return self.store.claim_timers(conn, owner=owner, now=time.time(), limit=limit, lock_s=60.0)
+
+        fired = 0
+        for timer_id, instance_id in self.db.retrying(claim, what="claim timers"):
+
+            def trigger(ctx: StepContext, timer_id: str = timer_id) -> None:
+                task = ctx.workflow.get_task_from_id(UUID(timer_id))
+                fire_due_timers(ctx.workflow)
+                if task is None or not waiting(task):
+                    ctx.record(
+                        "TimerFired",
+                        element_id=getattr(task.task_spec, "bpmn_id", None) if task else None,
+                        task_id=timer_id,
+                    )
+                else:
+                    self.store.release_timer(ctx.conn, timer_id)
+
+            try:
+                self.steps.run(instance_id, trigger, what=f"fire timer {timer_id}")
+                fired += 1
+            except NotFoundError:
+                continue
+        return fired
+
+    def next_due(self, types: list[str] | None) -> float | None:
+        with self.db.read() as conn:
+            return self.store.next_due(conn, types)
+
+    # -- user tasks ------------------------------------------------------------
+    def complete_user_task(self, instance_id: str, task_id: str, variables: dict[str, Any] | None = None) -> None:
+        values = check_variables(variables)
+
+        def trigger(ctx: StepContext) -> None:
+            task = user_task(ctx.workflow, task_id)
+            task.data.update(values)
+            task.run()
+            ctx.record(
+                "UserTaskCompleted", element_id=task.task_spec.bpmn_id, task_id=task_id, variables=sorted(values)
+            )
+
+        self.steps.run(instance_id, trigger, what=f"complete user task {task_id}")
+
+    # -- messages and signals -------------------------------------------------------
+    def correlate(
+        self,
+        name: str,
+        correlation_key: str | None = None,
+        variables: dict[str, Any] | None = None,
+        *,
+        message_id: str | None = None,
+        business_key: str | None = None,
+        instance_id: str | None = None,
+        correlation_variables: dict[str, Any] | None = None,
+        all: bool = False,
+        start_instances: bool = True,
+    ) -> list[dict[str, Any]]:
+        """Deliver message ``name`` to the instance waiting for it (or to all with ``all``).
+
+        Matching is by correlation key (Camunda 8), business key, instance id or
+        variable values (Camunda 7). With no waiting instance, a process with a
+        matching message start event is started. A ``message_id`` seen before is
+        not correlated again: the first result is returned.
+        """
+        values = check_variables(variables)
+        if message_id is not None:
+            with self.db.read() as conn:
+                previous = self.store.message_result(conn, message_id)
+            if previous is not None:
+                return list(json.loads(previous))
+        with self.db.read() as conn:
+            candidates = self.store.find_subscriptions(
+                conn,
+                "message",
+                name,
+                correlation_key=correlation_key,
+                business_key=business_key,
+                instance_id=instance_id,
+            )
+        if correlation_variables:
+            candidates = [c for c in candidates if _matches(self.variables(c["instance_id"]), correlation_variables)]
+        results: list[dict[str, Any]] = []
+        for candidate in candidates:
+            if self._deliver(candidate, "message", name, values, message_id, results):
+                results.append(
+                    {"instance_id": candidate["instance_id"], "element_id": candidate["element_id"], "started": False}
+                )
+                if not all:
+                    break
+        if not results and start_instances and instance_id is None:
+            for definition in self._definitions_starting_with("message", name):
+                instance = self._start(definition, values, business_key, via=("message", name))
+                results.append({"instance_id": instance.id, "element_id": None, "started": True})
+                break
+        if not results:
+            key = f" with correlation key {correlation_key!r}" if correlation_key is not None else ""
+            raise NotFoundError(
+                f"no process instance waits for message '{name}'{key}, and no deployed process starts with it; "
+                "check the message name and key"
+            )
+        if message_id is not None:
+            self._remember_message(message_id, name, results)
+        return results
+
+    def signal(self, name: str, variables: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Broadcast signal ``name``: every waiting instance catches it; signal start events start instances."""
+        values = check_variables(variables)
+        return self._broadcast(name, values, exclude=None)
+
+    def _broadcast(self, name: str, values: dict[str, Any], exclude: str | None) -> list[dict[str, Any]]:
+        with self.db.read() as conn:
+            candidates = self.store.find_subscriptions(conn, "signal", name)
+        results: list[dict[str, Any]] = []
+        for candidate in candidates:
+            if candidate["instance_id"] == exclude:
+                continue
+            if self._deliver(candidate, "signal", name, values, None, results):
+                results.append(
+                    {"instance_id": candidate["instance_id"], "element_id": candidate["element_id"], "started": False}
+                )
+        for definition in self._definitions_starting_with("signal", name):
+            instance = self._start(definition, values, None, via=("signal", name))
+            results.append({"instance_id": instance.id, "element_id": None, "started": True})
+        return results
+
+    def _deliver(
+        self,
+        candidate: dict[str, Any],
+        kind: str,
+        name: str,
+        values: dict[str, Any],
+        message_id: str | None,
+        results: list[dict[str, Any]],
+    ) -> bool:
+        def trigger(ctx: StepContext) -> bool:
+            caught = deliver(ctx.workflow, candidate["task_id"], kind, name, values)
+            if caught:
+                ctx.record(
+                    "MessageCorrelated" if kind == "message" else "SignalReceived",
+                    element_id=candidate["element_id"],
+                    task_id=candidate["task_id"],
+                    name=name,
+                    message_id=message_id,
+                    variables=sorted(values),
+                )
+            else:
+                ctx.advance = False
+            return caught
+
+        try:
+            return self.steps.run(candidate["instance_id"], trigger, what=f"deliver {kind} {name}")
+        except NotFoundError:
+            return False
+
+    def _remember_message(self, message_id: str, name: str, results: list[dict[str, Any]]) -> None:
+        def write() -> None:
+            with self.db.write() as conn:
+                self.store.record_message(conn, message_id, name, json.dumps(results), time.time())
+
+        self.db.retrying(write, what="record message id")
+
+    def _definitions_starting_with(self, kind: str, name: str) -> list[Any]:
+        with self.db.read() as conn:
+            latest: dict[str, Any] = {}
+            for definition in self.store.definitions(conn):
+                latest[definition.key] = definition  # ordered by key, version: the last one wins
+        found = []
+        for definition in latest.values():
+            model = self.definitions.model(definition)
+            if any(s.kind == kind and s.name == name for s in start_events(model.spec)):
+                found.append(definition)
+        return found
+
+    def fire_start_timers(self, owner: str, *, limit: int = 20) -> int:
+        """Start instances for timer start events that are due; reschedule cycles."""
+
+        def claim() -> list[dict[str, Any]]:
+            with self.db.write() as conn:
+                return self.store.claim_start_timers(conn, owner=owner, now=time.time(), limit=limit, lock_s=60.0)
+
+        started = 0
+        for row in self.db.retrying(claim, what="claim timer start events"):
+            try:
+                definition = self.definitions.resolve(row["definition_key"])
+                self._start(definition, {}, None, via=None)
+                started += 1
+            except SteadyflowError as exc:
+                log.warning("timer start event %s could not start an instance: %s", row["id"], exc)
+            schedule = Schedule(row["kind"], row["expression"])
+            after = next_due(schedule, datetime.fromtimestamp(row["due_at"], UTC), row["cycles_left"])
+
+            def reschedule(row_id: str = row["id"], after: Any = after) -> None:
+                with self.db.write() as conn:
+                    self.store.reschedule_start_timer(
+                        conn, row_id, after[0].timestamp() if after else None, after[1] if after else None
+                    )
+
+            self.db.retrying(reschedule, what="reschedule a timer start event")
+        return started
+
+    def deliver_outbox(self, *, limit: int = 100) -> int:
+        """Deliver messages and signals that committed steps threw; returns how many were handled."""
+
+        def take() -> list[dict[str, Any]]:
+            with self.db.read() as conn:
+                return self.store.outbox(conn, limit)
+
+        rows = self.db.retrying(take, what="read the outbox")
+        for row in rows:
+            payload = json.loads(row["payload"])
+            try:
+                if row["kind"] == "signal":
+                    self._broadcast(row["name"], payload, exclude=row["instance_id"])
+                else:
+                    self.correlate(row["name"], None, payload, start_instances=True)
+            except NotFoundError:
+                pass  # a message nobody waits for is dropped, as Camunda 7 does for throw events
+
+            def remove(row_id: int = row["id"]) -> None:
+                with self.db.write() as conn:
+                    self.store.delete_outbox(conn, [row_id])
+
+            self.db.retrying(remove, what="clear the outbox")
+        return len(rows)
+
+
+def _matches(variables: dict[str, Any], expected: dict[str, Any]) -> bool:
+    return all(variables.get(name) == value for name, value in expected.items())

@@ -1,0 +1,142 @@
+"""Instance operations: start, list and inspect instances, edit variables, cancel."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+from engine.engine_base import EngineBase, check_variables
+from engine.instance_cache import LiveInstance
+from engine.spiff.checkpoint import Persisted
+from engine.spiff.events import catch_start_event
+from engine.spiff.restore import new_workflow
+from engine.spiff.runtime import set_instance_variables, set_start_variables, visible_variables
+from engine.steps import StepContext
+from engine.store.records import DefinitionRecord, InstanceRecord
+from engine.views import InstanceView, build_instance_view
+from steadyflow.errors import ConflictError
+
+
+class InstanceOperations(EngineBase):
+    def start(
+        self,
+        key: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        business_key: str | None = None,
+        version: int | None = None,
+    ) -> InstanceRecord:
+        """Start an instance of the latest (or the given) version of process ``key``."""
+        values = check_variables(variables)
+        definition = self.definitions.resolve(key, version)
+        return self._start(definition, values, business_key)
+
+    def _start(
+        self,
+        definition: DefinitionRecord,
+        values: dict[str, Any],
+        business_key: str | None,
+        via: tuple[str, str] | None = None,
+    ) -> InstanceRecord:
+        """Create the instance and run its first step; ``via`` = (kind, name) of the start event it came by."""
+        model = self.definitions.model(definition)
+        instance_id = str(uuid.uuid4())
+        now = time.time()
+        row = {
+            "id": instance_id,
+            "definition_id": definition.id,
+            "definition_key": definition.key,
+            "business_key": business_key,
+            "state": "running",
+            "version": 0,
+            "event_seq": 0,
+            "open_incidents": 0,
+            "frame": "",
+            "started_at": now,
+            "updated_at": now,
+            "ended_at": None,
+        }
+
+        def make_live() -> LiveInstance:
+            workflow = new_workflow(model.spec, model.subprocess_specs)
+            return LiveInstance(workflow, Persisted(), 0)
+
+        def trigger(ctx: StepContext) -> None:
+            set_start_variables(ctx.workflow, values)
+            ctx.record(
+                "InstanceStarted",
+                definition_id=definition.id,
+                business_key=business_key,
+                variables=sorted(values),
+                start_event=f"{via[0]} {via[1]}" if via else None,
+            )
+            if via is not None:
+                catch_start_event(ctx.workflow, via[0], via[1], values)
+
+        self.steps.run_new(row, make_live, trigger)
+        return self.instance(instance_id)
+
+    def instances(
+        self,
+        *,
+        state: str | None = None,
+        definition_key: str | None = None,
+        business_key: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[InstanceRecord]:
+        with self.db.read() as conn:
+            return self.store.list_instances(
+                conn, state=state, definition_key=definition_key, business_key=business_key, limit=limit, offset=offset
+            )
+
+    def view(self, instance_id: str) -> InstanceView:
+        """Everything about one instance: activities, variables, jobs, timers, incidents, history."""
+        instance = self.instance(instance_id)
+        with self.db.read() as conn:
+            rows = self.store.task_rows(conn, instance_id)
+            jobs = self.store.jobs(conn, instance_id=instance_id)
+            incidents = self.store.incidents(conn, instance_id)
+            events = self.store.events(conn, instance_id)
+            timers = self.store.timers(conn, instance_id)
+        jobs = self._with_values(jobs)
+        variables = self.variables(instance_id)
+        return build_instance_view(instance, rows, jobs, incidents, events, timers, variables)
+
+    def variables(self, instance_id: str) -> dict[str, Any]:
+        return self.steps.read(instance_id, visible_variables)
+
+    def set_variables(self, instance_id: str, variables: dict[str, Any]) -> None:
+        """Set or replace process variables of a running instance (an operator edit)."""
+        values = check_variables(variables)
+
+        def trigger(ctx: StepContext) -> None:
+            if ctx.instance.state != "running":
+                raise ConflictError(f"instance {instance_id} is {ctx.instance.state}; only running instances change")
+            ctx.advance = False
+            set_instance_variables(ctx.workflow, values)
+            ctx.record("VariablesChanged", variables=sorted(values))
+
+        self.steps.run(instance_id, trigger, what="set variables")
+
+    def user_tasks(self, instance_id: str | None = None) -> list[dict[str, Any]]:
+        """Open user tasks: instance, task id, element id and name, and the form data the model defines."""
+        with self.db.read() as conn:
+            return self.store.open_user_tasks(conn, instance_id)
+
+    def cancel(self, instance_id: str, reason: str | None = None) -> None:
+        def trigger(ctx: StepContext) -> None:
+            if ctx.instance.state != "running":
+                raise ConflictError(
+                    f"instance {instance_id} is {ctx.instance.state}; only running instances can be cancelled"
+                )
+            ctx.advance = False
+            ctx.workflow.cancel()
+            ctx.final_state = "cancelled"
+            for incident in self.store.open_incidents(ctx.conn, instance_id):
+                self.store.resolve_incidents(ctx.conn, [incident.id], ctx.now)
+                ctx.resolved_incidents.append(incident.id)
+            ctx.record("InstanceCancelled", reason=reason)
+
+        self.steps.run(instance_id, trigger, what="cancel")

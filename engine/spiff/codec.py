@@ -1,0 +1,50 @@
+"""Variable values <-> JSON text, and their content addresses.
+
+Values go through SpiffWorkflow's registry so dates, times and durations
+round-trip; the JSON text is canonical (sorted keys, no spaces) so equal values
+get equal hashes and are stored once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+
+# The full registry: besides dates and times it knows SpiffWorkflow's events and event
+# definitions, which event-based gateways keep in a task's internal data.
+_registry = BpmnWorkflowSerializer.configure()
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _is_plain(value: Any, depth: int = 0) -> bool:
+    """True when ``value`` is JSON already (the common case), so the registry can be skipped."""
+    if isinstance(value, _SCALARS):
+        return True
+    if depth > 32:
+        return False
+    if isinstance(value, list):
+        return all(_is_plain(v, depth + 1) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_plain(v, depth + 1) for k, v in value.items())
+    return False
+
+
+def encode_value(value: Any) -> str:
+    plain = value if _is_plain(value) else _registry.convert(value)
+    return json.dumps(plain, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def decode_value(text: str) -> Any:
+    return _registry.restore(json.loads(text))
+
+
+def content_hash(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=20).hexdigest()
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON for small structural fields (children lists, manifests, frames)."""
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)

@@ -1,0 +1,139 @@
+"""Messages and signals: what a waiting task subscribes to, what a step throws, and delivery."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent, ThrowingEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+from SpiffWorkflow.bpmn.util import BpmnEvent
+from SpiffWorkflow.util.task import TaskState
+
+from bpmn.dialects.templates import evaluate_template
+
+
+@dataclass(frozen=True)
+class Subscription:
+    kind: str  # message | signal
+    name: str
+    correlation_key: str | None
+
+
+@dataclass(frozen=True)
+class Thrown:
+    kind: str
+    name: str
+    payload: dict[str, Any]
+
+
+def _definitions(spec: Any) -> list[Any]:
+    definition = getattr(spec, "event_definition", None)
+    if isinstance(definition, MultipleEventDefinition):
+        return list(definition.event_definitions)
+    return [definition] if definition is not None else []
+
+
+def subscriptions_of(task: Any) -> list[Subscription]:
+    """What a waiting catch event listens for; a correlation key expression is evaluated now."""
+    if not isinstance(task.task_spec, CatchingEvent):
+        return []
+    found = []
+    for definition in _definitions(task.task_spec):
+        if isinstance(definition, MessageEventDefinition):
+            template = getattr(definition, "correlation_key", None)
+            key = None
+            if template is not None:
+                value = evaluate_template(template, task.data)
+                key = None if value is None else _key_text(value)
+            found.append(Subscription("message", definition.name, key))
+        elif isinstance(definition, SignalEventDefinition):
+            found.append(Subscription("signal", definition.name, None))
+    return found
+
+
+def _key_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def is_timer_wait(task: Any) -> bool:
+    return any(isinstance(d, TimerEventDefinition) for d in _definitions(task.task_spec))
+
+
+def signals_thrown_by(task: Any) -> list[Thrown]:
+    """A signal throw event that completed broadcasts to every other instance."""
+    spec = task.task_spec
+    if isinstance(spec, ThrowingEvent) and isinstance(spec.event_definition, SignalEventDefinition):
+        return [Thrown("signal", spec.event_definition.name, {})]
+    return []
+
+
+def uncaught_messages(workflow: Any) -> list[Thrown]:
+    """Messages a step threw that no task of the same instance caught: they go to other instances."""
+    thrown = []
+    for event in workflow.get_events():
+        if isinstance(event.event_definition, MessageEventDefinition):
+            payload = event.payload if isinstance(event.payload, dict) else {}
+            thrown.append(Thrown("message", event.event_definition.name, dict(payload)))
+    return thrown
+
+
+def _event(kind: str, name: str, payload: dict[str, Any]) -> BpmnEvent:
+    definition = MessageEventDefinition(name) if kind == "message" else SignalEventDefinition(name)
+    return BpmnEvent(definition, payload=dict(payload))
+
+
+def deliver(workflow: Any, task_id: str, kind: str, name: str, payload: dict[str, Any]) -> bool:
+    """Hand the event to the waiting task; False when it no longer waits for it."""
+    task = workflow.get_task_from_id(UUID(task_id))
+    if task is None or task.state != TaskState.WAITING:
+        return False
+    event = _event(kind, name, payload)
+    if not task.task_spec.catches(task, event):
+        return False
+    task.task_spec.catch(task, event)
+    task.task_spec._update(task)
+    return True
+
+
+def start_events(spec: Any) -> list[Subscription]:
+    """Message and signal start events of a process (not of its event subprocesses)."""
+    found = []
+    for task_spec in spec.task_specs.values():
+        if isinstance(task_spec, StartEvent) and task_spec in _top_level_starts(spec):
+            for definition in _definitions(task_spec):
+                if isinstance(definition, MessageEventDefinition):
+                    found.append(Subscription("message", definition.name, None))
+                elif isinstance(definition, SignalEventDefinition):
+                    found.append(Subscription("signal", definition.name, None))
+    return found
+
+
+def _top_level_starts(spec: Any) -> list[Any]:
+    starts = []
+    for output in spec.start.outputs:
+        if isinstance(output, StartEvent):
+            starts.append(output)
+        else:  # a StartEventSplit in front of several start events
+            starts.extend(o for o in output.outputs if isinstance(o, StartEvent))
+    return starts
+
+
+def timer_starts(spec: Any) -> list[tuple[str, Any]]:
+    """(element id, schedule) of the process's timer start events, which the engine's scheduler runs."""
+    return [(s.bpmn_id, s.timer_start) for s in _top_level_starts(spec) if getattr(s, "timer_start", None) is not None]
+
+
+def catch_start_event(workflow: Any, kind: str, name: str, payload: dict[str, Any]) -> None:
+    """Start a fresh workflow through its message or signal start event."""
+    workflow.do_engine_steps()
+    workflow.catch(_event(kind, name, payload))

@@ -1,0 +1,407 @@
+"""Triggers applied to a live workflow, and the facts a step derives from its checkpoint.
+
+Everything here runs under the instance lock, inside one step.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+from SpiffWorkflow.bpmn.specs.mixins.unstructured_join import UnstructuredJoin
+from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
+from SpiffWorkflow.bpmn.util import BpmnEvent
+from SpiffWorkflow.util.task import TaskState
+
+from bpmn.dialects.definitions import JobDefinition
+from bpmn.dialects.templates import evaluate_template
+from bpmn.specs import JobTask
+from engine.spiff.checkpoint import Checkpoint
+from engine.spiff.events import (
+    Subscription,
+    Thrown,
+    is_timer_wait,
+    signals_thrown_by,
+    subscriptions_of,
+    uncaught_messages,
+)
+from steadyflow.errors import ConflictError, NotFoundError
+
+log = logging.getLogger(__name__)
+
+ACTIVE = (TaskState.READY, TaskState.WAITING, TaskState.STARTED)
+PREDICTED = (TaskState.MAYBE, TaskState.LIKELY, TaskState.FUTURE)
+
+
+@dataclass
+class StepFailure:
+    """The element a step stopped at, and why: becomes an incident."""
+
+    task_id: str | None
+    element_id: str | None
+    message: str
+    kind: str = "expression"
+
+
+@dataclass
+class ActivityEvent:
+    type: str
+    element_id: str
+    task_id: str
+    at: float
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class JobRequest:
+    task_id: str
+    element_id: str
+    type: str
+    variables: dict[str, Any]
+    headers: dict[str, str]
+    definition: JobDefinition
+
+
+@dataclass
+class StepFacts:
+    """What the step means for jobs, timers, subscriptions and history."""
+
+    events: list[ActivityEvent]
+    new_jobs: list[JobRequest]
+    ended_job_tasks: list[str]
+    timers: dict[str, tuple[str, float]]  # task id -> (element id, due at)
+    ended_timer_tasks: list[str]
+    failures: list[StepFailure]
+    subscriptions: dict[str, tuple[str, list[Subscription]]] = field(default_factory=dict)
+    """task id -> (element id, what it waits for); replaces the task's previous subscriptions."""
+    ended_subscription_tasks: list[str] = field(default_factory=list)
+    thrown: list[Thrown] = field(default_factory=list)
+
+
+def set_instance_variables(workflow: Any, variables: dict[str, Any]) -> None:
+    """An operator's edit: every waiting task sees the new values, and so does the process scope."""
+    for task in workflow.get_tasks(state=TaskState.READY | TaskState.STARTED | TaskState.WAITING | TaskState.ERROR):
+        task.data = {**task.data, **variables}
+    workflow.data.update(variables)
+
+
+def set_start_variables(workflow: Any, variables: dict[str, Any]) -> None:
+    for task in workflow.get_tasks(state=TaskState.READY):
+        task.data.update(variables)
+
+
+def run_engine(workflow: Any) -> StepFailure | None:
+    """Advance until everything waits; a failing element stops the run and is reported."""
+    try:
+        workflow.do_engine_steps()
+    except Exception as exc:  # noqa: BLE001 - any failure of model evaluation becomes an incident
+        task = getattr(exc, "task", None)
+        task_id = getattr(exc, "task_id", None) or (str(task.id) if task is not None else None)
+        element_id = getattr(exc, "element_id", None) or (
+            getattr(task.task_spec, "bpmn_id", None) if task is not None else None
+        )
+        message = str(getattr(exc, "message", None) or exc).split("\n")[0]
+        log.info("step stopped at %s: %s", element_id or "an element", message)
+        return StepFailure(task_id, element_id, message)
+    return None
+
+
+def job_task(workflow: Any, task_id: str) -> Any:
+    task = workflow.get_task_from_id(UUID(task_id))
+    if task is None or not isinstance(task.task_spec, JobTask):
+        raise NotFoundError(f"task {task_id} is not a job task of this instance")
+    if task.state != TaskState.STARTED:
+        raise ConflictError(
+            f"task {task_id} ('{task.task_spec.bpmn_id}') is {TaskState.get_name(task.state)}, not waiting for its job"
+        )
+    return task
+
+
+def job_inputs(task: Any) -> dict[str, Any]:
+    """The local variables a job's input mappings create (later mappings see earlier ones)."""
+    definition: JobDefinition = task.task_spec.job
+    local: dict[str, Any] = {}
+    for mapping in definition.inputs:
+        scope = {**task.data, **local}
+        assign(local, mapping.target, evaluate_template(mapping.source, scope), nested=definition.dialect != "camunda7")
+    return local
+
+
+def assign(target: dict[str, Any], name: str, value: Any, *, nested: bool) -> None:
+    """Set ``name`` in ``target``; Camunda 8 targets like ``authentication.type`` build nested contexts."""
+    if not nested or "." not in name:
+        target[name] = value
+        return
+    *path, last = name.split(".")
+    current = target
+    for part in path:
+        child = current.get(part)
+        if not isinstance(child, dict):
+            child = {}
+        else:
+            child = dict(child)  # never mutate a value other tasks may share
+        current[part] = child
+        current = child
+    current[last] = value
+
+
+def complete_job_task(task: Any, result: dict[str, Any]) -> None:
+    definition: JobDefinition = task.task_spec.job
+    if definition.outputs:
+        inputs = job_inputs(task)
+        scope = {**task.data, **inputs, **result}
+        if definition.dialect == "camunda7":
+            # Camunda 7 sets completion variables where they live: the task's own (input) variables stay
+            # local and only reach the process through output parameters; all others go to the process.
+            task.data.update({k: v for k, v in result.items() if k not in inputs})
+        for mapping in definition.outputs:
+            value = evaluate_template(mapping.source, scope)
+            assign(task.data, mapping.target, value, nested=definition.dialect != "camunda7")
+    else:
+        task.data.update(result)
+    task.complete()
+
+
+def throw_bpmn_error(workflow: Any, task: Any, code: str, message: str, variables: dict[str, Any]) -> bool:
+    """Route a BPMN error to the nearest error boundary event that catches ``code``."""
+    definition = ErrorEventDefinition(code, code=code)
+    payload = {**variables, "errorCode": code, "errorMessage": message}
+    event = BpmnEvent(definition, payload=payload)
+    current = task
+    while current is not None:
+        catchers = [
+            sibling
+            for sibling in (current.parent.children if current.parent is not None else [])
+            if isinstance(sibling.task_spec, BoundaryEvent)
+            and isinstance(sibling.task_spec.event_definition, ErrorEventDefinition)
+            and sibling.task_spec.catches(sibling, event)
+        ]
+        if catchers:
+            catcher = catchers[0]
+            caught_by = catcher.task_spec.event_definition
+            named = {
+                getattr(caught_by, "code_variable", None): code,
+                getattr(caught_by, "message_variable", None): message,
+            }
+            event.payload = {**payload, **{k: v for k, v in named.items() if k}}
+            catcher.task_spec.catch(catcher, event)
+            catcher.task_spec._update(catcher)
+            return True
+        owner_id = getattr(current.workflow, "parent_task_id", None)
+        current = workflow.get_task_from_id(owner_id) if owner_id is not None else None
+    return _start_event_subprocess(workflow, event)
+
+
+def _start_event_subprocess(workflow: Any, event: Any) -> bool:
+    """Let an error event subprocess catch ``event``; no other waiting catcher may take it."""
+    if not any(
+        isinstance(start.event_definition, ErrorEventDefinition) and start.event_definition == event.event_definition
+        for name in workflow.spec.start.trigger_specs
+        for start in workflow.subprocess_specs[name].bpmn_start_events
+    ):
+        return False
+    manager = workflow.event_manager
+    others = dict(manager.tasks)
+    before = set(workflow.subprocesses)
+    # Boundary events elsewhere in the instance must not see this error: hide them during the catch.
+    manager.tasks = {}
+    try:
+        workflow.catch(event)
+    finally:
+        manager.tasks = {k: t for k, t in {**others, **manager.tasks}.items() if t.state == TaskState.WAITING}
+    for owner_id in set(workflow.subprocesses) - before:
+        owner = workflow.get_task_from_id(owner_id)
+        starts = workflow.subprocesses[owner_id].spec.bpmn_start_events
+        if any(getattr(s, "interrupting", True) for s in starts):
+            _cancel_scope_except(workflow, owner)
+    return True
+
+
+def _cancel_scope_except(workflow: Any, keep: Any) -> None:
+    """An interrupting event subprocess ends everything else that is active in its scope."""
+    active = TaskState.READY | TaskState.STARTED | TaskState.WAITING
+    for task in workflow.get_tasks(state=active):
+        if task is keep or task.workflow is not workflow or getattr(task.task_spec, "bpmn_id", None) is None:
+            continue
+        if keep in _ancestors(task):
+            continue
+        task.cancel()
+
+
+def _ancestors(task: Any) -> list[Any]:
+    found = []
+    current = task.parent
+    while current is not None:
+        found.append(current)
+        current = current.parent
+    return found
+
+
+def fire_due_timers(workflow: Any) -> None:
+    workflow.refresh_timers()
+
+
+def user_task(workflow: Any, task_id: str) -> Any:
+    task = workflow.get_task_from_id(UUID(task_id))
+    if task is None or not isinstance(task.task_spec, UserTask):
+        raise NotFoundError(f"task {task_id} is not a user task of this instance")
+    if task.state != TaskState.READY:
+        raise ConflictError(f"user task {task_id} is {TaskState.get_name(task.state)}, not open")
+    return task
+
+
+def retry_failed_task(workflow: Any, task_id: str | None) -> None:
+    """Make a task that stopped a step runnable again (after its incident is resolved)."""
+    if task_id is None:
+        return
+    task = workflow.get_task_from_id(UUID(task_id))
+    if task is None:
+        return
+    if task.state == TaskState.ERROR:
+        task._set_state(TaskState.READY)
+    elif task.state in PREDICTED or task.state == TaskState.WAITING:
+        task.task_spec._update(task)
+
+
+def timer_due_at(task: Any) -> float | None:
+    if not is_timer_wait(task):
+        return None
+    value = task.internal_data.get("event_value")
+    if isinstance(value, dict):
+        value = value.get("next") if value.get("cycles", 0) != 0 else None
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = TimerEventDefinition.get_datetime(value)
+    except ValueError:
+        return None
+    return float(parsed.timestamp())
+
+
+def derive_facts(workflow: Any, checkpoint: Checkpoint, failure: StepFailure | None) -> StepFacts:
+    """Turn the changed rows of a step into history events, job and timer changes."""
+    events: list[ActivityEvent] = []
+    new_jobs: list[JobRequest] = []
+    ended_jobs: list[str] = []
+    timers: dict[str, tuple[str, float]] = {}
+    ended_timers: list[str] = []
+    failures: list[StepFailure] = [failure] if failure else []
+    subscriptions: dict[str, tuple[str, list[Subscription]]] = {}
+    ended_subscriptions: list[str] = []
+    thrown: list[Thrown] = uncaught_messages(workflow)
+    for row in checkpoint.upserts:
+        before = checkpoint.previous_states.get(row.id)
+        task = workflow.get_task_from_id(UUID(row.id))
+        spec = task.task_spec
+        element = getattr(spec, "bpmn_id", None)
+        if element is not None:
+            if isinstance(spec, UnstructuredJoin):
+                # Spiff parks one join task per arriving branch and cancels all but the last:
+                # history shows the join once, when it fires.
+                if row.state == TaskState.COMPLETED and before != TaskState.COMPLETED:
+                    events.extend(_activity_events(element, row.id, None, row.state, row.last_state_change))
+            else:
+                events.extend(_activity_events(element, row.id, before, row.state, row.last_state_change))
+        if isinstance(spec, JobTask):
+            if row.state == TaskState.STARTED and before != TaskState.STARTED:
+                request = _job_request(task, failures)
+                if request is not None:
+                    new_jobs.append(request)
+            elif before == TaskState.STARTED and row.state != TaskState.STARTED:
+                ended_jobs.append(row.id)
+        if isinstance(spec, CatchingEvent):
+            due = timer_due_at(task) if row.state == TaskState.WAITING else None
+            if due is not None:
+                timers[row.id] = (element or spec.name, due)
+            elif before == TaskState.WAITING:
+                ended_timers.append(row.id)
+            if row.state == TaskState.WAITING:
+                try:
+                    waits_for = subscriptions_of(task)
+                except Exception as exc:  # noqa: BLE001 - a correlation key that fails becomes an incident
+                    failures.append(StepFailure(row.id, element, f"correlation key failed: {exc}"))
+                    waits_for = []
+                if waits_for:
+                    subscriptions[row.id] = (element or spec.name, waits_for)
+            elif before == TaskState.WAITING:
+                ended_subscriptions.append(row.id)
+        if row.state == TaskState.COMPLETED and before != TaskState.COMPLETED:
+            thrown.extend(signals_thrown_by(task))
+        newly_failed = row.state == TaskState.ERROR and before != TaskState.ERROR
+        if newly_failed and not any(f.task_id == row.id for f in failures):
+            # Attribute an unlocated failure to the task that went into ERROR.
+            failures = [
+                StepFailure(row.id, element, f.message, f.kind) if f.task_id is None else f for f in failures
+            ] or [StepFailure(row.id, element, "the element failed")]
+    ended_jobs.extend(checkpoint.deletes)
+    ended_timers.extend(checkpoint.deletes)
+    ended_subscriptions.extend(checkpoint.deletes)
+    events.sort(key=lambda e: e.at)
+    return StepFacts(
+        events, new_jobs, ended_jobs, timers, ended_timers, failures, subscriptions, ended_subscriptions, thrown
+    )
+
+
+def _job_request(task: Any, failures: list[StepFailure]) -> JobRequest | None:
+    definition: JobDefinition = task.task_spec.job
+    try:
+        variables = {**task.data, **job_inputs(task)}
+        job_type = evaluate_template(definition.type, task.data)
+    except Exception as exc:  # noqa: BLE001 - a mapping that fails becomes an incident
+        failures.append(StepFailure(str(task.id), task.task_spec.bpmn_id, f"input mapping failed: {exc}"))
+        return None
+    return JobRequest(
+        task_id=str(task.id),
+        element_id=task.task_spec.bpmn_id,
+        type=str(job_type),
+        variables=variables,
+        headers=dict(definition.headers),
+        definition=definition,
+    )
+
+
+def _activity_events(element: str, task_id: str, before: int | None, after: int, at: float) -> list[ActivityEvent]:
+    was_active = before in ACTIVE or before == TaskState.ERROR
+    out: list[ActivityEvent] = []
+    if after in ACTIVE and not was_active:
+        out.append(ActivityEvent("ActivityActivated", element, task_id, at))
+    elif after == TaskState.COMPLETED and before != TaskState.COMPLETED:
+        if not was_active:
+            out.append(ActivityEvent("ActivityActivated", element, task_id, at))
+        out.append(ActivityEvent("ActivityCompleted", element, task_id, at))
+    elif after == TaskState.CANCELLED and was_active:
+        out.append(ActivityEvent("ActivityCancelled", element, task_id, at))
+    elif after == TaskState.ERROR and before != TaskState.ERROR:
+        out.append(ActivityEvent("ActivityFailed", element, task_id, at))
+    return out
+
+
+def visible_variables(workflow: Any) -> dict[str, Any]:
+    """The instance's variables as a user thinks of them: the end data, or the active tasks' data."""
+    if workflow.is_completed():
+        data = dict(workflow.data)
+        data.pop("data_objects", None)
+        if not data:
+            ends = workflow.get_tasks(state=TaskState.COMPLETED)
+            for task in ends:
+                data.update(task.data)
+        return data
+    merged: dict[str, Any] = {}
+    for task in workflow.get_tasks(state=TaskState.READY | TaskState.STARTED | TaskState.WAITING | TaskState.ERROR):
+        for key, value in task.data.items():
+            merged.setdefault(key, value)
+    return merged
+
+
+def waiting(task: Any) -> bool:
+    return bool(task.state == TaskState.WAITING)
+
+
+def workflow_finished(workflow: Any) -> bool:
+    return bool(workflow.is_completed())

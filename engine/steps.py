@@ -1,0 +1,457 @@
+"""One step: lock the instance, apply one trigger, run to the next wait, write it all in one transaction.
+
+Nothing a step does is visible, or acknowledged, before its commit. A step that
+fails leaves the database as it was and drops the in-memory workflow, which
+the next step reloads from rows.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from engine.definitions import DefinitionRegistry
+from engine.instance_cache import InstanceCache, LiveInstance
+from engine.log_context import log_context
+from engine.metrics import StepMetrics
+from engine.retry_policy import RetryPolicy
+from engine.spiff.checkpoint import capture
+from engine.spiff.codec import content_hash, encode_value
+from engine.spiff.restore import build_frame, referenced_hashes, restore
+from engine.spiff.runtime import StepFacts, StepFailure, derive_facts, run_engine, workflow_finished
+from engine.store.database import Connection
+from engine.store.records import InstanceRecord
+from engine.store.store import Store, event_row
+from steadyflow.errors import ConcurrentStepError, NotFoundError, SteadyflowError, StoreError
+
+T = TypeVar("T")
+
+JOB_ROW_OVERHEAD = 300
+"""Bytes of a job row besides its variables (ids, type, policy, times), for the written-bytes estimate."""
+KNOWN_BLOBS_LIMIT = 200_000
+"""Blob hashes remembered as committed, to skip re-inserting them; cleared when it grows past this."""
+
+
+@dataclass
+class StepContext:
+    """What a trigger sees and may add to inside one step."""
+
+    conn: Connection
+    instance: InstanceRecord
+    live: LiveInstance
+    now: float
+    events: list[dict[str, Any]] = field(default_factory=list)
+    advance: bool = True
+    """Run the engine to the next wait after the trigger (off for pure bookkeeping steps)."""
+    final_state: str | None = None
+    resolved_incidents: list[str] = field(default_factory=list)
+    failures: list[StepFailure] = field(default_factory=list)
+    """Incidents the trigger itself found (a job's output mapping that failed, say)."""
+    opened_incidents: int = 0
+    """Incidents the trigger wrote directly (failed jobs); counted into the instance row."""
+    finished_jobs: set[str] = field(default_factory=set)
+    """Jobs the trigger already recorded as done; others removed by the step are recorded as cancelled."""
+    jobs_created: bool = False
+    written_blobs: set[str] = field(default_factory=set)
+    task_rows_written: int = 0
+    bytes_written: int = 0
+    started: float = field(default_factory=time.perf_counter)
+    """When the step began, for the latency histogram (includes waiting for the row lock)."""
+    history: list[dict[str, Any]] = field(default_factory=list)
+    """The history events the step wrote; counted into the metrics once it committed."""
+
+    @property
+    def workflow(self) -> Any:
+        return self.live.workflow
+
+    def record(
+        self,
+        type_: str,
+        *,
+        element_id: str | None = None,
+        task_id: str | None = None,
+        job_id: str | None = None,
+        **data: Any,
+    ) -> None:
+        self.events.append(
+            {"type": type_, "element_id": element_id, "task_id": task_id, "job_id": job_id, "data": data or None}
+        )
+
+
+class _StripedLocks:
+    """In-process serialisation per instance, so threads do not queue on the database lock."""
+
+    def __init__(self, stripes: int = 256) -> None:
+        self._locks = [threading.Lock() for _ in range(stripes)]
+
+    def __call__(self, instance_id: str) -> threading.Lock:
+        return self._locks[zlib.crc32(instance_id.encode()) % len(self._locks)]
+
+
+class StepRunner:
+    def __init__(
+        self,
+        store: Store,
+        definitions: DefinitionRegistry,
+        cache: InstanceCache,
+        default_retry: RetryPolicy,
+        on_jobs_created: Callable[[], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.definitions = definitions
+        self.cache = cache
+        self.default_retry = default_retry
+        self.on_jobs_created = on_jobs_created
+        self._locks = _StripedLocks()
+        self.known_blobs: set[str] = set()
+        self.steps = 0
+        self.bytes_written = 0
+        self.last_step_task_rows = 0
+        """Task rows the last step wrote (upserts + deletes): what 'changed rows only' means."""
+        self.metrics = StepMetrics()
+
+    def run(self, instance_id: str, trigger: Callable[[StepContext], T], *, what: str) -> T:
+        """Run one step of ``instance_id``; retried while the database is busy or another step won."""
+        with self._locks(instance_id), log_context(instance_id=instance_id):
+            for _ in range(50):
+                try:
+                    return self.store.db.retrying(lambda: self._run_once(instance_id, trigger), what=what)
+                except ConcurrentStepError:
+                    self.cache.evict(instance_id)
+            raise StoreError(f"{what} on instance {instance_id} kept conflicting with other steps; try again")
+
+    def _run_once(self, instance_id: str, trigger: Callable[[StepContext], T]) -> T:
+        live: LiveInstance | None = None
+        try:
+            with self.store.db.write() as conn:
+                instance = self.store.lock_instance(conn, instance_id)
+                if instance is None:
+                    raise NotFoundError(
+                        f"process instance {instance_id} does not exist; list them with 'steadyflow instances'"
+                    )
+                live = self.cache.take(instance_id, instance.version) or self._load(conn, instance)
+                ctx = StepContext(conn, instance, live, time.time())
+                result = trigger(ctx)
+                self._checkpoint(ctx)
+            self.cache.put(instance_id, live)
+            self._after_commit(ctx)
+            return result
+        except BaseException:
+            self.cache.evict(instance_id)
+            raise
+
+    def run_batch(self, items: list[tuple[str, Callable[[StepContext], Any]]]) -> list[SteadyflowError | None]:
+        """Run several steps in one transaction, each under its own savepoint.
+
+        A step that raises one of our errors is rolled back alone and reported in
+        its slot; the others commit together. Database trouble retries the batch.
+        The steps run in instance id order (steps of one instance keep theirs), so
+        two batches lock their instance rows in the same order and cannot deadlock.
+        """
+        order = sorted(range(len(items)), key=lambda index: items[index][0])
+        stripes = sorted({id(self._locks(i)): self._locks(i) for i, _ in items}.items())
+        for _, lock in stripes:
+            lock.acquire()
+        try:
+            ordered = [items[index] for index in order]
+            results = self.store.db.retrying(lambda: self._run_batch_once(ordered), what="record job results")
+        finally:
+            for _, lock in reversed(stripes):
+                lock.release()
+        in_place: list[SteadyflowError | None] = [None] * len(items)
+        for index, result in zip(order, results, strict=True):
+            in_place[index] = result
+        return in_place
+
+    def _run_batch_once(self, items: list[tuple[str, Callable[[StepContext], Any]]]) -> list[SteadyflowError | None]:
+        lives: dict[str, LiveInstance] = {}
+        done: list[StepContext] = []
+        results: list[SteadyflowError | None] = []
+        try:
+            with self.store.db.write() as conn:
+                for instance_id, trigger in items:
+                    savepoint = conn.begin_nested()
+                    try:
+                        instance = self.store.lock_instance(conn, instance_id)
+                        if instance is None:
+                            raise NotFoundError(f"process instance {instance_id} does not exist")
+                        live = lives.pop(instance_id, None) or self.cache.take(instance_id, instance.version)
+                        live = live or self._load(conn, instance)
+                        ctx = StepContext(conn, instance, live, time.time())
+                        with log_context(instance_id=instance_id):
+                            trigger(ctx)
+                            self._checkpoint(ctx)
+                        savepoint.commit()
+                    except SteadyflowError as exc:
+                        savepoint.rollback()
+                        self.cache.evict(instance_id)
+                        results.append(exc)
+                        continue
+                    lives[instance_id] = live
+                    done.append(ctx)
+                    results.append(None)
+        except BaseException:
+            for instance_id, _ in items:
+                self.cache.evict(instance_id)
+            raise
+        for instance_id, live in lives.items():
+            self.cache.put(instance_id, live)
+        for ctx in done:
+            self._after_commit(ctx)
+        return results
+
+    def run_new(
+        self, row: dict[str, Any], make_live: Callable[[], LiveInstance], trigger: Callable[[StepContext], T]
+    ) -> T:
+        """Insert a new instance and run its first step in the same transaction."""
+
+        def once() -> T:
+            live = make_live()  # fresh on every attempt: a failed attempt may have advanced it
+            with self.store.db.write() as conn, log_context(instance_id=row["id"]):
+                self.store.insert_instance(conn, row)
+                instance = self.store.lock_instance(conn, row["id"])
+                assert instance is not None
+                ctx = StepContext(conn, instance, live, time.time())
+                result = trigger(ctx)
+                self._checkpoint(ctx)
+            self.cache.put(row["id"], live)
+            self._after_commit(ctx)
+            return result
+
+        return self.store.db.retrying(once, what="start")
+
+    def _after_commit(self, ctx: StepContext) -> None:
+        """Bookkeeping that is only true once the step's transaction committed."""
+        if len(self.known_blobs) > KNOWN_BLOBS_LIMIT:
+            self.known_blobs.clear()  # a forgotten hash only costs a redundant INSERT ... DO NOTHING
+        self.known_blobs.update(ctx.written_blobs)
+        self.steps += 1
+        self.metrics.step_committed(ctx.history, time.perf_counter() - ctx.started)
+        self.bytes_written += ctx.bytes_written
+        self.last_step_task_rows = ctx.task_rows_written
+        if ctx.jobs_created and self.on_jobs_created is not None:
+            self.on_jobs_created()
+
+    def read(self, instance_id: str, reader: Callable[[Any], T]) -> T:
+        """Look at an instance's live workflow without a step: no lock row, no write, no new version."""
+        with self._locks(instance_id):
+
+            def load() -> LiveInstance:
+                with self.store.db.read() as conn:
+                    instance = self.store.instance(conn, instance_id)
+                    if instance is None:
+                        raise NotFoundError(
+                            f"process instance {instance_id} does not exist; list them with 'steadyflow instances'"
+                        )
+                    return self.cache.take(instance_id, instance.version) or self._load(conn, instance)
+
+            live = self.store.db.retrying(load, what="read an instance")
+            try:
+                return reader(live.workflow)
+            finally:
+                self.cache.put(instance_id, live)
+
+    def _load(self, conn: Connection, instance: InstanceRecord) -> LiveInstance:
+        definition = self.store.definition(conn, instance.definition_id)
+        if definition is None:
+            raise NotFoundError(f"definition {instance.definition_id} of instance {instance.id} is missing")
+        model = self.definitions.model(definition, conn)
+        rows = self.store.task_rows(conn, instance.id)
+        blobs = self.store.blobs(conn, referenced_hashes(instance.frame, rows))
+        workflow, persisted = restore(model.spec, model.subprocess_specs, instance.frame, rows, blobs.__getitem__)
+        return LiveInstance(workflow, persisted, instance.version)
+
+    def _checkpoint(self, ctx: StepContext) -> None:
+        failure: StepFailure | None = run_engine(ctx.workflow) if ctx.advance else None
+        checkpoint = capture(ctx.workflow, ctx.live.persisted, build_frame)
+        facts = derive_facts(ctx.workflow, checkpoint, failure)
+        facts.failures.extend(ctx.failures)
+        conn, instance = ctx.conn, ctx.instance
+        new_blobs = {h: d for h, d in checkpoint.blobs.items() if h not in self.known_blobs}
+        self.store.insert_blobs(conn, new_blobs)
+        self.store.write_tasks(conn, instance.id, checkpoint.upserts, checkpoint.deletes)
+        events = list(ctx.events)
+        events.extend(
+            {"type": e.type, "element_id": e.element_id, "task_id": e.task_id, "job_id": None, "data": e.data or None}
+            for e in facts.events
+        )
+        self._write_jobs(ctx, facts, events)
+        opened = self._open_incidents(ctx, facts, events)
+        state = ctx.final_state or instance.state
+        ended_at = instance.ended_at
+        if ctx.final_state is None and instance.state == "running" and workflow_finished(ctx.workflow):
+            state, ended_at = "completed", ctx.now
+            events.append(
+                {"type": "InstanceCompleted", "element_id": None, "task_id": None, "job_id": None, "data": None}
+            )
+        elif ctx.final_state is not None and instance.ended_at is None:
+            ended_at = ctx.now
+        rows = [
+            event_row(
+                instance.id,
+                instance.event_seq + i + 1,
+                e["type"],
+                ctx.now,
+                element_id=e["element_id"],
+                task_id=e["task_id"],
+                job_id=e["job_id"],
+                data=e["data"],
+            )
+            for i, e in enumerate(events)
+        ]
+        self.store.insert_events(conn, rows)
+        values: dict[str, Any] = {
+            "version": instance.version + 1,
+            "event_seq": instance.event_seq + len(rows),
+            "state": state,
+            "updated_at": ctx.now,
+            "ended_at": ended_at,
+            "open_incidents": instance.open_incidents + opened + ctx.opened_incidents - len(ctx.resolved_incidents),
+        }
+        if checkpoint.frame_changed:
+            values["frame"] = checkpoint.frame
+        if not self.store.update_instance(conn, instance.id, instance.version, values):
+            raise ConcurrentStepError(f"instance {instance.id} changed during the step")
+        ctx.live.persisted = checkpoint.after
+        ctx.live.version = instance.version + 1
+        ctx.written_blobs.update(new_blobs)
+        ctx.task_rows_written = len(checkpoint.upserts) + len(checkpoint.deletes)
+        ctx.bytes_written += _step_bytes(checkpoint, new_blobs, rows, values)
+        ctx.jobs_created = bool(facts.new_jobs)
+        ctx.history = events
+
+    def _write_jobs(self, ctx: StepContext, facts: StepFacts, events: list[dict[str, Any]]) -> None:
+        conn, instance = ctx.conn, ctx.instance
+        for job_id in self.store.delete_jobs_of_tasks(conn, instance.id, facts.ended_job_tasks):
+            if job_id not in ctx.finished_jobs:
+                events.append(
+                    {"type": "JobCancelled", "element_id": None, "task_id": None, "job_id": job_id, "data": None}
+                )
+        rows = []
+        for request in facts.new_jobs:
+            policy = self.default_retry.with_model(request.definition.retries)
+            job_id = str(uuid.uuid4())
+            rows.append(
+                {
+                    "id": job_id,
+                    "instance_id": instance.id,
+                    "task_id": request.task_id,
+                    "element_id": request.element_id,
+                    "type": request.type,
+                    "state": "ready",
+                    "variables": self._variables_manifest(ctx, request.variables),
+                    "headers": json.dumps(request.headers),
+                    "retry_policy": json.dumps(policy.as_dict()),
+                    "attempt": 0,
+                    "retries_left": policy.maximum_attempts,
+                    "due_at": ctx.now,
+                    "lock_owner": None,
+                    "lock_expires_at": None,
+                    "last_error": None,
+                    "error_details": None,
+                    "priority": 0,
+                    "created_at": ctx.now,
+                }
+            )
+            events.append(
+                {
+                    "type": "JobCreated",
+                    "element_id": request.element_id,
+                    "task_id": request.task_id,
+                    "job_id": job_id,
+                    "data": {"type": request.type, "retries": policy.maximum_attempts},
+                }
+            )
+        self.store.insert_jobs(conn, rows)
+        if facts.subscriptions or facts.ended_subscription_tasks:
+            self.store.replace_subscriptions(
+                conn, instance.id, facts.subscriptions, facts.ended_subscription_tasks, ctx.now
+            )
+        if facts.thrown:
+            self.store.insert_outbox(
+                conn,
+                [
+                    {
+                        "instance_id": instance.id,
+                        "kind": e.kind,
+                        "name": e.name,
+                        "payload": json.dumps(e.payload, default=str),
+                        "created_at": ctx.now,
+                    }
+                    for e in facts.thrown
+                ],
+            )
+        self.store.delete_timers(conn, facts.ended_timer_tasks)
+        if facts.timers:
+            self.store.upsert_timers(conn, instance.id, facts.timers)
+            for task_id, (element, due) in facts.timers.items():
+                events.append(
+                    {
+                        "type": "TimerScheduled",
+                        "element_id": element,
+                        "task_id": task_id,
+                        "job_id": None,
+                        "data": {"due_at": due},
+                    }
+                )
+
+    def _variables_manifest(self, ctx: StepContext, variables: dict[str, Any]) -> str:
+        """A job keeps its variables as blob hashes: a thousand jobs share one copy of a region list."""
+        manifest: dict[str, str] = {}
+        blobs: dict[str, str] = {}
+        for name, value in variables.items():
+            text = encode_value(value)
+            digest = content_hash(text)
+            manifest[name] = digest
+            if digest not in self.known_blobs and digest not in ctx.written_blobs:
+                blobs[digest] = text
+        self.store.insert_blobs(ctx.conn, blobs)
+        ctx.written_blobs.update(blobs)
+        text = json.dumps(manifest, sort_keys=True)
+        ctx.bytes_written += sum(len(d) for d in blobs.values()) + len(text) + JOB_ROW_OVERHEAD
+        return text
+
+    def _open_incidents(self, ctx: StepContext, facts: StepFacts, events: list[dict[str, Any]]) -> int:
+        for failure in facts.failures:
+            incident_id = str(uuid.uuid4())
+            self.store.insert_incident(
+                ctx.conn,
+                {
+                    "id": incident_id,
+                    "instance_id": ctx.instance.id,
+                    "job_id": None,
+                    "task_id": failure.task_id,
+                    "element_id": failure.element_id,
+                    "type": failure.kind,
+                    "message": failure.message,
+                    "details": None,
+                    "state": "open",
+                    "created_at": ctx.now,
+                    "resolved_at": None,
+                },
+            )
+            events.append(
+                {
+                    "type": "IncidentRaised",
+                    "element_id": failure.element_id,
+                    "task_id": failure.task_id,
+                    "job_id": None,
+                    "data": {"incident_id": incident_id, "message": failure.message, "kind": failure.kind},
+                }
+            )
+        return len(facts.failures)
+
+
+def _step_bytes(checkpoint: Any, blobs: dict[str, str], events: list[dict[str, Any]], values: dict[str, Any]) -> int:
+    total = sum(len(d) + len(h) for h, d in blobs.items())
+    for row in checkpoint.upserts:
+        total += len(row.internal) + len(row.data) + len(row.spec_name) + 120
+    total += sum(len(str(e.get("data") or "")) + 80 for e in events)
+    total += len(values.get("frame", "")) + 60
+    return total

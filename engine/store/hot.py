@@ -1,0 +1,65 @@
+"""Statements on every step's path, built once (per dialect where locking differs).
+
+Building a SQLAlchemy statement costs more than a small query itself; these run
+several times per step, so they are constructed once with bind parameters.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import and_, bindparam, delete, insert, select, update
+
+from engine.store import schema as t
+
+
+@lru_cache(maxsize=4)
+def lock_instance(dialect: str) -> Any:
+    query = select(t.instances).where(t.instances.c.id == bindparam("instance_id"))
+    return query.with_for_update() if dialect == "postgresql" else query
+
+
+@lru_cache(maxsize=4)
+def job_by_id(dialect: str, lock: bool) -> Any:
+    query = select(t.jobs).where(t.jobs.c.id == bindparam("job_id"))
+    return query.with_for_update() if lock and dialect == "postgresql" else query
+
+
+JOBS_OF_TASKS = select(t.jobs.c.id).where(
+    and_(t.jobs.c.instance_id == bindparam("instance_id"), t.jobs.c.task_id.in_(bindparam("task_ids", expanding=True)))
+)
+DELETE_JOBS = delete(t.jobs).where(t.jobs.c.id.in_(bindparam("job_ids", expanding=True)))
+BLOBS_BY_HASH = select(t.blobs.c.hash, t.blobs.c.data).where(t.blobs.c.hash.in_(bindparam("hashes", expanding=True)))
+TASKS_OF_INSTANCE = select(t.tasks).where(t.tasks.c.instance_id == bindparam("instance_id"))
+INSERT_EVENTS = insert(t.events)
+INSERT_JOBS = insert(t.jobs)
+
+_STEP_COLUMNS = ("version", "event_seq", "state", "updated_at", "ended_at", "open_incidents")
+
+
+@lru_cache(maxsize=4)
+def update_instance(with_frame: bool) -> Any:
+    """UPDATE instances ... WHERE id = :instance_id AND version = :expected_version (compare-and-set)."""
+    columns = (*_STEP_COLUMNS, "frame") if with_frame else _STEP_COLUMNS
+    return (
+        update(t.instances)
+        .where(and_(t.instances.c.id == bindparam("instance_id"), t.instances.c.version == bindparam("expected")))
+        .values({c: bindparam(f"new_{c}") for c in columns})
+    )
+
+
+def update_instance_params(
+    instance_id: str, expected: int, values: dict[str, Any]
+) -> tuple[Any, dict[str, Any]] | None:
+    """The prebuilt statement and its parameters, or None when ``values`` has another shape."""
+    keys = set(values)
+    if keys == set(_STEP_COLUMNS):
+        statement = update_instance(False)
+    elif keys == {*_STEP_COLUMNS, "frame"}:
+        statement = update_instance(True)
+    else:
+        return None
+    params = {f"new_{k}": v for k, v in values.items()}
+    params.update(instance_id=instance_id, expected=expected)
+    return statement, params

@@ -1,0 +1,84 @@
+"""The tasklist: open user tasks, who has claimed them, their forms, and completing them."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from engine.engine import Engine, check_variables
+from engine.forms import coerce_form
+from engine.queries import Queries
+from engine.store import tasklist as sql
+from engine.store.database import Connection
+from steadyflow.errors import ConflictError, NotFoundError
+
+
+class Tasklist:
+    def __init__(self, engine: Engine, queries: Queries) -> None:
+        self.engine = engine
+        self.queries = queries
+        self.db = engine.db
+
+    def open_tasks(self, *, instance_id: str | None = None, assignee: str | None = None) -> list[dict[str, Any]]:
+        """Open user tasks with their element name; ``assignee`` '' means unclaimed ones only."""
+        with self.db.read() as conn:
+            rows = sql.open_user_tasks(conn, instance_id=instance_id)
+        if assignee is not None:
+            rows = [r for r in rows if (r["assignee"] or "") == assignee]
+        for row in rows:
+            row["name"] = self.queries.outline(row["definition_id"]).names.get(row["element_id"], row["element_id"])
+        return rows
+
+    def task(self, task_id: str) -> dict[str, Any]:
+        """One open user task with its form fields."""
+        with self.db.read() as conn:
+            found = sql.open_user_tasks(conn, task_id=task_id)
+        if not found:
+            raise NotFoundError(f"user task {task_id} is not open: it was completed, cancelled, or never existed")
+        row = found[0]
+        outline = self.queries.outline(row["definition_id"])
+        row["name"] = outline.names.get(row["element_id"], row["element_id"])
+        row["fields"] = [f.as_dict() for f in outline.forms.get(row["element_id"], [])]
+        return row
+
+    def claim(self, task_id: str, username: str, *, take_over: bool = False) -> None:
+        task = self.task(task_id)
+
+        def work(conn: Connection) -> None:
+            holder = sql.claim_of(conn, task_id, lock=True)
+            if holder not in (None, username) and not take_over:
+                raise ConflictError(f"user task {task_id} is claimed by {holder!r}; ask them to unclaim it")
+            sql.set_claim(conn, task_id, task["instance_id"], username, time.time())
+
+        self._write(work, f"claim user task {task_id}")
+
+    def unclaim(self, task_id: str, username: str, *, any_user: bool = False) -> None:
+        self.task(task_id)
+
+        def work(conn: Connection) -> None:
+            holder = sql.claim_of(conn, task_id, lock=True)
+            if holder not in (None, username) and not any_user:
+                raise ConflictError(f"user task {task_id} is claimed by {holder!r}, not by you")
+            sql.drop_claim(conn, task_id)
+
+        self._write(work, f"unclaim user task {task_id}")
+
+    def complete(
+        self, task_id: str, username: str, values: dict[str, Any], *, any_user: bool = False
+    ) -> dict[str, Any]:
+        """Check ``values`` against the task's form (if it has one) and complete the task with them."""
+        task = self.task(task_id)
+        if task["assignee"] not in (None, username) and not any_user:
+            raise ConflictError(f"user task {task_id} is claimed by {task['assignee']!r}; only they can complete it")
+        fields = self.queries.outline(task["definition_id"]).forms.get(task["element_id"], [])
+        variables = coerce_form(fields, values) if fields else check_variables(values)
+        self.engine.complete_user_task(task["instance_id"], task_id, variables)
+        self._write(lambda conn: sql.drop_claim(conn, task_id), f"release user task {task_id}")
+        return {"instance_id": task["instance_id"], "task_id": task_id, "variables": variables}
+
+    def _write(self, work: Any, what: str) -> None:
+        def attempt() -> None:
+            with self.db.write() as conn:
+                work(conn)
+
+        self.db.retrying(attempt, what=what)

@@ -1,0 +1,320 @@
+"""The in-process worker pool: claims due jobs, runs handlers outside any lock, reports back.
+
+Also runs the timer scheduler. A job whose worker dies keeps its lock only
+until the lock expires; then any worker claims it again (at-least-once), and
+the handler's idempotency key makes the repeat harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engine.engine import Engine
+from engine.handlers import BpmnError, HandlerSet, JobContext, NonRetryableError, RetryLater
+from engine.job_outcome import JobOutcome
+from engine.log_context import log_context
+from engine.store.records import JobRecord
+from steadyflow.errors import SteadyflowError
+
+log = logging.getLogger(__name__)
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+@dataclass
+class WorkerStats:
+    completed: int = 0
+    failed: int = 0
+    postponed: int = 0
+    errors_thrown: int = 0
+    timers_fired: int = 0
+    unhandled_types: dict[str, list[str]] = field(default_factory=dict)
+    """Job types that are due but have no handler here: type -> element ids."""
+
+
+class WorkerPool:
+    """Runs handlers for the job types in ``handlers`` against ``engine``."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        handlers: HandlerSet,
+        *,
+        worker_id: str | None = None,
+        concurrency: int = 4,
+        poll_interval_s: float = 0.5,
+        lock_s: float | None = None,
+        run_timers: bool = True,
+    ) -> None:
+        self.engine = engine
+        self.handlers = handlers
+        self.worker_id = worker_id or default_worker_id()
+        self.concurrency = max(1, concurrency)
+        self.poll_interval_s = poll_interval_s
+        self.lock_s = lock_s if lock_s is not None else engine.config.job_lock_s
+        self.run_timers = run_timers
+        self.stats = WorkerStats()
+        self._executor = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="steadyflow-job")
+        self._inflight: dict[str, Future[JobOutcome | None]] = {}
+        self._results: list[JobOutcome] = []
+        self._results_ready = threading.Condition()
+        self._inflight_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        engine.add_job_listener(self._wake.set)
+
+    @property
+    def types(self) -> list[str]:
+        return self.handlers.types()
+
+    # -- lifecycle ---------------------------------------------------------
+    def start(self) -> None:
+        """Start claiming in background threads (what ``steadyflow serve`` does)."""
+        self._stop.clear()
+        loops: list[tuple[str, Callable[[], None]]] = [
+            ("jobs", self._dispatch_loop),
+            ("results", self._report_loop),
+            ("heartbeat", self._heartbeat_loop),
+        ]
+        if self.run_timers:
+            loops.append(("timers", self._timer_loop))
+        for name, target in loops:
+            thread = threading.Thread(target=target, name=f"steadyflow-{name}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self, timeout_s: float = 30.0) -> bool:
+        """Stop claiming; let running handlers finish and their results be recorded, for ``timeout_s`` in all.
+
+        Jobs still running then have their locks released, so other workers take them at once
+        instead of waiting for the locks to expire. Returns True when nothing is left running here.
+        """
+        deadline = time.monotonic() + timeout_s
+        self._stop.set()
+        self._wake.set()
+        for thread in self._threads:
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        with self._inflight_lock:
+            pending = list(self._inflight.values())
+        wait(pending, timeout=max(0.0, deadline - time.monotonic()))
+        with self._inflight_lock:
+            unfinished = list(self._inflight)
+        if unfinished:
+            # Their handlers may still finish; if they do, the result is applied (the lock owner matches).
+            log.warning("releasing %d job(s) still running after %.0f s: %s", len(unfinished), timeout_s, unfinished)
+            try:
+                self.engine.release_locks(self.worker_id, unfinished)
+            except SteadyflowError as exc:
+                log.warning("releasing %d job locks failed: %s", len(unfinished), exc)
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        return not unfinished
+
+    # -- loops -------------------------------------------------------------
+    def _dispatch_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                claimed = self._claim_some()
+            except SteadyflowError as exc:
+                log.warning("claiming jobs failed: %s", exc)
+                claimed = 0
+            if not claimed:
+                self._wake.wait(self.poll_interval_s)
+                self._wake.clear()
+
+    def _claim_some(self) -> int:
+        with self._inflight_lock:
+            capacity = self.concurrency - len(self._inflight)
+        if capacity <= 0 or not self.types:
+            time.sleep(0.01)
+            return 0
+        jobs = self.engine.claim_jobs(self.worker_id, self.types, max_jobs=capacity, lock_s=self.lock_s)
+        for job in jobs:
+            future = self._executor.submit(self._execute, job)
+            with self._inflight_lock:
+                self._inflight[job.id] = future
+            future.add_done_callback(self._done_callback(job.id))
+        return len(jobs)
+
+    def _done_callback(self, job_id: str) -> Callable[[Future[JobOutcome | None]], None]:
+        return lambda future: self._done(job_id, future)
+
+    def _done(self, job_id: str, future: Future[JobOutcome | None]) -> None:
+        outcome = None if future.cancelled() or future.exception() else future.result()
+        if outcome is None:
+            with self._inflight_lock:
+                self._inflight.pop(job_id, None)
+            self._wake.set()
+            return
+        with self._results_ready:
+            self._results.append(outcome)
+            self._results_ready.notify()
+
+    def _report_loop(self) -> None:
+        """Record finished handlers' results in batches: one commit for all that finished meanwhile."""
+        while True:
+            with self._results_ready:
+                while not self._results and not (self._stop.is_set() and not self._inflight):
+                    self._results_ready.wait(0.2)
+                batch, self._results = self._results, []
+            if not batch and self._stop.is_set() and not self._inflight:
+                return
+            self._report(batch)
+            with self._inflight_lock:
+                for outcome in batch:
+                    self._inflight.pop(outcome.job.id, None)
+            self._wake.set()
+
+    def _timer_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.stats.timers_fired += self.engine.fire_due_timers(self.worker_id)
+                self.engine.fire_start_timers(self.worker_id)
+                self.engine.deliver_outbox()
+            except SteadyflowError as exc:
+                log.warning("firing timers or delivering thrown events failed: %s", exc)
+            self._stop.wait(self.poll_interval_s)
+
+    def _heartbeat_loop(self) -> None:
+        interval = max(0.5, self.lock_s / 3)
+        while not self._stop.wait(interval):
+            with self._inflight_lock:
+                ids = list(self._inflight)
+            if ids:
+                try:
+                    self.engine.extend_locks(self.worker_id, ids, self.lock_s)
+                except SteadyflowError as exc:
+                    log.warning("extending job locks failed: %s", exc)
+
+    # -- one job -----------------------------------------------------------
+    def _execute(self, job: JobRecord) -> JobOutcome | None:
+        """Run the handler; what it produced is recorded later, possibly with other results."""
+        handler = self.handlers.get(job.type)
+        if handler is None:  # claimed by type, so only if handlers changed under us
+            return None
+        context = JobContext(
+            job_id=job.id,
+            job_type=job.type,
+            instance_id=job.instance_id,
+            element_id=job.element_id,
+            business_key=job.business_key,
+            variables=job.variables,
+            headers=job.headers,
+            attempt=job.attempt,
+            idempotency_key=f"{job.instance_id}:{job.task_id}",
+            data_dir=Path(self.engine.config.data_dir),
+            retries_left=job.retries_left,
+        )
+        try:
+            with log_context(instance_id=job.instance_id, job_id=job.id, element_id=job.element_id):
+                result = handler(context)
+        except BpmnError as exc:
+            return JobOutcome(job, "error", dict(exc.variables), exc.message, code=exc.code)
+        except RetryLater as exc:
+            return JobOutcome(job, "postpone", message=exc.message, delay_s=exc.delay_s)
+        except NonRetryableError as exc:
+            return JobOutcome(job, "fail", message=f"{type(exc).__name__}: {exc}", retryable=False)
+        except Exception as exc:  # noqa: BLE001 - a handler's failure is data, not a crash
+            details = "".join(traceback.format_exception(exc))[-4000:]
+            message = f"{type(exc).__name__}: {exc}"
+            return JobOutcome(job, "fail", message=message, details=details, error_type=type(exc).__name__)
+        if result is not None and not isinstance(result, Mapping):
+            message = f"handler for '{job.type}' returned {type(result).__name__}, not a mapping of variables"
+            return JobOutcome(job, "fail", message=message, retryable=False)
+        return JobOutcome(job, "complete", dict(result or {}))
+
+    def _report(self, outcomes: list[JobOutcome]) -> None:
+        """Record results in one transaction; a result whose job is gone is logged, not fatal."""
+        if not outcomes:
+            return
+        try:
+            errors = self.engine.report_outcomes(self.worker_id, outcomes)
+        except SteadyflowError as exc:
+            log.error("recording %d job results failed: %s", len(outcomes), exc)
+            return
+        for outcome, error in zip(outcomes, errors, strict=True):
+            job = outcome.job
+            with log_context(instance_id=job.instance_id, job_id=job.id, element_id=job.element_id):
+                self._log_outcome(outcome, error)
+            if error is None and outcome.kind == "complete":
+                self.stats.completed += 1
+            elif error is None and outcome.kind == "fail":
+                self.stats.failed += 1
+            elif error is None and outcome.kind == "postpone":
+                self.stats.postponed += 1
+            elif error is None:
+                self.stats.errors_thrown += 1
+
+    @staticmethod
+    def _log_outcome(outcome: JobOutcome, error: SteadyflowError | None) -> None:
+        job = outcome.job
+        if error is not None:
+            log.info("job %s result not applied: %s", job.id, error)
+        elif outcome.kind == "fail":
+            log.info("job %s (%s) attempt %d failed: %s", job.id, job.type, job.attempt, outcome.message)
+        else:
+            log.debug("job %s (%s) attempt %d: %s recorded", job.id, job.type, job.attempt, outcome.kind)
+
+    # -- until idle ------------------------------------------------------------
+    def run_until_idle(self, *, max_wait_s: float = 60.0, on_progress: Callable[[], None] | None = None) -> WorkerStats:
+        """Run jobs and timers until nothing is runnable, and nothing becomes due within ``max_wait_s``."""
+        while True:
+            delivered = 0
+            if self.run_timers:
+                self.stats.timers_fired += self.engine.fire_due_timers(self.worker_id)
+                delivered = self.engine.deliver_outbox()
+            jobs = (
+                self.engine.claim_jobs(
+                    self.worker_id, self.types, max_jobs=max(16, self.concurrency * 4), lock_s=self.lock_s
+                )
+                if self.types
+                else []
+            )
+            if jobs:
+                futures = [self._executor.submit(self._execute, job) for job in jobs]
+                wait(futures)
+                self._report([o for o in (f.result() for f in futures) if o is not None])
+                if on_progress:
+                    on_progress()
+                continue
+            if delivered:
+                continue
+            next_due = self.engine.next_due(self.types)
+            timer_due = self.engine.next_due([])
+            due = min((d for d in (next_due, timer_due) if d is not None), default=None)
+            if due is None or due - time.time() > max_wait_s:
+                break
+            time.sleep(min(max(0.0, due - time.time()), self.poll_interval_s) + 0.001)
+        self.stats.unhandled_types = self._unhandled()
+        return self.stats
+
+    def _unhandled(self) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for job in self.engine.store_jobs(state="ready"):
+            if self.handlers.get(job.type) is None:
+                found.setdefault(job.type, [])
+                if job.element_id not in found[job.type]:
+                    found[job.type].append(job.element_id)
+        return found
+
+
+def run_in_process(engine: Engine, handlers: HandlerSet, **kwargs: Any) -> WorkerStats:
+    """Convenience for embedding: run every due job and timer of ``engine`` until idle."""
+    pool = WorkerPool(engine, handlers, **kwargs)
+    try:
+        return pool.run_until_idle()
+    finally:
+        pool.stop(timeout_s=1.0)

@@ -1,0 +1,5 @@
+import sys
+
+from steadyflow.cli import main
+
+sys.exit(main())

@@ -1,0 +1,340 @@
+"""One function per CLI command, plus how each is configured."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from steadyflow.cli import processes, render
+from steadyflow.errors import InvalidInputError, ModelValidationError, NotFoundError
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str
+    help: str
+    example: str
+    configure: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+def open_engine(args: argparse.Namespace) -> Any:
+    from engine.config import EngineConfig
+    from engine.engine import Engine
+
+    base = EngineConfig()
+    data_dir = Path(args.data_dir) if getattr(args, "data_dir", None) else base.data_dir
+    allow = bool(getattr(args, "allow_python_scripts", False)) or base.allow_python_scripts
+    return Engine(EngineConfig(data_dir=data_dir, db_url=args.db or base.db_url, allow_python_scripts=allow))
+
+
+def handler_set(disabled: list[str] | None = None) -> Any:
+    from service_tasks.registry import ServiceTaskRegistry
+
+    env = [t.strip() for t in os.environ.get("STEADYFLOW_DISABLE_HANDLERS", "").split(",") if t.strip()]
+    return ServiceTaskRegistry.default().handler_set(disabled=[*(disabled or []), *env])
+
+
+# -- deploy / validate ----------------------------------------------------------
+def _read_files(paths: list[str]) -> list[tuple[str, bytes]]:
+    files = []
+    for path in paths:
+        try:
+            files.append((path, Path(path).read_bytes()))
+        except OSError as exc:
+            raise InvalidInputError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    return files
+
+
+def cmd_deploy(args: argparse.Namespace) -> int:
+    engine = open_engine(args)
+    deployment = engine.deploy(_read_files(args.files))
+    for item in deployment.definitions:
+        d = item.definition
+        status = "deployed" if item.new_version else "unchanged"
+        print(f"{status}: {d.key} version {d.version} ({d.id})")
+    for warning in deployment.warnings:
+        print(f"warning: {warning.describe()}", file=sys.stderr)
+    return 0
+
+
+def validation_options(args: argparse.Namespace) -> Any:
+    from engine.config import EngineConfig
+    from engine.engine import parse_options
+
+    allow = bool(getattr(args, "allow_python_scripts", False)) or EngineConfig().allow_python_scripts
+    return parse_options(EngineConfig(allow_python_scripts=allow))
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from bpmn.parser import parse_model
+
+    results = []
+    for path in args.files:
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            results.append(
+                {
+                    "file": path,
+                    "ok": False,
+                    "processes": [],
+                    "warnings": [],
+                    "errors": [
+                        {"message": f"cannot read file: {exc.strerror or exc}", "element_id": None, "line": None}
+                    ],
+                }
+            )
+            continue
+        try:
+            model = parse_model(data, path, validation_options(args))
+            results.append(
+                {
+                    "file": path,
+                    "ok": True,
+                    "processes": sorted(model.processes),
+                    "errors": [],
+                    "warnings": [w.as_dict() for w in model.warnings],
+                }
+            )
+        except ModelValidationError as exc:
+            results.append(
+                {
+                    "file": path,
+                    "ok": False,
+                    "processes": [],
+                    "errors": [p.as_dict() for p in exc.problems],
+                    "warnings": [w.as_dict() for w in exc.warnings],
+                }
+            )
+    if args.json:
+        print(json.dumps(results, indent=2))
+    else:
+        render.validation(results)
+    return 0 if all(r["ok"] for r in results) else 1
+
+
+# -- instances ----------------------------------------------------------------------
+def parse_vars(pairs: list[str]) -> dict[str, Any]:
+    variables: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        if not sep or not name:
+            raise InvalidInputError(f'--var {pair!r}: write NAME=JSON, for example --var \'regions=["eu","us"]\'')
+        try:
+            variables[name] = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InvalidInputError(
+                f"--var {name}: {text!r} is not valid JSON ({exc.msg} at column {exc.colno}); "
+                f"strings need quotes: --var '{name}=\"{text}\"'"
+            ) from None
+    return variables
+
+
+def cmd_start(args: argparse.Namespace) -> int:
+    variables = parse_vars(args.var or [])
+    engine = open_engine(args)
+    instance = engine.start(args.key, variables, business_key=args.business_key, version=args.version)
+    print(f"started {instance.id} ({instance.definition_id})")
+    if not args.wait:
+        return 0
+    from engine.worker import WorkerPool
+
+    pool = WorkerPool(engine, handler_set(), concurrency=args.concurrency)
+    pool.start()
+    try:
+        return render.watch(engine, instance.id, timeout_s=args.timeout)
+    finally:
+        pool.stop(timeout_s=5)
+
+
+def cmd_instances(args: argparse.Namespace) -> int:
+    engine = open_engine(args)
+    rows = engine.instances(state=args.state, definition_key=args.key, limit=args.limit)
+    if args.json:
+        print(json.dumps([r.__dict__ | {"frame": None} for r in rows], indent=2, default=str))
+    else:
+        render.instances(rows)
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    engine = open_engine(args)
+    view = engine.view(args.id)
+    if args.json:
+        print(json.dumps(view.as_dict(), indent=2, default=str))
+    else:
+        render.instance(view)
+    return 0
+
+
+def cmd_retry(args: argparse.Namespace) -> int:
+    engine = open_engine(args)
+    count = engine.retry(args.id, retries=args.retries)
+    print(f"retrying {count} incident(s) of {args.id}")
+    return 0
+
+
+def cmd_cancel(args: argparse.Namespace) -> int:
+    engine = open_engine(args)
+    engine.cancel(args.id, reason=args.reason)
+    print(f"cancelled {args.id}")
+    return 0
+
+
+# -- database -------------------------------------------------------------------------
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from engine.config import EngineConfig
+    from engine.store.database import Database, sqlite_url
+    from engine.store.migrate import upgrade
+
+    base = EngineConfig()
+    data_dir = Path(args.data_dir) if args.data_dir else base.data_dir
+    db = Database(args.db or base.db_url or sqlite_url(data_dir))
+    revision = upgrade(db)
+    print(f"database {db.safe_url} is at schema revision {revision}")
+    return 0
+
+
+def _files(p: argparse.ArgumentParser) -> None:
+    p.add_argument("files", nargs="+", metavar="FILE", help=".bpmn files")
+
+
+def _validate_opts(p: argparse.ArgumentParser) -> None:
+    _files(p)
+    p.add_argument("--json", action="store_true", help="machine-readable result per file")
+
+
+def _start_opts(p: argparse.ArgumentParser) -> None:
+    p.add_argument("key", help="process id (definition key)")
+    p.add_argument("--var", action="append", metavar="NAME=JSON", help="a start variable; repeatable")
+    p.add_argument("--business-key", metavar="K")
+    p.add_argument("--version", type=int, help="start this definition version instead of the latest")
+    p.add_argument("--wait", action="store_true", help="run jobs here and show progress until the instance ends")
+    p.add_argument("--timeout", type=float, default=None, metavar="SECONDS", help="give up waiting after this long")
+    p.add_argument("--concurrency", type=int, default=4)
+
+
+def _instances_opts(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--state", choices=["running", "completed", "cancelled", "failed"])
+    p.add_argument("--key", help="only instances of this process id")
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--json", action="store_true")
+
+
+def _id_opts(p: argparse.ArgumentParser) -> None:
+    p.add_argument("id", help="process instance id")
+
+
+def _show_opts(p: argparse.ArgumentParser) -> None:
+    _id_opts(p)
+    p.add_argument("--json", action="store_true")
+
+
+def _retry_opts(p: argparse.ArgumentParser) -> None:
+    _id_opts(p)
+    p.add_argument("--retries", type=int, default=1, help="attempts to grant each failed job (default 1)")
+
+
+def _cancel_opts(p: argparse.ArgumentParser) -> None:
+    _id_opts(p)
+    p.add_argument("--reason")
+
+
+def _db_opts(p: argparse.ArgumentParser) -> None:
+    p.add_argument("action", choices=["upgrade"], help="upgrade: bring the schema to this version")
+
+
+def _users_configure(p: argparse.ArgumentParser) -> None:
+    from steadyflow.cli.users import configure_users
+
+    configure_users(p)
+
+
+def _users_run(args: argparse.Namespace) -> int:
+    from steadyflow.cli.users import cmd_users
+
+    return cmd_users(args)
+
+
+def _missing(kind: str) -> Callable[[argparse.Namespace], int]:
+    def run(_args: argparse.Namespace) -> int:
+        raise NotFoundError(kind)
+
+    return run
+
+
+COMMANDS = [
+    CommandSpec(
+        "users",
+        "manage accounts: add, list, remove, password, token",
+        "steadyflow users add alice --role operator",
+        _users_configure,
+        _users_run,
+    ),
+    CommandSpec(
+        "serve",
+        "run the scheduler, the worker pool and the HTTP server",
+        "steadyflow serve --port 8080",
+        processes.serve_options,
+        processes.cmd_serve,
+    ),
+    CommandSpec(
+        "worker",
+        "run the worker pool (and timers) against the database",
+        "steadyflow worker --until-idle",
+        processes.worker_options,
+        processes.cmd_worker,
+    ),
+    CommandSpec(
+        "deploy",
+        "deploy BPMN files (identical files are not new versions)",
+        "steadyflow deploy examples/database-creation.bpmn",
+        _files,
+        cmd_deploy,
+    ),
+    CommandSpec(
+        "validate",
+        "check BPMN files without deploying them",
+        "steadyflow validate --json model.bpmn",
+        _validate_opts,
+        cmd_validate,
+    ),
+    CommandSpec(
+        "start",
+        "start a process instance",
+        "steadyflow start database-creation --var database='\"orders\"' --wait",
+        _start_opts,
+        cmd_start,
+    ),
+    CommandSpec(
+        "instances", "list process instances", "steadyflow instances --state running", _instances_opts, cmd_instances
+    ),
+    CommandSpec(
+        "show", "show an instance: activities, jobs, incidents, history", "steadyflow show <ID>", _show_opts, cmd_show
+    ),
+    CommandSpec("retry", "retry the open incidents of an instance", "steadyflow retry <ID>", _retry_opts, cmd_retry),
+    CommandSpec(
+        "cancel",
+        "cancel a running instance",
+        "steadyflow cancel <ID> --reason 'wrong region'",
+        _cancel_opts,
+        cmd_cancel,
+    ),
+    CommandSpec(
+        "db",
+        "database schema maintenance",
+        "steadyflow db upgrade --db postgresql://user@host/db",
+        _db_opts,
+        cmd_db_upgrade,
+    ),
+]
+
+__all__ = ["COMMANDS", "CommandSpec", "parse_vars", "time"]

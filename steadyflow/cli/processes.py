@@ -1,0 +1,136 @@
+"""The long-running commands, ``serve`` and ``worker``: signals, graceful shutdown, metrics endpoint.
+
+On SIGTERM (or SIGINT) a process stops claiming jobs, lets running handlers
+finish and records their results for up to ``--grace`` seconds, releases the
+locks of jobs still running so other workers take them at once, and exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+from typing import Any
+
+log = logging.getLogger(__name__)
+DEFAULT_GRACE_S = 30.0
+
+
+def stop_on_signals(stop: threading.Event) -> None:
+    def handle(signum: int, _frame: Any) -> None:
+        log.info("received %s: stopping", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handle)
+    signal.signal(signal.SIGINT, handle)
+
+
+def drain(pool: Any, grace_s: float) -> None:
+    """Stop the pool; if handlers outlived the grace period, their locks are released: leave without them."""
+    finished = pool.stop(timeout_s=grace_s)
+    print(f"worker {pool.worker_id} stopped" + ("" if finished else " (released jobs still running)"), flush=True)
+    if not finished:
+        # A handler thread cannot be interrupted and would keep the interpreter alive until it returns.
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from engine.worker import WorkerPool
+    from steadyflow.cli.commands import handler_set, open_engine
+    from steadyflow.cli.render import unhandled
+
+    stop = threading.Event()
+    if not args.until_idle:
+        stop_on_signals(stop)  # before the slow start-up, so an early SIGTERM is a clean exit too
+    engine = open_engine(args)
+    pool = WorkerPool(engine, handler_set(args.disable_handler), concurrency=args.concurrency)
+    if args.until_idle:
+        stats = pool.run_until_idle(max_wait_s=args.max_wait)
+        pool.stop(timeout_s=5)
+        print(
+            f"idle: {stats.completed} completed, {stats.failed} failed, {stats.postponed} postponed, "
+            f"{stats.timers_fired} timers fired"
+        )
+        return unhandled(stats.unhandled_types)
+    if stop.is_set():
+        return 0
+    metrics_server = None
+    if args.metrics_port is not None:
+        from steadyflow.cli.metrics_http import start_metrics_server
+
+        metrics_server = start_metrics_server(engine, args.metrics_host, args.metrics_port, public=args.metrics_public)
+    pool.start()
+    print(f"worker {pool.worker_id} serving {', '.join(pool.types) or 'no job types'}", flush=True)
+    stop.wait()
+    if metrics_server is not None:
+        metrics_server.shutdown()
+    drain(pool, args.grace)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from engine.worker import WorkerPool
+    from steadyflow.cli.commands import handler_set, open_engine
+    from webui.server import serve
+
+    stop = threading.Event()
+    stop_on_signals(stop)  # before the slow start-up, so an early SIGTERM is a clean exit too
+    engine = open_engine(args)
+    pool = WorkerPool(engine, handler_set(args.disable_handler), concurrency=args.concurrency)
+    if stop.is_set():
+        return 0
+    pool.start()
+    try:
+        serve(engine, host=args.host, port=args.port, stop=stop, metrics_public=args.metrics_public)
+    finally:
+        drain(pool, args.grace)
+    return 0
+
+
+def _pool_opts(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--concurrency", type=int, default=4, help="handlers running at once")
+    p.add_argument(
+        "--disable-handler",
+        action="append",
+        metavar="TYPE",
+        default=[],
+        help="leave this job type to external workers; repeatable (env STEADYFLOW_DISABLE_HANDLERS)",
+    )
+    p.add_argument(
+        "--grace",
+        type=float,
+        default=DEFAULT_GRACE_S,
+        metavar="SECONDS",
+        help="on SIGTERM, let running handlers finish this long, then release their jobs and exit (default 30)",
+    )
+    p.add_argument(
+        "--metrics-public",
+        action="store_true",
+        help="answer /metrics without credentials (default: a user's token or password is required)",
+    )
+
+
+def worker_options(p: argparse.ArgumentParser) -> None:
+    _pool_opts(p)
+    p.add_argument("--until-idle", action="store_true", help="exit once nothing is runnable or due")
+    p.add_argument(
+        "--max-wait",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="with --until-idle: wait for retries and timers due within this long (default 60)",
+    )
+    p.add_argument("--metrics-port", type=int, metavar="PORT", help="serve Prometheus /metrics on this port")
+    p.add_argument("--metrics-host", default="127.0.0.1", metavar="HOST", help="address of --metrics-port")
+
+
+def serve_options(p: argparse.ArgumentParser) -> None:
+    _pool_opts(p)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8080)

@@ -1,0 +1,133 @@
+"""Kill `steadyflow serve` with SIGKILL in the middle of the fan-out; a restart finishes everything."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from engine.config import EngineConfig
+from engine.engine import Engine
+
+ROOT = Path(__file__).resolve().parents[2]
+REGIONS = ["istanbul", "ankara", "izmir"]
+
+pytestmark = pytest.mark.slow
+
+
+def _cli(data_dir: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "steadyflow", *args, "--data-dir", str(data_dir)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _serve(data_dir: Path, delay_s: float) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "STEADYFLOW_DEMO_DELAY_S": str(delay_s), "STEADYFLOW_JOB_LOCK_S": "2"}
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "steadyflow",
+            "serve",
+            "--data-dir",
+            str(data_dir),
+            "--port",
+            str(_free_port()),
+            "--concurrency",
+            "3",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def _creations(data_dir: Path) -> list[dict[str, str]]:
+    log = data_dir / "regions" / "creations.log"
+    if not log.exists():
+        return []
+    return [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+
+
+def test_killed_server_resumes_every_instance_without_duplicates(
+    tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STEADYFLOW_DB", db_url)  # inherited by every command and server started below
+    data_dir = tmp_path / "var"
+    deployed = _cli(data_dir, "deploy", "examples/database-creation.bpmn", "examples/database-creation-c8.bpmn")
+    assert deployed.returncode == 0, deployed.stderr
+    ids = []
+    for n in range(3):
+        started = _cli(
+            data_dir,
+            "start",
+            "database-creation-c8",
+            "--var",
+            f'database="c8db{n}"',
+            "--var",
+            json.dumps(REGIONS).join(["regions=", ""]),
+        )
+        assert started.returncode == 0, started.stderr
+        ids.append(started.stdout.split()[1])
+        started = _cli(data_dir, "start", "database-creation", "--var", f'database="c7db{n}"')
+        assert started.returncode == 0, started.stderr
+        ids.append(started.stdout.split()[1])
+
+    server = _serve(data_dir, delay_s=0.4)
+    deadline = time.monotonic() + 60
+    while len(_creations(data_dir)) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    server.send_signal(signal.SIGKILL)
+    server.wait(timeout=10)
+    created_before_kill = len(_creations(data_dir))
+    assert 0 < created_before_kill < 3 * len(REGIONS) + 3 * 2, "the kill must land in the middle of the fan-out"
+
+    restarted = _serve(data_dir, delay_s=0.05)
+    engine = Engine(EngineConfig(data_dir=data_dir))
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            states = {engine.instance(i).state for i in ids}
+            if states == {"completed"}:
+                break
+            time.sleep(0.2)
+        restarted.send_signal(signal.SIGTERM)
+        restarted.wait(timeout=30)
+
+        assert {engine.instance(i).state for i in ids} == {"completed"}
+        per_database = Counter((c["region"], c["database"]) for c in _creations(data_dir))
+        assert len(per_database) == 3 * len(REGIONS) + 3 * 2
+        assert set(per_database.values()) == {1}, "a region database was created twice"
+        for instance_id in ids:
+            view = engine.view(instance_id)
+            seqs = [e["seq"] for e in view.history]
+            assert seqs == list(range(1, len(seqs) + 1))
+            joins = [e for e in view.history if e["element_id"] == "Gateway_Join" and e["type"] == "ActivityCompleted"]
+            if view.instance["definition_key"] == "database-creation":
+                assert len(joins) == 1
+        assert engine.store_jobs() == []
+    finally:
+        if restarted.poll() is None:
+            restarted.kill()
+        engine.close()

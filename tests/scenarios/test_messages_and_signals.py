@@ -1,0 +1,108 @@
+"""Messages by correlation key and business key, message start events, signals between instances."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.engine import Engine
+from steadyflow.errors import NotFoundError
+from tests.conftest import deploy, run_jobs
+
+
+def test_message_reaches_the_instance_with_its_correlation_key(engine: Engine) -> None:
+    deploy(engine, "message-catch-c8.bpmn")
+    first = engine.start("message-catch-c8", {"orderId": "A-1"})
+    second = engine.start("message-catch-c8", {"orderId": "A-2"})
+
+    result = engine.correlate("payment-received", "A-2", {"amount": 10})
+
+    assert result == [{"instance_id": second.id, "element_id": "WaitForPayment", "started": False}]
+    assert engine.instance(second.id).state == "completed"
+    assert engine.view(second.id).variables["amount"] == 10
+    assert engine.instance(first.id).state == "running"
+
+
+def test_a_message_id_is_correlated_at_most_once(engine: Engine) -> None:
+    deploy(engine, "message-catch-c8.bpmn")
+    engine.start("message-catch-c8", {"orderId": "B"})
+    again = engine.start("message-catch-c8", {"orderId": "B"})
+
+    first = engine.correlate("payment-received", "B", message_id="msg-1")
+    second = engine.correlate("payment-received", "B", message_id="msg-1")
+
+    assert first == second
+    assert engine.instance(again.id).state == "running"
+
+
+def test_unmatched_message_is_an_error_that_names_it(engine: Engine) -> None:
+    deploy(engine, "message-catch-c8.bpmn")
+    with pytest.raises(NotFoundError, match=r"payment-received.*'nope'"):
+        engine.correlate("payment-received", "nope")
+
+
+def test_camunda7_receive_task_correlates_by_business_key(engine: Engine) -> None:
+    deploy(engine, "receive-task-c7.bpmn")
+    other = engine.start("receive-task-c7", business_key="ORDER-1")
+    target = engine.start("receive-task-c7", business_key="ORDER-2")
+
+    engine.correlate("approval", business_key="ORDER-2", variables={"approved": True})
+
+    assert engine.instance(target.id).state == "completed"
+    assert engine.instance(other.id).state == "running"
+
+
+def test_camunda7_correlation_by_process_variables(engine: Engine) -> None:
+    deploy(engine, "receive-task-c7.bpmn")
+    engine.start("receive-task-c7", {"customer": "ada"})
+    target = engine.start("receive-task-c7", {"customer": "bob"})
+
+    engine.correlate("approval", correlation_variables={"customer": "bob"})
+
+    assert engine.instance(target.id).state == "completed"
+
+
+def test_message_start_event_starts_an_instance(engine: Engine) -> None:
+    deploy(engine, "message-start.bpmn")
+
+    (result,) = engine.correlate("order-placed", variables={"order": 7})
+
+    assert result["started"] is True
+    view = engine.view(result["instance_id"])
+    assert view.instance["state"] == "completed"
+    assert view.variables["order"] == 7
+
+
+def test_thrown_signal_reaches_every_waiting_instance(engine: Engine) -> None:
+    deploy(engine, "signal-throw-catch.bpmn")
+    waiting = [engine.start("signal-wait").id for _ in range(3)]
+    engine.start("signal-send")
+
+    run_jobs(engine, {})
+
+    assert {engine.instance(i).state for i in waiting} == {"completed"}
+
+
+def test_event_based_gateway_takes_the_message_path(engine: Engine) -> None:
+    deploy(engine, "event-gateway.bpmn")
+    instance = engine.start("event-gateway", {"ticket": "T1", "timeout": "PT1H"})
+    assert len(engine.view(instance.id).timers) == 1
+
+    engine.correlate("answer", "T1")
+
+    view = engine.view(instance.id)
+    states = {a.element_id: a.state for a in view.activities}
+    assert view.instance["state"] == "completed"
+    assert states["AnswerEnd"] == "COMPLETED" and "TimeoutEnd" not in states
+    assert view.timers == []
+
+
+def test_event_based_gateway_takes_the_timer_path(engine: Engine) -> None:
+    deploy(engine, "event-gateway.bpmn")
+    instance = engine.start("event-gateway", {"ticket": "T2", "timeout": "PT0.2S"})
+
+    run_jobs(engine, {}, max_wait_s=2)
+
+    states = {a.element_id: a.state for a in engine.view(instance.id).activities}
+    assert states.get("TimeoutEnd") == "COMPLETED"
+    with pytest.raises(NotFoundError):
+        engine.correlate("answer", "T2", start_instances=False)

@@ -1,0 +1,11 @@
+"""The JSON API under ``/api/v1`` (described by ``/api/v1/openapi.json``)."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+from webui.api import definitions, instances, meta, user_tasks  # noqa: E402  (routes register on bp)
+
+__all__ = ["bp", "definitions", "instances", "meta", "user_tasks"]

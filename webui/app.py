@@ -1,0 +1,100 @@
+"""The Flask application: ``create_app`` binds an engine, accounts and the blueprints together."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, jsonify, send_from_directory
+from werkzeug.exceptions import NotFound
+from werkzeug.wrappers import Response
+
+from engine.accounts import Accounts
+from engine.engine import Engine
+from engine.queries import Queries
+from engine.tasklist import Tasklist
+from webui import auth, errors
+from webui.services import Services
+
+HERE = Path(__file__).resolve().parent
+BPMN_JS_DIST = HERE / "node_modules" / "bpmn-js" / "dist"
+MAX_UPLOAD_BYTES = 16 * 1024 * 1024
+
+
+def _format_time(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return datetime.fromtimestamp(value).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _format_duration(seconds: float | None) -> str:
+    if seconds is None or seconds < 0:
+        return "—"
+    if seconds < 1:
+        return f"{seconds * 1000:.0f} ms"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    return str(timedelta(seconds=round(seconds)))
+
+
+def _iso(value: float | None) -> str:
+    return datetime.fromtimestamp(value).astimezone().isoformat() if value is not None else ""
+
+
+def create_app(engine: Engine, *, accounts: Accounts | None = None, config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, static_folder="static", template_folder="templates")
+    accounts = accounts or Accounts(engine.db)
+    queries = Queries(engine)
+    app.extensions["steadyflow"] = Services(engine, queries, Tasklist(engine, queries), accounts)
+    app.config.update(
+        SECRET_KEY=accounts.shared_secret("session_secret"),
+        MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,
+        SESSION_COOKIE_NAME="steadyflow_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        JSON_SORT_KEYS=False,
+    )
+    app.config.update(config or {})
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.jinja_env.filters.update(ts=_format_time, duration=_format_duration, iso=_iso)
+    app.jinja_env.globals.update(
+        now=time.time, bpmn_js_available=(BPMN_JS_DIST / "bpmn-navigated-viewer.production.min.js").exists()
+    )
+    auth.init_app(app, accounts)
+    errors.init_app(app)
+
+    @app.get("/health", endpoint="health")
+    def health() -> Response:
+        return jsonify({"status": "ok"})
+
+    @app.get("/vendor/bpmn-js/<path:filename>", endpoint="vendor")
+    def vendor(filename: str) -> Response:
+        if not BPMN_JS_DIST.is_dir():
+            raise NotFound("bpmn-js is not installed: run 'make run' (npm ci in webui/) to install the diagram viewer")
+        response = send_from_directory(BPMN_JS_DIST, filename, max_age=3600)
+        return response
+
+    from webui import engine_rest, metrics
+    from webui.api import bp as api_bp
+    from webui.ui import bp as ui_bp
+
+    app.register_blueprint(api_bp)
+    app.register_blueprint(ui_bp)
+    engine_rest.init_app(app, engine, queries, long_poll_capacity=app.config.get("ENGINE_REST_LONG_POLLS"))
+    metrics.init_app(app)
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; font-src 'self' data:",
+        )
+        return response
+
+    return app

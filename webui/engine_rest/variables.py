@@ -1,0 +1,104 @@
+"""Process variables in Camunda's typed format: read, modify, and their history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify
+
+from engine.rest_queries import InstanceQuery
+from webui.auth import requires
+from webui.engine_rest import bp
+from webui.engine_rest.context import rest
+from webui.engine_rest.errors import RestError, bad_request, not_found
+from webui.engine_rest.instances import running_row
+from webui.engine_rest.request_input import arg_list, arg_str, json_body, page, paging
+from webui.engine_rest.typed_values import decode_value, decode_variables, encode_value, encode_variables
+
+
+@bp.get("/process-instance/<instance_id>/variables")
+def get_variables(instance_id: str) -> Response:
+    running_row(instance_id)
+    return jsonify(encode_variables(rest().engine.variables(instance_id)))
+
+
+@bp.get("/process-instance/<instance_id>/variables/<name>")
+def get_variable(instance_id: str, name: str) -> Response:
+    running_row(instance_id)
+    variables = rest().engine.variables(instance_id)
+    if name not in variables:
+        raise not_found(f"process instance variable with name {name} does not exist")
+    return jsonify(encode_value(variables[name]))
+
+
+@bp.put("/process-instance/<instance_id>/variables/<name>")
+@requires("operator")
+def put_variable(instance_id: str, name: str) -> tuple[str, int]:
+    value = decode_value(name, json_body(required=True))
+    running_row(instance_id)
+    rest().engine.set_variables(instance_id, {name: value})
+    return "", 204
+
+
+@bp.delete("/process-instance/<instance_id>/variables/<name>")
+@requires("operator")
+def delete_variable(instance_id: str, name: str) -> tuple[str, int]:
+    running_row(instance_id)
+    raise RestError(
+        400,
+        f"Cannot delete process instance variable {name}: steadyflow does not remove variables; set it to null instead",
+        "BadUserRequestException",
+    )
+
+
+@bp.post("/process-instance/<instance_id>/variables")
+@requires("operator")
+def modify_variables(instance_id: str) -> tuple[str, int]:
+    body = json_body()
+    modifications = decode_variables(body.get("modifications"), "modifications")
+    deletions = body.get("deletions") or []
+    if not isinstance(deletions, list):
+        raise bad_request("'deletions' must be a list of variable names")
+    running_row(instance_id)
+    if deletions:
+        raise RestError(
+            400,
+            f"Cannot delete process instance variables {deletions}: steadyflow does not remove variables; "
+            "set them to null in 'modifications' instead",
+            "BadUserRequestException",
+        )
+    if modifications:
+        rest().engine.set_variables(instance_id, modifications)
+    return "", 204
+
+
+@bp.get("/history/variable-instance")
+def history_variables() -> Response:
+    """Variables of running and ended instances (each instance's current or final values)."""
+    ids = arg_list("processInstanceIdIn") or ((i,) if (i := arg_str("processInstanceId")) else None)
+    if ids is None:
+        raise bad_request("Filter by processInstanceId or processInstanceIdIn")
+    wanted = arg_str("variableName")
+    context = rest()
+    items: list[dict[str, Any]] = []
+    for row in context.queries.instances(InstanceQuery(ids=ids), limit=None, offset=0):
+        for name, value in context.engine.variables(row["id"]).items():
+            if wanted is not None and name != wanted:
+                continue
+            items.append(
+                {
+                    "id": f"{row['id']}:{name}",
+                    "name": name,
+                    **encode_value(value),
+                    "processDefinitionKey": row["definition_key"],
+                    "processDefinitionId": row["definition_id"],
+                    "processInstanceId": row["id"],
+                    "executionId": row["id"],
+                    "activityInstanceId": row["id"],
+                    "tenantId": None,
+                    "errorMessage": None,
+                    "state": "CREATED",
+                }
+            )
+    first, max_results = paging()
+    return jsonify(page(items, first, max_results))

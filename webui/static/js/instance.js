@@ -1,0 +1,28 @@
+// Instance page: draw the diagram, then poll the instance's version and refresh when it changes.
+"use strict";
+(async () => {
+  const container = document.getElementById("diagram");
+  const live = document.getElementById("live");
+  const diagram = new sf.Diagram(container);
+  const readData = () => JSON.parse(document.getElementById("instance-data")?.textContent || "{}");
+  const { xml } = await sf.fetchJSON(container.dataset.xmlUrl);
+  if (await diagram.load(xml)) diagram.paintInstance(readData());
+  let version = parseInt(live.dataset.version, 10);
+  const tick = async () => {
+    try {
+      const head = await sf.fetchJSON(container.dataset.headUrl);
+      sf.setLive(true);
+      if (head.version !== version) {
+        await sf.swapLive(live);
+        const data = readData();
+        if (data.version !== undefined) version = data.version;
+        diagram.paintInstance(data);
+        const badge = document.getElementById("instance-state");
+        const fresh = live.querySelector(".facts dd .state");
+        if (badge && fresh) badge.innerHTML = fresh.outerHTML;
+      }
+    } catch (err) { sf.setLive(false); }
+    setTimeout(tick, 1000);
+  };
+  setTimeout(tick, 1000);
+})();

@@ -1,0 +1,120 @@
+"""Dashboard, deploy page, definition page with its start form."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as HttpResponse
+
+from steadyflow.errors import InvalidInputError, ModelValidationError
+from webui.api.definitions import deployment_answer, uploaded_files
+from webui.auth import requires
+from webui.services import services
+from webui.ui import bp
+
+VARIABLE_TYPES = ("string", "number", "boolean", "json")
+
+
+def _fragment_or_page(template: str, **context: Any) -> str:
+    """The whole page, or only its live part when the page's script asks for ``?fragment=1``."""
+    return render_template(template, fragment=request.args.get("fragment") == "1", **context)
+
+
+@bp.get("/")
+def dashboard() -> str:
+    q = services().queries
+    definitions = q.definitions()
+    totals = {state: sum(d["counts"][state] for d in definitions) for state in ("running", "incident", "completed")}
+    return _fragment_or_page(
+        "ui/dashboard.html",
+        definitions=definitions,
+        totals=totals,
+        incidents=q.recent_incidents(8),
+        failed=q.recent_failed(5),
+    )
+
+
+@bp.route("/deploy", methods=["GET", "POST"])
+@requires("admin")
+def deploy() -> HttpResponse | str:
+    if request.method == "GET":
+        return render_template("ui/deploy.html", result=None, error=None)
+    try:
+        result, _ = deployment_answer(uploaded_files())
+    except ModelValidationError as exc:
+        problems = [p.as_dict() for p in exc.problems]
+        body = render_template("ui/deploy.html", result=None, error=exc.message, problems=problems)
+        return Response(body, status=400)
+    return render_template("ui/deploy.html", result=result, error=None)
+
+
+@bp.get("/definitions/<key>")
+def definition(key: str) -> str:
+    entry = services().queries.definition(key)
+    version = request.args.get("version", type=int)
+    selected = next((v for v in entry["versions"] if v["version"] == version), None) if version else None
+    return _fragment_or_page(
+        "ui/definition.html", d=entry, selected=selected, types=VARIABLE_TYPES, error=None, form={}
+    )
+
+
+def start_variables(form: Any) -> dict[str, Any]:
+    """Variables from the start form: a JSON object, then typed name/value rows on top of it."""
+    variables: dict[str, Any] = {}
+    text = form.get("variables_json", "").strip()
+    if text:
+        try:
+            parsed = json.loads(text)
+        except ValueError as exc:
+            raise InvalidInputError(f"the variables are not valid JSON: {exc}") from None
+        if not isinstance(parsed, dict):
+            raise InvalidInputError('the variables must be a JSON object, like {"regions": ["eu", "us"]}')
+        variables.update(parsed)
+    for name, kind, raw in zip(
+        form.getlist("var_name"), form.getlist("var_type"), form.getlist("var_value"), strict=False
+    ):
+        name = name.strip()
+        if not name:
+            continue
+        variables[name] = typed_value(name, kind, raw)
+    return variables
+
+
+def typed_value(name: str, kind: str, raw: str) -> Any:
+    if kind == "number":
+        try:
+            number = float(raw)
+        except ValueError:
+            raise InvalidInputError(f"variable '{name}': {raw!r} is not a number") from None
+        return int(number) if number.is_integer() and "." not in raw else number
+    if kind == "boolean":
+        if raw.strip().lower() not in ("true", "false"):
+            raise InvalidInputError(f"variable '{name}': write true or false, not {raw!r}")
+        return raw.strip().lower() == "true"
+    if kind == "json":
+        try:
+            return json.loads(raw)
+        except ValueError as exc:
+            raise InvalidInputError(f"variable '{name}': not valid JSON ({exc})") from None
+    return raw
+
+
+@bp.post("/definitions/<key>/start")
+@requires("operator")
+def start(key: str) -> HttpResponse:
+    entry = services().queries.definition(key)
+    try:
+        variables = start_variables(request.form)
+        version = request.form.get("version", type=int)
+        instance = services().engine.start(
+            key, variables, business_key=request.form.get("business_key", "").strip() or None, version=version
+        )
+    except InvalidInputError as exc:
+        body = render_template(
+            "ui/definition.html", d=entry, selected=None, types=VARIABLE_TYPES, error=exc.message, form=request.form
+        )
+        return Response(body, status=400)
+    flash(f"Started instance {instance.id[:8]} of {key}.", "ok")
+    return redirect(url_for("ui.instance", instance_id=instance.id))

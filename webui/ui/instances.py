@@ -1,0 +1,115 @@
+"""Instances list (filters, sorting, paging) and the live instance page with its operator actions."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as HttpResponse
+
+from engine.queries import INSTANCE_STATES
+from steadyflow.errors import ConflictError, InvalidInputError
+from webui.api.instances import instance_detail, instance_page_from_args
+from webui.auth import requires
+from webui.services import services
+from webui.ui import bp
+
+FILTER_ARGS = (
+    "state",
+    "key",
+    "definition_id",
+    "business_key",
+    "var_name",
+    "var_value",
+    "started_after",
+    "started_before",
+)
+
+
+def _page_url(**changes: Any) -> str:
+    args: dict[str, Any] = {k: v for k, v in request.args.items() if v not in ("", None)}
+    args.update(changes)
+    return url_for("ui.instances", **{k: v for k, v in args.items() if v not in ("", None)})
+
+
+@bp.get("/instances")
+def instances() -> HttpResponse | str:
+    definitions = services().queries.definitions()
+    filters = {name: request.args.get(name, "") for name in FILTER_ARGS}
+    try:
+        page = instance_page_from_args()
+        error = None
+    except InvalidInputError as exc:
+        page = {"items": [], "total": 0, "page": 1, "per_page": 50, "sort": "started_at", "order": "desc"}
+        error = exc.message
+    pages = max(1, -(-page["total"] // page["per_page"]))
+    body = render_template(
+        "ui/instances.html",
+        page=page,
+        pages=pages,
+        filters=filters,
+        definitions=definitions,
+        states=INSTANCE_STATES,
+        page_url=_page_url,
+        error=error,
+    )
+    return Response(body, status=400 if error else 200)
+
+
+@bp.get("/instances/<instance_id>")
+def instance(instance_id: str) -> str:
+    detail = instance_detail(instance_id)
+    return render_template(
+        "ui/instance.html",
+        d=detail,
+        fragment=request.args.get("fragment") == "1",
+        variables_json=json.dumps(detail["variables"], indent=2, sort_keys=True, default=str),
+    )
+
+
+def _back(instance_id: str) -> HttpResponse:
+    return redirect(url_for("ui.instance", instance_id=instance_id))
+
+
+@bp.post("/instances/<instance_id>/retry")
+@requires("operator")
+def retry(instance_id: str) -> HttpResponse:
+    try:
+        count = services().engine.retry(instance_id)
+        flash(f"Retrying {count} incident(s).", "ok")
+    except ConflictError as exc:
+        flash(exc.message, "error")
+    return _back(instance_id)
+
+
+@bp.post("/instances/<instance_id>/cancel")
+@requires("operator")
+def cancel(instance_id: str) -> HttpResponse:
+    try:
+        services().engine.cancel(instance_id, reason=request.form.get("reason") or "cancelled in the web UI")
+        flash("Instance cancelled.", "ok")
+    except ConflictError as exc:
+        flash(exc.message, "error")
+    return _back(instance_id)
+
+
+@bp.post("/instances/<instance_id>/variables")
+@requires("operator")
+def set_variable(instance_id: str) -> HttpResponse:
+    name = request.form.get("name", "").strip()
+    raw = request.form.get("value", "")
+    try:
+        if not name:
+            raise InvalidInputError("give the variable a name")
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            raise InvalidInputError(
+                f"the value of '{name}' is not JSON: write \"text\" in quotes, 42, true, or [1, 2]"
+            ) from None
+        services().engine.set_variables(instance_id, {name: value})
+        flash(f"Variable {name} saved.", "ok")
+    except (InvalidInputError, ConflictError) as exc:
+        flash(exc.message, "error")
+    return _back(instance_id)
