@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from waitress.server import create_server
@@ -34,9 +35,9 @@ def announce_first_admin(accounts: Accounts) -> None:
 
 
 def serve(
-    engine: Engine, *, host: str, port: int, stop: threading.Event, metrics_public: bool = False, **_: Any
+    engine: Engine, *, host: str, port: int, until: Callable[[], None], metrics_public: bool = False, **_: Any
 ) -> None:
-    """Serve until ``stop`` is set (SIGTERM/SIGINT), then close the listening socket."""
+    """Serve until ``until()`` returns (SIGTERM/SIGINT), then close the listening socket."""
     accounts = Accounts(engine.db)
     announce_first_admin(accounts)
     app = create_app(
@@ -49,6 +50,6 @@ def serve(
     thread = threading.Thread(target=server.run, name="steadyflow-http", daemon=True)
     thread.start()
     print(f"steadyflow serving on http://{host}:{server.effective_port} (health: /health)", flush=True)
-    stop.wait()
+    until()
     release_long_polls(app)
     server.close()

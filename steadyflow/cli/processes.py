@@ -12,20 +12,40 @@ import logging
 import os
 import signal
 import sys
-import threading
+import time
 from typing import Any
 
 log = logging.getLogger(__name__)
 DEFAULT_GRACE_S = 30.0
 
 
-def stop_on_signals(stop: threading.Event) -> None:
-    def handle(signum: int, _frame: Any) -> None:
-        log.info("received %s: stopping", signal.Signals(signum).name)
-        stop.set()
+class StopSignal:
+    """SIGTERM/SIGINT as a flag the main thread waits for.
 
-    signal.signal(signal.SIGTERM, handle)
-    signal.signal(signal.SIGINT, handle)
+    The handler only assigns a bool: it runs in the main thread between two bytecodes, and anything that
+    takes a lock there (``threading.Event.set``, logging) deadlocks when the main thread already holds
+    that lock, e.g. while entering ``Event.wait``. The main thread sleeps in short steps instead.
+    """
+
+    POLL_S = 0.1
+
+    def __init__(self) -> None:
+        self.signal_name: str | None = None
+        signal.signal(signal.SIGTERM, self._handle)
+        signal.signal(signal.SIGINT, self._handle)
+
+    def _handle(self, signum: int, _frame: Any) -> None:
+        self.signal_name = signal.Signals(signum).name
+
+    @property
+    def requested(self) -> bool:
+        return self.signal_name is not None
+
+    def wait(self) -> None:
+        """Return once a stop signal arrived (sleep is interrupted by it, then resumed: at most POLL_S late)."""
+        while self.signal_name is None:
+            time.sleep(self.POLL_S)
+        log.info("received %s: stopping", self.signal_name)
 
 
 def drain(pool: Any, grace_s: float) -> None:
@@ -45,12 +65,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from steadyflow.cli.commands import handler_set, open_engine
     from steadyflow.cli.render import unhandled
 
-    stop = threading.Event()
-    if not args.until_idle:
-        stop_on_signals(stop)  # before the slow start-up, so an early SIGTERM is a clean exit too
-    engine = open_engine(args)
-    pool = WorkerPool(engine, handler_set(args.disable_handler), concurrency=args.concurrency)
     if args.until_idle:
+        pool = WorkerPool(open_engine(args), handler_set(args.disable_handler), concurrency=args.concurrency)
         stats = pool.run_until_idle(max_wait_s=args.max_wait)
         pool.stop(timeout_s=5)
         print(
@@ -58,7 +74,10 @@ def cmd_worker(args: argparse.Namespace) -> int:
             f"{stats.timers_fired} timers fired"
         )
         return unhandled(stats.unhandled_types)
-    if stop.is_set():
+    stop = StopSignal()  # before the slow start-up, so an early SIGTERM is a clean exit too
+    engine = open_engine(args)
+    pool = WorkerPool(engine, handler_set(args.disable_handler), concurrency=args.concurrency)
+    if stop.requested:
         return 0
     metrics_server = None
     if args.metrics_port is not None:
@@ -79,15 +98,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from steadyflow.cli.commands import handler_set, open_engine
     from webui.server import serve
 
-    stop = threading.Event()
-    stop_on_signals(stop)  # before the slow start-up, so an early SIGTERM is a clean exit too
+    stop = StopSignal()  # before the slow start-up, so an early SIGTERM is a clean exit too
     engine = open_engine(args)
     pool = WorkerPool(engine, handler_set(args.disable_handler), concurrency=args.concurrency)
-    if stop.is_set():
+    if stop.requested:
         return 0
     pool.start()
     try:
-        serve(engine, host=args.host, port=args.port, stop=stop, metrics_public=args.metrics_public)
+        serve(engine, host=args.host, port=args.port, until=stop.wait, metrics_public=args.metrics_public)
     finally:
         drain(pool, args.grace)
     return 0
