@@ -74,8 +74,7 @@ class InstanceOperations(EngineBase):
             if via is not None:
                 catch_start_event(ctx.workflow, via[0], via[1], values)
 
-        self.steps.run_new(row, make_live, trigger)
-        return self.instance(instance_id)
+        return self.steps.run_new(row, make_live, trigger)
 
     def instances(
         self,

@@ -73,7 +73,7 @@ class JobOperations(EngineBase):
         self.db.retrying(extend, what="extend job locks")
 
     def _locked_job(self, ctx: StepContext, job_id: str, worker_id: str | None) -> JobRecord:
-        job = self.store.job(ctx.conn, job_id, lock=True)
+        job = ctx.prefetched_jobs.pop(job_id, None) or self.store.job(ctx.conn, job_id, lock=True)
         if job is None or job.instance_id != ctx.instance.id:
             raise NotFoundError(f"job {job_id} does not exist: it finished, or its activity was cancelled")
         locked_by_other = worker_id is not None and job.lock_owner not in (None, worker_id)
@@ -102,7 +102,7 @@ class JobOperations(EngineBase):
         def trigger(ctx: StepContext) -> None:
             job = self._locked_job(ctx, job_id, worker_id)
             task = job_task(ctx.workflow, job.task_id)
-            ctx.finished_jobs.add(job_id)
+            ctx.finish_job(job_id, job.task_id)
             record_job(
                 ctx,
                 "JobCompleted",
@@ -294,7 +294,7 @@ class JobOperations(EngineBase):
             task = job_task(ctx.workflow, job.task_id)
             caught = throw_bpmn_error(ctx.workflow, task, code, message, values)
             if caught:
-                ctx.finished_jobs.add(job_id)
+                ctx.finish_job(job_id, job.task_id)
                 record_job(
                     ctx,
                     "JobErrorThrown",
@@ -356,4 +356,4 @@ class JobOperations(EngineBase):
                     outcome.retryable,
                 )
             items.append((job.instance_id, trigger))
-        return self.steps.run_batch(items)
+        return self.steps.run_batch(items, jobs=[outcome.job.id for outcome in outcomes])

@@ -12,8 +12,8 @@ import threading
 import time
 import uuid
 import zlib
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from engine.definitions import DefinitionRegistry
@@ -25,9 +25,10 @@ from engine.spiff.checkpoint import capture
 from engine.spiff.codec import content_hash, encode_value
 from engine.spiff.restore import build_frame, referenced_hashes, restore
 from engine.spiff.runtime import StepFacts, StepFailure, derive_facts, run_engine, workflow_finished
+from engine.step_writes import StepWrites
 from engine.store.database import Connection
-from engine.store.records import InstanceRecord
-from engine.store.store import Store, event_row
+from engine.store.records import InstanceRecord, JobRecord
+from engine.store.store import Store, event_row, task_row_params
 from steadyflow.errors import ConcurrentStepError, NotFoundError, SteadyflowError, StoreError
 
 T = TypeVar("T")
@@ -55,8 +56,16 @@ class StepContext:
     """Incidents the trigger itself found (a job's output mapping that failed, say)."""
     opened_incidents: int = 0
     """Incidents the trigger wrote directly (failed jobs); counted into the instance row."""
-    finished_jobs: set[str] = field(default_factory=set)
-    """Jobs the trigger already recorded as done; others removed by the step are recorded as cancelled."""
+    finished_jobs: dict[str, str] = field(default_factory=dict)
+    """Task id -> job id of jobs the trigger already recorded as done; other jobs the step ends are cancelled."""
+    writes: StepWrites = field(default_factory=StepWrites)
+    """The rows the step writes in bulk, once it has computed all of them."""
+    after: InstanceRecord | None = None
+    """The instance row as the step leaves it (set by the checkpoint)."""
+    reshaped_jobs: bool = False
+    """The step created jobs, or ended jobs other than the one it finished."""
+    prefetched_jobs: dict[str, JobRecord] = field(default_factory=dict)
+    """Job rows a batch read (and locked) up front; a trigger takes its job from here when present."""
     jobs_created: bool = False
     written_blobs: set[str] = field(default_factory=set)
     task_rows_written: int = 0
@@ -69,6 +78,9 @@ class StepContext:
     @property
     def workflow(self) -> Any:
         return self.live.workflow
+
+    def finish_job(self, job_id: str, task_id: str) -> None:
+        self.finished_jobs[task_id] = job_id
 
     def record(
         self,
@@ -139,6 +151,7 @@ class StepRunner:
                 ctx = StepContext(conn, instance, live, time.time())
                 result = trigger(ctx)
                 self._checkpoint(ctx)
+                ctx.writes.flush(self.store, conn)
             self.cache.put(instance_id, live)
             self._after_commit(ctx)
             return result
@@ -146,13 +159,17 @@ class StepRunner:
             self.cache.evict(instance_id)
             raise
 
-    def run_batch(self, items: list[tuple[str, Callable[[StepContext], Any]]]) -> list[SteadyflowError | None]:
-        """Run several steps in one transaction, each under its own savepoint.
+    def run_batch(
+        self, items: list[tuple[str, Callable[[StepContext], Any]]], *, jobs: Sequence[str] = ()
+    ) -> list[SteadyflowError | None]:
+        """Run several steps in one transaction (group commit), each computed under its own savepoint.
 
         A step that raises one of our errors is rolled back alone and reported in
-        its slot; the others commit together. Database trouble retries the batch.
-        The steps run in instance id order (steps of one instance keep theirs), so
-        two batches lock their instance rows in the same order and cannot deadlock.
+        its slot; the others commit together. Their rows are written with one
+        statement per table at the end (``StepWrites``); the instance rows, and the
+        rows of ``jobs`` the triggers will read, are locked and read up front, in id
+        order, so two batches cannot deadlock. Steps of one instance keep their
+        order and build on each other in memory. Database trouble retries the batch.
         """
         order = sorted(range(len(items)), key=lambda index: items[index][0])
         stripes = sorted({id(self._locks(i)): self._locks(i) for i, _ in items}.items())
@@ -160,7 +177,16 @@ class StepRunner:
             lock.acquire()
         try:
             ordered = [items[index] for index in order]
-            results = self.store.db.retrying(lambda: self._run_batch_once(ordered), what="record job results")
+            for _ in range(50):
+                try:
+                    results = self.store.db.retrying(
+                        lambda: self._run_batch_once(ordered, jobs), what="record job results"
+                    )
+                    break
+                except ConcurrentStepError:
+                    continue  # every instance of the batch was evicted; the next try reloads them
+            else:
+                raise StoreError("recording job results kept conflicting with other steps; try again")
         finally:
             for _, lock in reversed(stripes):
                 lock.release()
@@ -169,21 +195,26 @@ class StepRunner:
             in_place[index] = result
         return in_place
 
-    def _run_batch_once(self, items: list[tuple[str, Callable[[StepContext], Any]]]) -> list[SteadyflowError | None]:
+    def _run_batch_once(
+        self, items: list[tuple[str, Callable[[StepContext], Any]]], job_ids: Sequence[str]
+    ) -> list[SteadyflowError | None]:
         lives: dict[str, LiveInstance] = {}
         done: list[StepContext] = []
         results: list[SteadyflowError | None] = []
         try:
             with self.store.db.write() as conn:
+                current = self.store.lock_instances(conn, (i for i, _ in items))
+                batch = _Batch(self.store, conn, self.store.lock_jobs(conn, job_ids) if job_ids else {})
                 for instance_id, trigger in items:
+                    batch.before_step_of(instance_id)
                     savepoint = conn.begin_nested()
                     try:
-                        instance = self.store.lock_instance(conn, instance_id)
+                        instance = current.get(instance_id)
                         if instance is None:
                             raise NotFoundError(f"process instance {instance_id} does not exist")
                         live = lives.pop(instance_id, None) or self.cache.take(instance_id, instance.version)
                         live = live or self._load(conn, instance)
-                        ctx = StepContext(conn, instance, live, time.time())
+                        ctx = StepContext(conn, instance, live, time.time(), prefetched_jobs=batch.jobs)
                         with log_context(instance_id=instance_id):
                             trigger(ctx)
                             self._checkpoint(ctx)
@@ -191,11 +222,16 @@ class StepRunner:
                     except SteadyflowError as exc:
                         savepoint.rollback()
                         self.cache.evict(instance_id)
+                        batch.flush()  # a later step of this instance reloads it from rows: they must be current
                         results.append(exc)
                         continue
+                    assert ctx.after is not None
+                    current[instance_id] = ctx.after
+                    batch.add(instance_id, ctx)
                     lives[instance_id] = live
                     done.append(ctx)
                     results.append(None)
+                batch.flush()
         except BaseException:
             for instance_id, _ in items:
                 self.cache.evict(instance_id)
@@ -207,22 +243,26 @@ class StepRunner:
         return results
 
     def run_new(
-        self, row: dict[str, Any], make_live: Callable[[], LiveInstance], trigger: Callable[[StepContext], T]
-    ) -> T:
-        """Insert a new instance and run its first step in the same transaction."""
+        self, row: dict[str, Any], make_live: Callable[[], LiveInstance], trigger: Callable[[StepContext], None]
+    ) -> InstanceRecord:
+        """Insert a new instance and run its first step in the same transaction; return the row it committed.
 
-        def once() -> T:
+        Nobody else sees the row before the commit, so it needs no lock, nor reading back.
+        """
+
+        def once() -> InstanceRecord:
             live = make_live()  # fresh on every attempt: a failed attempt may have advanced it
             with self.store.db.write() as conn, log_context(instance_id=row["id"]):
                 self.store.insert_instance(conn, row)
-                instance = self.store.lock_instance(conn, row["id"])
-                assert instance is not None
+                instance = InstanceRecord(**{name: row[name] for name in InstanceRecord.__dataclass_fields__})
                 ctx = StepContext(conn, instance, live, time.time())
-                result = trigger(ctx)
+                trigger(ctx)
                 self._checkpoint(ctx)
+                ctx.writes.flush(self.store, conn)
             self.cache.put(row["id"], live)
             self._after_commit(ctx)
-            return result
+            assert ctx.after is not None
+            return ctx.after
 
         return self.store.db.retrying(once, what="start")
 
@@ -272,10 +312,11 @@ class StepRunner:
         checkpoint = capture(ctx.workflow, ctx.live.persisted, build_frame)
         facts = derive_facts(ctx.workflow, checkpoint, failure)
         facts.failures.extend(ctx.failures)
-        conn, instance = ctx.conn, ctx.instance
+        instance, writes = ctx.instance, ctx.writes
         new_blobs = {h: d for h, d in checkpoint.blobs.items() if h not in self.known_blobs}
-        self.store.insert_blobs(conn, new_blobs)
-        self.store.write_tasks(conn, instance.id, checkpoint.upserts, checkpoint.deletes)
+        writes.blobs.update(new_blobs)
+        writes.task_upserts.update(((instance.id, r.id), task_row_params(instance.id, r)) for r in checkpoint.upserts)
+        writes.task_deletes.extend((instance.id, task_id) for task_id in checkpoint.deletes)
         events = list(ctx.events)
         events.extend(
             {"type": e.type, "element_id": e.element_id, "task_id": e.task_id, "job_id": None, "data": e.data or None}
@@ -305,7 +346,7 @@ class StepRunner:
             )
             for i, e in enumerate(events)
         ]
-        self.store.insert_events(conn, rows)
+        writes.events.extend(rows)
         values: dict[str, Any] = {
             "version": instance.version + 1,
             "event_seq": instance.event_seq + len(rows),
@@ -316,8 +357,8 @@ class StepRunner:
         }
         if checkpoint.frame_changed:
             values["frame"] = checkpoint.frame
-        if not self.store.update_instance(conn, instance.id, instance.version, values):
-            raise ConcurrentStepError(f"instance {instance.id} changed during the step")
+        writes.update_instance(instance.id, instance.version, values)
+        ctx.after = replace(instance, **values)
         ctx.live.persisted = checkpoint.after
         ctx.live.version = instance.version + 1
         ctx.written_blobs.update(new_blobs)
@@ -328,11 +369,11 @@ class StepRunner:
 
     def _write_jobs(self, ctx: StepContext, facts: StepFacts, events: list[dict[str, Any]]) -> None:
         conn, instance = ctx.conn, ctx.instance
-        for job_id in self.store.delete_jobs_of_tasks(conn, instance.id, facts.ended_job_tasks):
-            if job_id not in ctx.finished_jobs:
-                events.append(
-                    {"type": "JobCancelled", "element_id": None, "task_id": None, "job_id": job_id, "data": None}
-                )
+        others = [task_id for task_id in facts.ended_job_tasks if task_id not in ctx.finished_jobs]
+        for job_id in self.store.job_ids_of_tasks(conn, instance.id, others):
+            events.append({"type": "JobCancelled", "element_id": None, "task_id": None, "job_id": job_id, "data": None})
+        ctx.writes.job_deletes.extend((instance.id, task_id) for task_id in facts.ended_job_tasks)
+        ctx.reshaped_jobs = bool(others) or bool(facts.new_jobs)
         rows = []
         for request in facts.new_jobs:
             policy = self.default_retry.with_model(request.definition.retries)
@@ -368,7 +409,7 @@ class StepRunner:
                     "data": {"type": request.type, "retries": policy.maximum_attempts},
                 }
             )
-        self.store.insert_jobs(conn, rows)
+        ctx.writes.jobs.extend(rows)
         if facts.subscriptions or facts.ended_subscription_tasks:
             self.store.replace_subscriptions(
                 conn, instance.id, facts.subscriptions, facts.ended_subscription_tasks, ctx.now
@@ -411,7 +452,7 @@ class StepRunner:
             manifest[name] = digest
             if digest not in self.known_blobs and digest not in ctx.written_blobs:
                 blobs[digest] = text
-        self.store.insert_blobs(ctx.conn, blobs)
+        ctx.writes.blobs.update(blobs)
         ctx.written_blobs.update(blobs)
         text = json.dumps(manifest, sort_keys=True)
         ctx.bytes_written += sum(len(d) for d in blobs.values()) + len(text) + JOB_ROW_OVERHEAD
@@ -446,6 +487,32 @@ class StepRunner:
                 }
             )
         return len(facts.failures)
+
+
+class _Batch:
+    """The writes of a batch's steps so far, and when they must reach the database before the next step."""
+
+    def __init__(self, store: Store, conn: Connection, jobs: dict[str, JobRecord]) -> None:
+        self.store, self.conn, self.jobs = store, conn, jobs
+        self.pending = StepWrites()
+        self.reshaped: set[str] = set()
+
+    def before_step_of(self, instance_id: str) -> None:
+        """A step that follows one which created or cancelled jobs of its instance reads those from rows."""
+        if instance_id in self.reshaped:
+            self.flush()
+
+    def add(self, instance_id: str, ctx: StepContext) -> None:
+        self.pending.absorb(ctx.writes)
+        if ctx.reshaped_jobs:
+            self.reshaped.add(instance_id)
+
+    def flush(self) -> None:
+        if self.pending:
+            self.pending.flush(self.store, self.conn)
+            self.pending = StepWrites()
+        self.reshaped.clear()
+        self.jobs.clear()  # rows read before these writes may be stale now
 
 
 def _step_bytes(checkpoint: Any, blobs: dict[str, str], events: list[dict[str, Any]], values: dict[str, Any]) -> int:

@@ -21,7 +21,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from bpmn.dialects.definitions import JobDefinition
 from bpmn.dialects.templates import evaluate_template
-from bpmn.specs import JobTask
+from bpmn.specs import JobTask, MultiInstanceActivity
 from engine.spiff.checkpoint import Checkpoint
 from engine.spiff.events import (
     Subscription,
@@ -193,9 +193,22 @@ def throw_bpmn_error(workflow: Any, task: Any, code: str, message: str, variable
             catcher.task_spec.catch(catcher, event)
             catcher.task_spec._update(catcher)
             return True
-        owner_id = getattr(current.workflow, "parent_task_id", None)
-        current = workflow.get_task_from_id(owner_id) if owner_id is not None else None
+        current = _enclosing_activity(workflow, current)
     return _start_event_subprocess(workflow, event)
+
+
+def _enclosing_activity(workflow: Any, task: Any) -> Any:
+    """The activity whose boundary events may catch what ``task`` throws next, or None at the top.
+
+    An instance of a multi-instance activity belongs to that activity (its parent task);
+    a task inside a subprocess belongs to the subprocess task.
+    """
+    parent = task.parent
+    spec = parent.task_spec if parent is not None else None
+    if isinstance(spec, MultiInstanceActivity) and spec.task_spec == task.task_spec.name:
+        return parent
+    owner_id = getattr(task.workflow, "parent_task_id", None)
+    return workflow.get_task_from_id(owner_id) if owner_id is not None else None
 
 
 def _start_event_subprocess(workflow: Any, event: Any) -> bool:

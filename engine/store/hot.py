@@ -21,6 +21,19 @@ def lock_instance(dialect: str) -> Any:
 
 
 @lru_cache(maxsize=4)
+def lock_instances(dialect: str) -> Any:
+    """Several instance rows, locked in id order (the order every step takes them in)."""
+    query = select(t.instances).where(t.instances.c.id.in_(bindparam("ids", expanding=True))).order_by(t.instances.c.id)
+    return query.with_for_update() if dialect == "postgresql" else query
+
+
+@lru_cache(maxsize=4)
+def lock_jobs(dialect: str) -> Any:
+    query = select(t.jobs).where(t.jobs.c.id.in_(bindparam("ids", expanding=True))).order_by(t.jobs.c.id)
+    return query.with_for_update() if dialect == "postgresql" else query
+
+
+@lru_cache(maxsize=4)
 def job_by_id(dialect: str, lock: bool) -> Any:
     query = select(t.jobs).where(t.jobs.c.id == bindparam("job_id"))
     return query.with_for_update() if lock and dialect == "postgresql" else query
@@ -29,7 +42,12 @@ def job_by_id(dialect: str, lock: bool) -> Any:
 JOBS_OF_TASKS = select(t.jobs.c.id).where(
     and_(t.jobs.c.instance_id == bindparam("instance_id"), t.jobs.c.task_id.in_(bindparam("task_ids", expanding=True)))
 )
-DELETE_JOBS = delete(t.jobs).where(t.jobs.c.id.in_(bindparam("job_ids", expanding=True)))
+DELETE_JOBS_OF_TASK = delete(t.jobs).where(
+    and_(t.jobs.c.instance_id == bindparam("instance_id"), t.jobs.c.task_id == bindparam("task_id"))
+)
+DELETE_TASK = delete(t.tasks).where(
+    and_(t.tasks.c.instance_id == bindparam("instance_id"), t.tasks.c.id == bindparam("task_id"))
+)
 BLOBS_BY_HASH = select(t.blobs.c.hash, t.blobs.c.data).where(t.blobs.c.hash.in_(bindparam("hashes", expanding=True)))
 TASKS_OF_INSTANCE = select(t.tasks).where(t.tasks.c.instance_id == bindparam("instance_id"))
 INSERT_EVENTS = insert(t.events)

@@ -88,23 +88,35 @@ class Store:
         row = conn.execute(hot.lock_instance(conn.dialect.name), {"instance_id": instance_id}).first()
         return instance_from(row) if row else None
 
+    def lock_instances(self, conn: Connection, instance_ids: Iterable[str]) -> dict[str, InstanceRecord]:
+        found: dict[str, InstanceRecord] = {}
+        for chunk in _chunks(sorted(set(instance_ids))):
+            for row in conn.execute(hot.lock_instances(conn.dialect.name), {"ids": list(chunk)}):
+                found[row.id] = instance_from(row)
+        return found
+
     def instance(self, conn: Connection, instance_id: str) -> InstanceRecord | None:
         row = conn.execute(select(t.instances).where(t.instances.c.id == instance_id)).first()
         return instance_from(row) if row else None
 
-    def update_instance(
-        self, conn: Connection, instance_id: str, expected_version: int, values: dict[str, Any]
-    ) -> bool:
-        prepared = hot.update_instance_params(instance_id, expected_version, values)
-        if prepared is not None:
-            result = conn.execute(*prepared)
-        else:
+    def update_instances(self, conn: Connection, updates: Sequence[tuple[str, int, dict[str, Any]]]) -> int:
+        """Compare-and-set several instance rows (id, expected version, new values); how many were updated."""
+        by_statement: dict[Any, list[dict[str, Any]]] = {}
+        updated = 0
+        for instance_id, expected_version, values in updates:
+            prepared = hot.update_instance_params(instance_id, expected_version, values)
+            if prepared is not None:
+                by_statement.setdefault(prepared[0], []).append(prepared[1])
+                continue
             result = conn.execute(
                 update(t.instances)
                 .where(and_(t.instances.c.id == instance_id, t.instances.c.version == expected_version))
                 .values(**values)
             )
-        return bool(result.rowcount == 1)
+            updated += result.rowcount
+        for statement, params in by_statement.items():
+            updated += conn.execute(statement, params).rowcount
+        return updated
 
     def list_instances(
         self,
@@ -138,30 +150,14 @@ class Store:
         rows = conn.execute(hot.TASKS_OF_INSTANCE, {"instance_id": instance_id})
         return [TaskRow(**{k: r._mapping[k] for k in TaskRow.__dataclass_fields__}) for r in rows]
 
-    def write_tasks(self, conn: Connection, instance_id: str, upserts: list[TaskRow], deletes: list[str]) -> None:
-        rows = [
-            {
-                "instance_id": instance_id,
-                "id": r.id,
-                "workflow_id": r.workflow_id,
-                "parent_id": r.parent_id,
-                "spec_name": r.spec_name,
-                "element_id": r.element_id,
-                "state": r.state,
-                "last_state_change": r.last_state_change,
-                "triggered": r.triggered,
-                "seq": r.seq,
-                "internal": r.internal,
-                "data": r.data,
-                "depth": r.depth,
-                "kind": r.kind,
-            }
-            for r in upserts
-        ]
+    def upsert_task_rows(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
         for chunk in _chunks(rows):
             upsert(conn, t.tasks, chunk, ("instance_id", "id"))
-        for ids in _chunks(deletes):
-            conn.execute(delete(t.tasks).where(and_(t.tasks.c.instance_id == instance_id, t.tasks.c.id.in_(ids))))
+
+    def delete_task_rows(self, conn: Connection, keys: list[tuple[str, str]]) -> None:
+        """Delete task rows by (instance id, task id)."""
+        if keys:
+            conn.execute(hot.DELETE_TASK, [{"instance_id": i, "task_id": task_id} for i, task_id in keys])
 
     def open_user_tasks(self, conn: Connection, instance_id: str | None) -> list[dict[str, Any]]:
         """Every READY user task, oldest first, with its instance's key and business key."""
@@ -198,13 +194,22 @@ class Store:
         if rows:
             conn.execute(hot.INSERT_JOBS, rows)
 
-    def delete_jobs_of_tasks(self, conn: Connection, instance_id: str, task_ids: list[str]) -> list[str]:
+    def job_ids_of_tasks(self, conn: Connection, instance_id: str, task_ids: list[str]) -> list[str]:
         if not task_ids:
             return []
-        ids = [r[0] for r in conn.execute(hot.JOBS_OF_TASKS, {"instance_id": instance_id, "task_ids": task_ids})]
-        if ids:
-            conn.execute(hot.DELETE_JOBS, {"job_ids": ids})
-        return ids
+        return [r[0] for r in conn.execute(hot.JOBS_OF_TASKS, {"instance_id": instance_id, "task_ids": task_ids})]
+
+    def delete_jobs_of_tasks(self, conn: Connection, keys: list[tuple[str, str]]) -> None:
+        """Delete the jobs of tasks given as (instance id, task id)."""
+        if keys:
+            conn.execute(hot.DELETE_JOBS_OF_TASK, [{"instance_id": i, "task_id": task_id} for i, task_id in keys])
+
+    def lock_jobs(self, conn: Connection, job_ids: Iterable[str]) -> dict[str, JobRecord]:
+        found: dict[str, JobRecord] = {}
+        for chunk in _chunks(sorted(set(job_ids))):
+            for row in conn.execute(hot.lock_jobs(conn.dialect.name), {"ids": list(chunk)}):
+                found[row.id] = job_from(row)
+        return found
 
     def job(self, conn: Connection, job_id: str, *, lock: bool = False) -> JobRecord | None:
         row = conn.execute(hot.job_by_id(conn.dialect.name, lock), {"job_id": job_id}).first()
@@ -498,6 +503,25 @@ class Store:
             .limit(limit)
         )
         return [event_from(r) for r in conn.execute(query)]
+
+
+def task_row_params(instance_id: str, r: TaskRow) -> dict[str, Any]:
+    return {
+        "instance_id": instance_id,
+        "id": r.id,
+        "workflow_id": r.workflow_id,
+        "parent_id": r.parent_id,
+        "spec_name": r.spec_name,
+        "element_id": r.element_id,
+        "state": r.state,
+        "last_state_change": r.last_state_change,
+        "triggered": r.triggered,
+        "seq": r.seq,
+        "internal": r.internal,
+        "data": r.data,
+        "depth": r.depth,
+        "kind": r.kind,
+    }
 
 
 def event_row(

@@ -141,3 +141,22 @@ def test_uncaught_bpmn_error_raises_an_incident(engine: Engine) -> None:
     (incident,) = engine.incidents(instance.id)
     assert "NO_SUCH_REGION" in incident.message
     assert incident.type == "unhandledError"
+
+
+def test_bpmn_error_of_one_instance_is_caught_by_the_boundary_of_its_multi_instance_activity(engine: Engine) -> None:
+    """Camunda: an error boundary on a multi-instance activity catches what any instance throws, ending them all."""
+    deploy(engine, "engine/regions-with-abort.bpmn")
+    instance = engine.start("regions-with-abort", {"regions": ["eu", "us", "ap"]})
+
+    def create(job: JobContext) -> dict[str, Any]:
+        if job.variables["region"] == "us":
+            raise BpmnError("FATAL", "quota exhausted")
+        return {}
+
+    run_jobs(engine, {"create": create, "cleanup": noop, "replicate": noop}, concurrency=1)
+
+    assert engine.instance(instance.id).state == "completed"
+    assert engine.instance(instance.id).open_incidents == 0
+    types = [(e["type"], e["element_id"]) for e in engine.view(instance.id).history]
+    assert ("ActivityCompleted", "End_Aborted") in types
+    assert ("ActivityActivated", "Activity_Replicate") not in types
