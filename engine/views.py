@@ -57,6 +57,7 @@ def build_instance_view(
 ) -> InstanceView:
     started: dict[str, float] = {}
     ended: dict[str, float] = {}
+    interrupted: set[str] = set()
     for event in events:
         if event.task_id is None:
             continue
@@ -64,6 +65,8 @@ def build_instance_view(
             started.setdefault(event.task_id, event.at)
         elif event.type in ("ActivityCompleted", "ActivityCancelled", "ActivityFailed"):
             ended[event.task_id] = event.at
+            if event.type == "ActivityCancelled":
+                interrupted.add(event.task_id)
     activities = []
     counts: dict[str, dict[str, int]] = {}
     for row in sorted(rows, key=lambda r: (r.last_state_change, r.depth)):
@@ -71,14 +74,17 @@ def build_instance_view(
             continue
         if row.state == 256 and row.id not in started:
             continue  # predicted, never reached, then dropped: not something that ran
-        state = STATE_NAMES.get(row.state, str(row.state))
+        code = row.state
+        if code == 64 and row.id in interrupted:
+            code = 256  # finished inside, but its interrupting boundary event took over: cancelled
+        state = STATE_NAMES.get(code, str(code))
         activities.append(ActivityView(row.element_id, row.id, state, started.get(row.id), ended.get(row.id)))
         bucket = counts.setdefault(row.element_id, {"active": 0, "completed": 0, "incidents": 0, "cancelled": 0})
-        if row.state in ACTIVE_STATES:
+        if code in ACTIVE_STATES:
             bucket["active"] += 1
-        elif row.state == 64:
+        elif code == 64:
             bucket["completed"] += 1
-        elif row.state == 256:
+        elif code == 256:
             bucket["cancelled"] += 1
     for incident in incidents:
         if incident.state == "open" and incident.element_id:

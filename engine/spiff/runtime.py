@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
@@ -320,7 +321,8 @@ def derive_facts(workflow: Any, checkpoint: Checkpoint, failure: StepFailure | N
                 if row.state == TaskState.COMPLETED and before != TaskState.COMPLETED:
                     events.extend(_activity_events(element, row.id, None, row.state, row.last_state_change))
             else:
-                events.extend(_activity_events(element, row.id, before, row.state, row.last_state_change))
+                state = TaskState.CANCELLED if row.state == TaskState.COMPLETED and _interrupted(task) else row.state
+                events.extend(_activity_events(element, row.id, before, state, row.last_state_change))
         if isinstance(spec, JobTask):
             if row.state == TaskState.STARTED and before != TaskState.STARTED:
                 request = _job_request(task, failures)
@@ -358,6 +360,25 @@ def derive_facts(workflow: Any, checkpoint: Checkpoint, failure: StepFailure | N
     events.sort(key=lambda e: e.at)
     return StepFacts(
         events, new_jobs, ended_jobs, timers, ended_timers, failures, subscriptions, ended_subscriptions, thrown
+    )
+
+
+def _interrupted(task: Any) -> bool:
+    """Did an interrupting boundary event of ``task`` fire? Then the activity was cancelled, as Camunda shows it.
+
+    SpiffWorkflow completes a subprocess that reached an error (or escalation) end event
+    even when its own boundary event caught that error; nothing else leaves both finished.
+    """
+    parent = task.parent
+    if parent is None or not isinstance(parent.task_spec, BoundaryEventSplit):
+        return False
+    if isinstance(task.task_spec, BoundaryEvent):
+        return False
+    return any(
+        isinstance(sibling.task_spec, BoundaryEvent)
+        and sibling.task_spec.cancel_activity
+        and sibling.has_state(TaskState.READY | TaskState.COMPLETED)
+        for sibling in parent.children
     )
 
 

@@ -8,8 +8,8 @@ import pytest
 
 from engine.engine import Engine
 from engine.handlers import BpmnError, JobContext
-from tests.conftest import run_jobs
-from tests.scenarios.constructs_support import Construct, Jobs
+from tests.conftest import history_types, run_jobs
+from tests.scenarios.constructs_support import Construct, Jobs, stock
 
 pytestmark = pytest.mark.parametrize("flavour", ["c7", "c8"])
 
@@ -112,6 +112,17 @@ def test_error_end_event_in_a_subprocess_is_caught_by_the_boundary_on_it(engine:
     assert "Reserved" not in missing_path
     assert [seen["sku"] for seen in jobs.seen("backorder")] == ["B"]
     assert engine.instance(missing.id).state == "completed"
+
+
+def test_subprocess_left_through_an_error_boundary_is_shown_cancelled(engine: Engine, flavour: str) -> None:
+    construct = Construct(engine, f"{flavour}-error-boundary.bpmn")
+    instance = engine.start(f"{flavour}-error-boundary", {"sku": "B"})
+
+    run_jobs(engine, {"check-stock": stock(False), "backorder": lambda job: {}})
+
+    assert construct.states(instance.id)["Reserve items"] == "CANCELLED"
+    subprocess = next(element for element, name in construct.names.items() if name == "Reserve items")
+    assert history_types(engine, instance.id, subprocess)[-1] == "ActivityCancelled"
 
 
 def test_bpmn_error_from_a_job_inside_the_subprocess_reaches_the_boundary(engine: Engine, flavour: str) -> None:
