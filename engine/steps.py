@@ -12,10 +12,11 @@ import threading
 import time
 import uuid
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
+from engine.blob_memory import BlobMemory
 from engine.definitions import DefinitionRegistry
 from engine.instance_cache import InstanceCache, LiveInstance
 from engine.log_context import log_context
@@ -35,8 +36,6 @@ T = TypeVar("T")
 
 JOB_ROW_OVERHEAD = 300
 """Bytes of a job row besides its variables (ids, type, policy, times), for the written-bytes estimate."""
-KNOWN_BLOBS_LIMIT = 200_000
-"""Blob hashes remembered as committed, to skip re-inserting them; cleared when it grows past this."""
 
 
 @dataclass
@@ -67,7 +66,6 @@ class StepContext:
     prefetched_jobs: dict[str, JobRecord] = field(default_factory=dict)
     """Job rows a batch read (and locked) up front; a trigger takes its job from here when present."""
     jobs_created: bool = False
-    written_blobs: set[str] = field(default_factory=set)
     task_rows_written: int = 0
     bytes_written: int = 0
     started: float = field(default_factory=time.perf_counter)
@@ -121,7 +119,7 @@ class StepRunner:
         self.default_retry = default_retry
         self.on_jobs_created = on_jobs_created
         self._locks = _StripedLocks()
-        self.known_blobs: set[str] = set()
+        self.blobs = BlobMemory()
         self.steps = 0
         self.bytes_written = 0
         self.last_step_task_rows = 0
@@ -162,14 +160,16 @@ class StepRunner:
     def run_batch(
         self, items: list[tuple[str, Callable[[StepContext], Any]]], *, jobs: Sequence[str] = ()
     ) -> list[SteadyflowError | None]:
-        """Run several steps in one transaction (group commit), each computed under its own savepoint.
+        """Run several steps in one transaction (group commit); return each step's refusal, or None.
 
-        A step that raises one of our errors is rolled back alone and reported in
-        its slot; the others commit together. Their rows are written with one
-        statement per table at the end (``StepWrites``); the instance rows, and the
-        rows of ``jobs`` the triggers will read, are locked and read up front, in id
-        order, so two batches cannot deadlock. Steps of one instance keep their
-        order and build on each other in memory. Database trouble retries the batch.
+        The steps' rows are written with one statement per table at the end
+        (``StepWrites``); the instance rows, and the rows of ``jobs`` the triggers
+        will read, are locked and read up front, in id order, so two batches cannot
+        deadlock. Steps of one instance keep their order and build on each other in
+        memory. A step that raises one of our errors is refused: the transaction is
+        rolled back and the batch replayed without it, so the others commit as if it
+        had never been there (refusals are rare: a job cancelled or taken meanwhile).
+        Database trouble retries the batch.
         """
         order = sorted(range(len(items)), key=lambda index: items[index][0])
         stripes = sorted({id(self._locks(i)): self._locks(i) for i, _ in items}.items())
@@ -177,12 +177,15 @@ class StepRunner:
             lock.acquire()
         try:
             ordered = [items[index] for index in order]
-            for _ in range(50):
+            refused: dict[int, SteadyflowError] = {}
+            for _ in range(50 + len(items)):
                 try:
-                    results = self.store.db.retrying(
-                        lambda: self._run_batch_once(ordered, jobs), what="record job results"
+                    self.store.db.retrying(
+                        lambda: self._run_batch_once(ordered, jobs, refused), what="record job results"
                     )
                     break
+                except _StepRefused as refusal:
+                    refused[refusal.index] = refusal.error
                 except ConcurrentStepError:
                     continue  # every instance of the batch was evicted; the next try reloads them
             else:
@@ -191,23 +194,26 @@ class StepRunner:
             for _, lock in reversed(stripes):
                 lock.release()
         in_place: list[SteadyflowError | None] = [None] * len(items)
-        for index, result in zip(order, results, strict=True):
-            in_place[index] = result
+        for position, index in enumerate(order):
+            in_place[index] = refused.get(position)
         return in_place
 
     def _run_batch_once(
-        self, items: list[tuple[str, Callable[[StepContext], Any]]], job_ids: Sequence[str]
-    ) -> list[SteadyflowError | None]:
+        self,
+        items: list[tuple[str, Callable[[StepContext], Any]]],
+        job_ids: Sequence[str],
+        refused: dict[int, SteadyflowError],
+    ) -> None:
         lives: dict[str, LiveInstance] = {}
         done: list[StepContext] = []
-        results: list[SteadyflowError | None] = []
         try:
             with self.store.db.write() as conn:
                 current = self.store.lock_instances(conn, (i for i, _ in items))
                 batch = _Batch(self.store, conn, self.store.lock_jobs(conn, job_ids) if job_ids else {})
-                for instance_id, trigger in items:
+                for index, (instance_id, trigger) in enumerate(items):
+                    if index in refused:
+                        continue
                     batch.before_step_of(instance_id)
-                    savepoint = conn.begin_nested()
                     try:
                         instance = current.get(instance_id)
                         if instance is None:
@@ -218,19 +224,13 @@ class StepRunner:
                         with log_context(instance_id=instance_id):
                             trigger(ctx)
                             self._checkpoint(ctx)
-                        savepoint.commit()
                     except SteadyflowError as exc:
-                        savepoint.rollback()
-                        self.cache.evict(instance_id)
-                        batch.flush()  # a later step of this instance reloads it from rows: they must be current
-                        results.append(exc)
-                        continue
+                        raise _StepRefused(index, exc) from exc  # leaves the transaction: all of it rolls back
                     assert ctx.after is not None
                     current[instance_id] = ctx.after
                     batch.add(instance_id, ctx)
                     lives[instance_id] = live
                     done.append(ctx)
-                    results.append(None)
                 batch.flush()
         except BaseException:
             for instance_id, _ in items:
@@ -240,7 +240,6 @@ class StepRunner:
             self.cache.put(instance_id, live)
         for ctx in done:
             self._after_commit(ctx)
-        return results
 
     def run_new(
         self, row: dict[str, Any], make_live: Callable[[], LiveInstance], trigger: Callable[[StepContext], None]
@@ -268,9 +267,7 @@ class StepRunner:
 
     def _after_commit(self, ctx: StepContext) -> None:
         """Bookkeeping that is only true once the step's transaction committed."""
-        if len(self.known_blobs) > KNOWN_BLOBS_LIMIT:
-            self.known_blobs.clear()  # a forgotten hash only costs a redundant INSERT ... DO NOTHING
-        self.known_blobs.update(ctx.written_blobs)
+        self.blobs.committed(ctx.writes.blobs)
         self.steps += 1
         self.metrics.step_committed(ctx.history, time.perf_counter() - ctx.started)
         self.bytes_written += ctx.bytes_written
@@ -303,9 +300,18 @@ class StepRunner:
             raise NotFoundError(f"definition {instance.definition_id} of instance {instance.id} is missing")
         model = self.definitions.model(definition, conn)
         rows = self.store.task_rows(conn, instance.id)
-        blobs = self.store.blobs(conn, referenced_hashes(instance.frame, rows))
+        blobs = self.blob_texts(conn, referenced_hashes(instance.frame, rows))
         workflow, persisted = restore(model.spec, model.subprocess_specs, instance.frame, rows, blobs.__getitem__)
         return LiveInstance(workflow, persisted, instance.version)
+
+    def blob_texts(self, conn: Connection, hashes: Iterable[str]) -> dict[str, str]:
+        """The texts of these blobs: remembered ones from memory, the others from the database."""
+        found, missing = self.blobs.texts(hashes)
+        if missing:
+            fetched = self.store.blobs(conn, missing)
+            self.blobs.read(fetched)
+            found.update(fetched)
+        return found
 
     def _checkpoint(self, ctx: StepContext) -> None:
         failure: StepFailure | None = run_engine(ctx.workflow) if ctx.advance else None
@@ -313,7 +319,7 @@ class StepRunner:
         facts = derive_facts(ctx.workflow, checkpoint, failure)
         facts.failures.extend(ctx.failures)
         instance, writes = ctx.instance, ctx.writes
-        new_blobs = {h: d for h, d in checkpoint.blobs.items() if h not in self.known_blobs}
+        new_blobs = {h: d for h, d in checkpoint.blobs.items() if h not in self.blobs}
         writes.blobs.update(new_blobs)
         writes.task_upserts.update(((instance.id, r.id), task_row_params(instance.id, r)) for r in checkpoint.upserts)
         writes.task_deletes.extend((instance.id, task_id) for task_id in checkpoint.deletes)
@@ -361,7 +367,6 @@ class StepRunner:
         ctx.after = replace(instance, **values)
         ctx.live.persisted = checkpoint.after
         ctx.live.version = instance.version + 1
-        ctx.written_blobs.update(new_blobs)
         ctx.task_rows_written = len(checkpoint.upserts) + len(checkpoint.deletes)
         ctx.bytes_written += _step_bytes(checkpoint, new_blobs, rows, values)
         ctx.jobs_created = bool(facts.new_jobs)
@@ -450,10 +455,9 @@ class StepRunner:
             text = encode_value(value)
             digest = content_hash(text)
             manifest[name] = digest
-            if digest not in self.known_blobs and digest not in ctx.written_blobs:
+            if digest not in self.blobs and digest not in ctx.writes.blobs:
                 blobs[digest] = text
         ctx.writes.blobs.update(blobs)
-        ctx.written_blobs.update(blobs)
         text = json.dumps(manifest, sort_keys=True)
         ctx.bytes_written += sum(len(d) for d in blobs.values()) + len(text) + JOB_ROW_OVERHEAD
         return text
@@ -487,6 +491,14 @@ class StepRunner:
                 }
             )
         return len(facts.failures)
+
+
+class _StepRefused(Exception):
+    """A step of a batch raised ``error``: the batch is rolled back and replayed without it."""
+
+    def __init__(self, index: int, error: SteadyflowError) -> None:
+        super().__init__(str(error))
+        self.index, self.error = index, error
 
 
 class _Batch:

@@ -18,6 +18,8 @@ from engine.spiff.codec import content_hash, dumps, encode_value
 from engine.store.records import TaskRow
 
 FINISHED = TaskState.FINISHED_MASK
+IMMUTABLE = frozenset({str, int, float, bool, type(None)})
+"""Values whose identity fixes their content: never re-encoded while the same object is held."""
 
 
 @dataclass(slots=True)
@@ -59,21 +61,18 @@ class Checkpoint:
 
 
 def iter_tasks(workflow: Any) -> Iterator[tuple[str, Any]]:
-    """Every task of the workflow and its subprocesses, parents before children."""
-    top_id = ""
-    for task in _tree(workflow.task_tree):
-        yield top_id, task
+    """Every task of the workflow and its subprocesses, parents before children.
+
+    A workflow's ``tasks`` dict holds its tasks in creation order (a restored one, in
+    depth order), and a task is created after its parent and its earlier siblings:
+    reading it is the tree's order among siblings without walking the tree.
+    """
+    for task in list(workflow.tasks.values()):
+        yield "", task
     for sp_id, subprocess in workflow.subprocesses.items():
-        for task in _tree(subprocess.task_tree):
-            yield str(sp_id), task
-
-
-def _tree(root: Any) -> Iterator[Any]:
-    stack = [root]
-    while stack:
-        task = stack.pop()
-        yield task
-        stack.extend(reversed(task.children))
+        workflow_id = str(sp_id)
+        for task in list(subprocess.tasks.values()):
+            yield workflow_id, task
 
 
 class _Encoder:
@@ -88,8 +87,12 @@ class _Encoder:
         refs: dict[str, ValueRef] = {}
         for key, value in values.items():
             old = before.get(key)
-            if old is not None and old.value is value and not (force or isinstance(value, dict)):
-                refs[key] = old
+            if (
+                old is not None
+                and old.value is value
+                and (type(value) in IMMUTABLE or not (force or isinstance(value, dict)))
+            ):
+                refs[key] = old  # the very same object, and either it cannot change or nothing suggests it did
                 continue
             text = encode_value(value)
             digest = content_hash(text)
