@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 from bpmn.dialects.definitions import RetrySettings
@@ -53,6 +55,10 @@ class RetryPolicy:
             policy = replace(policy, fixed_intervals_s=settings.fixed_intervals_s)
         return policy
 
+    def as_json(self) -> str:
+        """``as_dict`` as JSON text (what a job row stores), computed once per policy."""
+        return _policy_json(self)
+
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["non_retryable_error_types"] = list(self.non_retryable_error_types)
@@ -69,3 +75,8 @@ class RetryPolicy:
             non_retryable_error_types=tuple(data.get("non_retryable_error_types", ())),
             fixed_intervals_s=tuple(float(x) for x in data.get("fixed_intervals_s", ())),
         )
+
+
+@lru_cache(maxsize=256)
+def _policy_json(policy: RetryPolicy) -> str:
+    return json.dumps(policy.as_dict())

@@ -22,8 +22,7 @@ from engine.instance_cache import InstanceCache, LiveInstance
 from engine.log_context import log_context
 from engine.metrics import StepMetrics
 from engine.retry_policy import RetryPolicy
-from engine.spiff.checkpoint import capture
-from engine.spiff.codec import content_hash, encode_value
+from engine.spiff.checkpoint import StepEncoder, capture
 from engine.spiff.restore import build_frame, referenced_hashes, restore
 from engine.spiff.runtime import StepFacts, StepFailure, derive_facts, run_engine, workflow_finished
 from engine.step_writes import StepWrites
@@ -328,7 +327,7 @@ class StepRunner:
             {"type": e.type, "element_id": e.element_id, "task_id": e.task_id, "job_id": None, "data": e.data or None}
             for e in facts.events
         )
-        self._write_jobs(ctx, facts, events)
+        self._write_jobs(ctx, facts, events, checkpoint.encoder)
         opened = self._open_incidents(ctx, facts, events)
         state = ctx.final_state or instance.state
         ended_at = instance.ended_at
@@ -372,7 +371,9 @@ class StepRunner:
         ctx.jobs_created = bool(facts.new_jobs)
         ctx.history = events
 
-    def _write_jobs(self, ctx: StepContext, facts: StepFacts, events: list[dict[str, Any]]) -> None:
+    def _write_jobs(
+        self, ctx: StepContext, facts: StepFacts, events: list[dict[str, Any]], encoder: StepEncoder
+    ) -> None:
         conn, instance = ctx.conn, ctx.instance
         others = [task_id for task_id in facts.ended_job_tasks if task_id not in ctx.finished_jobs]
         for job_id in self.store.job_ids_of_tasks(conn, instance.id, others):
@@ -391,9 +392,9 @@ class StepRunner:
                     "element_id": request.element_id,
                     "type": request.type,
                     "state": "ready",
-                    "variables": self._variables_manifest(ctx, request.variables),
+                    "variables": self._variables_manifest(ctx, request.variables, encoder),
                     "headers": json.dumps(request.headers),
-                    "retry_policy": json.dumps(policy.as_dict()),
+                    "retry_policy": policy.as_json(),
                     "attempt": 0,
                     "retries_left": policy.maximum_attempts,
                     "due_at": ctx.now,
@@ -447,13 +448,12 @@ class StepRunner:
                     }
                 )
 
-    def _variables_manifest(self, ctx: StepContext, variables: dict[str, Any]) -> str:
+    def _variables_manifest(self, ctx: StepContext, variables: dict[str, Any], encoder: StepEncoder) -> str:
         """A job keeps its variables as blob hashes: a thousand jobs share one copy of a region list."""
         manifest: dict[str, str] = {}
         blobs: dict[str, str] = {}
         for name, value in variables.items():
-            text = encode_value(value)
-            digest = content_hash(text)
+            text, digest = encoder.encode(value)
             manifest[name] = digest
             if digest not in self.blobs and digest not in ctx.writes.blobs:
                 blobs[digest] = text

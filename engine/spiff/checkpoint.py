@@ -58,6 +58,8 @@ class Checkpoint:
     frame_changed: bool
     previous_states: dict[str, int | None]
     after: Persisted
+    encoder: StepEncoder
+    """The step's encoder, for the rest of the step's values (its jobs' variables)."""
 
 
 def iter_tasks(workflow: Any) -> Iterator[tuple[str, Any]]:
@@ -75,11 +77,27 @@ def iter_tasks(workflow: Any) -> Iterator[tuple[str, Any]]:
             yield workflow_id, task
 
 
-class _Encoder:
-    """Encodes variable values to blobs, reusing hashes of values already written."""
+class StepEncoder:
+    """Encodes variable values to blobs within one step, reusing hashes of values already written.
+
+    Nothing runs between two encodings of a step, so one object encodes to one text:
+    the many copies of ``regions`` a fan-out's instances and jobs hold are encoded once.
+    """
 
     def __init__(self) -> None:
         self.blobs: dict[str, str] = {}
+        self._seen: dict[int, tuple[Any, str, str]] = {}
+        """id(value) -> (value, text, hash); the value is held so that its id is not reused."""
+
+    def encode(self, value: Any) -> tuple[str, str]:
+        """The value's canonical text and its content hash."""
+        seen = self._seen.get(id(value))
+        if seen is not None and seen[0] is value:
+            return seen[1], seen[2]
+        text = encode_value(value)
+        digest = content_hash(text)
+        self._seen[id(value)] = (value, text, digest)
+        return text, digest
 
     def manifest(
         self, values: dict[str, Any], before: dict[str, ValueRef], force: bool
@@ -94,8 +112,7 @@ class _Encoder:
             ):
                 refs[key] = old  # the very same object, and either it cannot change or nothing suggests it did
                 continue
-            text = encode_value(value)
-            digest = content_hash(text)
+            text, digest = self.encode(value)
             if old is None or old.hash != digest:
                 self.blobs[digest] = text
             refs[key] = ValueRef(value, digest)
@@ -104,7 +121,7 @@ class _Encoder:
 
 def capture(workflow: Any, before: Persisted, frame_of: Any) -> Checkpoint:
     """Compare the live workflow with ``before``; ``frame_of(workflow, encoder)`` builds the frame."""
-    encoder = _Encoder()
+    encoder = StepEncoder()
     after = Persisted(next_seq=before.next_seq)
     upserts: list[TaskRow] = []
     previous_states: dict[str, int | None] = {}
@@ -154,6 +171,7 @@ def capture(workflow: Any, before: Persisted, frame_of: Any) -> Checkpoint:
         frame_changed=frame != before.frame,
         previous_states=previous_states,
         after=after,
+        encoder=encoder,
     )
 
 

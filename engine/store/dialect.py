@@ -40,6 +40,50 @@ def upsert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], keys:
         conn.execute(_upsert(conn.dialect.name, table, tuple(keys), columns), list(rows))
 
 
+@lru_cache(maxsize=64)
+def _bulk_insert_sql(
+    paramstyle: str, table: Table, columns: tuple[str, ...], conflict: tuple[str, ...] | None, update: bool
+) -> str:
+    """INSERT text for the driver itself; the same on SQLite and PostgreSQL but for the placeholders."""
+
+    def quote(name: str) -> str:
+        return f'"{name}"'
+
+    placeholder = "%({})s" if paramstyle == "pyformat" else ":{}"
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(quote(c) for c in columns)}) "
+        f"VALUES ({', '.join(placeholder.format(c) for c in columns)})"
+    )
+    if conflict is not None:
+        target = ", ".join(quote(c) for c in conflict)
+        rest = [c for c in columns if c not in conflict]
+        if update and rest:
+            sets = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in rest)
+            sql += f" ON CONFLICT ({target}) DO UPDATE SET {sets}"
+        else:
+            sql += f" ON CONFLICT ({target}) DO NOTHING"
+    return sql
+
+
+def bulk_insert(
+    conn: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    *,
+    conflict: Sequence[str] | None = None,
+    update: bool = False,
+) -> None:
+    """Insert many rows of one shape with the driver's executemany: no statement compiling, no per-row
+    parameter processing (these tables hold plain strings, numbers and booleans). ``conflict`` names the
+    key: rows already there are skipped, or with ``update`` get every other column replaced."""
+    if not rows:
+        return
+    columns = tuple(rows[0])
+    key = tuple(conflict) if conflict is not None else None
+    sql = _bulk_insert_sql(conn.dialect.paramstyle, table, columns, key, update)
+    conn.exec_driver_sql(sql, list(rows))
+
+
 def for_update(conn: Connection, query: Select[Any], *, skip_locked: bool = False) -> Select[Any]:
     """Row locks on PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers."""
     if conn.dialect.name == "postgresql":
@@ -47,4 +91,4 @@ def for_update(conn: Connection, query: Select[Any], *, skip_locked: bool = Fals
     return query
 
 
-__all__ = ["for_update", "insert_ignore", "upsert"]
+__all__ = ["bulk_insert", "for_update", "insert_ignore", "upsert"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, insert, select, update
+from sqlalchemy import and_, bindparam, delete, or_, select, update
 
 from engine.store import schema as t
 
@@ -33,6 +33,29 @@ def lock_jobs(dialect: str) -> Any:
     return query.with_for_update() if dialect == "postgresql" else query
 
 
+@lru_cache(maxsize=8)
+def claimable_jobs(dialect: str, any_type: bool) -> Any:
+    """Ids of due, unlocked (or lock-expired) ready jobs, highest priority and oldest first; skips locked rows."""
+    free = or_(t.jobs.c.lock_expires_at.is_(None), t.jobs.c.lock_expires_at < bindparam("now"))
+    query = select(t.jobs.c.id).where(and_(t.jobs.c.state == "ready", t.jobs.c.due_at <= bindparam("now"), free))
+    if not any_type:
+        query = query.where(t.jobs.c.type.in_(bindparam("types", expanding=True)))
+    query = query.order_by(t.jobs.c.priority.desc(), t.jobs.c.due_at).limit(bindparam("limit"))
+    return query.with_for_update(skip_locked=True) if dialect == "postgresql" else query
+
+
+LOCK_JOBS_FOR = (
+    update(t.jobs)
+    .where(t.jobs.c.id.in_(bindparam("ids", expanding=True)))
+    .values(lock_owner=bindparam("owner"), lock_expires_at=bindparam("expires"), attempt=t.jobs.c.attempt + 1)
+)
+CLAIMED_JOBS = (
+    select(t.jobs, t.instances.c.business_key)
+    .join(t.instances, t.instances.c.id == t.jobs.c.instance_id)
+    .where(t.jobs.c.id.in_(bindparam("ids", expanding=True)))
+)
+
+
 @lru_cache(maxsize=4)
 def job_by_id(dialect: str, lock: bool) -> Any:
     query = select(t.jobs).where(t.jobs.c.id == bindparam("job_id"))
@@ -49,9 +72,13 @@ DELETE_TASK = delete(t.tasks).where(
     and_(t.tasks.c.instance_id == bindparam("instance_id"), t.tasks.c.id == bindparam("task_id"))
 )
 BLOBS_BY_HASH = select(t.blobs.c.hash, t.blobs.c.data).where(t.blobs.c.hash.in_(bindparam("hashes", expanding=True)))
+LATEST_DEFINITION = (
+    select(t.definitions)
+    .where(t.definitions.c.key == bindparam("key"))
+    .order_by(t.definitions.c.version.desc())
+    .limit(1)
+)
 TASKS_OF_INSTANCE = select(t.tasks).where(t.tasks.c.instance_id == bindparam("instance_id"))
-INSERT_EVENTS = insert(t.events)
-INSERT_JOBS = insert(t.jobs)
 
 _STEP_COLUMNS = ("version", "event_seq", "state", "updated_at", "ended_at", "open_incidents")
 

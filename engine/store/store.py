@@ -15,7 +15,7 @@ from sqlalchemy import Connection, and_, delete, func, or_, select, update
 from engine.store import hot
 from engine.store import schema as t
 from engine.store.database import Database
-from engine.store.dialect import for_update, insert_ignore, upsert
+from engine.store.dialect import bulk_insert, for_update, insert_ignore, upsert
 from engine.store.records import (
     DefinitionRecord,
     EventRecord,
@@ -52,9 +52,7 @@ class Store:
         conn.execute(t.definitions.insert(), [row])
 
     def latest_definition(self, conn: Connection, key: str) -> DefinitionRecord | None:
-        row = conn.execute(
-            select(t.definitions).where(t.definitions.c.key == key).order_by(t.definitions.c.version.desc()).limit(1)
-        ).first()
+        row = conn.execute(hot.LATEST_DEFINITION, {"key": key}).first()
         return definition_from(row) if row else None
 
     def definition(self, conn: Connection, definition_id: str) -> DefinitionRecord | None:
@@ -151,8 +149,7 @@ class Store:
         return [TaskRow(**{k: r._mapping[k] for k in TaskRow.__dataclass_fields__}) for r in rows]
 
     def upsert_task_rows(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
-        for chunk in _chunks(rows):
-            upsert(conn, t.tasks, chunk, ("instance_id", "id"))
+        bulk_insert(conn, t.tasks, rows, conflict=("instance_id", "id"), update=True)
 
     def delete_task_rows(self, conn: Connection, keys: list[tuple[str, str]]) -> None:
         """Delete task rows by (instance id, task id)."""
@@ -178,9 +175,7 @@ class Store:
         return [dict(r._mapping) for r in conn.execute(query.order_by(t.tasks.c.last_state_change))]
 
     def insert_blobs(self, conn: Connection, blobs: dict[str, str]) -> None:
-        rows = [{"hash": h, "data": d} for h, d in blobs.items()]
-        for chunk in _chunks(rows):
-            insert_ignore(conn, t.blobs, chunk)
+        bulk_insert(conn, t.blobs, [{"hash": h, "data": d} for h, d in blobs.items()], conflict=("hash",))
 
     def blobs(self, conn: Connection, hashes: Iterable[str]) -> dict[str, str]:
         found: dict[str, str] = {}
@@ -191,8 +186,7 @@ class Store:
 
     # -- jobs ---------------------------------------------------------------
     def insert_jobs(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
-        if rows:
-            conn.execute(hot.INSERT_JOBS, rows)
+        bulk_insert(conn, t.jobs, rows)
 
     def job_ids_of_tasks(self, conn: Connection, instance_id: str, task_ids: list[str]) -> list[str]:
         if not task_ids:
@@ -232,32 +226,16 @@ class Store:
         self, conn: Connection, *, owner: str, types: Sequence[str] | None, limit: int, now: float, lock_s: float
     ) -> list[JobRecord]:
         """Lock up to ``limit`` due jobs for ``owner``; expired locks count as free."""
-        query = select(t.jobs.c.id).where(
-            and_(
-                t.jobs.c.state == "ready",
-                t.jobs.c.due_at <= now,
-                or_(t.jobs.c.lock_expires_at.is_(None), t.jobs.c.lock_expires_at < now),
-            )
-        )
+        if types is not None and not types:
+            return []
+        params: dict[str, Any] = {"now": now, "limit": limit}
         if types is not None:
-            if not types:
-                return []
-            query = query.where(t.jobs.c.type.in_(list(types)))
-        query = query.order_by(t.jobs.c.priority.desc(), t.jobs.c.due_at).limit(limit)
-        ids = [r[0] for r in conn.execute(for_update(conn, query, skip_locked=True))]
+            params["types"] = list(types)
+        ids = [r[0] for r in conn.execute(hot.claimable_jobs(conn.dialect.name, types is None), params)]
         if not ids:
             return []
-        conn.execute(
-            update(t.jobs)
-            .where(t.jobs.c.id.in_(ids))
-            .values(lock_owner=owner, lock_expires_at=now + lock_s, attempt=t.jobs.c.attempt + 1)
-        )
-        claimed = (
-            select(t.jobs, t.instances.c.business_key)
-            .join(t.instances, t.instances.c.id == t.jobs.c.instance_id)
-            .where(t.jobs.c.id.in_(ids))
-        )
-        return [job_from(r) for r in conn.execute(claimed)]
+        conn.execute(hot.LOCK_JOBS_FOR, {"ids": ids, "owner": owner, "expires": now + lock_s})
+        return [job_from(r) for r in conn.execute(hot.CLAIMED_JOBS, {"ids": ids})]
 
     def next_due(self, conn: Connection, types: Sequence[str] | None) -> float | None:
         """The earliest time a ready job (of ``types``) or a timer becomes runnable."""
@@ -492,8 +470,7 @@ class Store:
 
     # -- history ---------------------------------------------------------------
     def insert_events(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
-        for chunk in _chunks(rows):
-            conn.execute(hot.INSERT_EVENTS, list(chunk))
+        bulk_insert(conn, t.events, rows)
 
     def events(self, conn: Connection, instance_id: str, after_seq: int = 0, limit: int = 10_000) -> list[EventRecord]:
         query = (
