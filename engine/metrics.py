@@ -28,14 +28,15 @@ STEP_SECONDS_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
 _COUNTED_EVENTS = {
     "InstanceStarted": "steadyflow_instances_started_total",
     "InstanceCompleted": "steadyflow_instances_completed_total",
-    "InstanceFailed": "steadyflow_instances_failed_total",
     "InstanceCancelled": "steadyflow_instances_cancelled_total",
     "IncidentRaised": "steadyflow_incidents_raised_total",
 }
 _HELP = {
     "steadyflow_instances_started_total": "Process instances started by this process.",
     "steadyflow_instances_completed_total": "Process instances that completed in a step of this process.",
-    "steadyflow_instances_failed_total": "Process instances that failed in a step of this process.",
+    "steadyflow_instances_failed_total": (
+        "Process instances that failed in a step of this process: went from no open incident to one or more."
+    ),
     "steadyflow_instances_cancelled_total": "Process instances cancelled by this process.",
     "steadyflow_incidents_raised_total": "Incidents raised by steps of this process.",
     "steadyflow_steps_total": "Steps committed by this process.",
@@ -74,10 +75,15 @@ class StepMetrics:
         key = (name, tuple(sorted(labels.items())))
         self._counters[key] = self._counters.get(key, 0.0) + amount
 
-    def step_committed(self, events: Iterable[Mapping[str, Any]], seconds: float) -> None:
-        """Count one committed step, its latency, and what its history events say happened."""
+    def step_committed(self, events: Iterable[Mapping[str, Any]], seconds: float, *, failed: bool = False) -> None:
+        """Count one committed step, its latency, and what its history events say happened.
+
+        ``failed``: the step left its instance with an open incident where it had none.
+        """
         with self._lock:
             self._add("steadyflow_steps_total")
+            if failed:
+                self._add("steadyflow_instances_failed_total")
             self._step_count += 1
             self._step_sum += seconds
             for index, bound in enumerate(STEP_SECONDS_BUCKETS):

@@ -268,7 +268,8 @@ class StepRunner:
         """Bookkeeping that is only true once the step's transaction committed."""
         self.blobs.committed(ctx.writes.blobs)
         self.steps += 1
-        self.metrics.step_committed(ctx.history, time.perf_counter() - ctx.started)
+        failed = ctx.instance.open_incidents == 0 and ctx.after is not None and ctx.after.open_incidents > 0
+        self.metrics.step_committed(ctx.history, time.perf_counter() - ctx.started, failed=failed)
         self.bytes_written += ctx.bytes_written
         self.last_step_task_rows = ctx.task_rows_written
         if ctx.jobs_created and self.on_jobs_created is not None:

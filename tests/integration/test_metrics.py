@@ -51,13 +51,16 @@ def test_counters_follow_steps_and_gauges_follow_the_jobs_table(engine: Engine) 
     assert locked["steadyflow_job_queue_depth"] == 15
     assert locked['steadyflow_job_attempts_total{type="branch"}'] == 2
     assert locked['steadyflow_job_failures_total{type="branch"}'] == 1
+    assert locked["steadyflow_instances_failed_total"] == 0, "a retried failure does not fail the instance"
     engine.fail_job(again.id, "broken for good", worker_id="w1", retryable=False)
     assert engine.instance(again.instance_id).open_incidents == 1
+    assert scrape(engine)["steadyflow_instances_failed_total"] == 1
 
     stats = run_jobs(engine, {"branch": lambda job: {}, "after": lambda job: {}})
     after = scrape(engine)
     assert after["steadyflow_instances_completed_total"] == 1, "the instance with the incident is still running"
     assert after["steadyflow_incidents_open"] == 1
+    assert after["steadyflow_instances_failed_total"] == 1, "counted when the instance failed, not again"
     assert after['steadyflow_jobs{state="incident"}'] == 1
     assert after["steadyflow_job_queue_depth"] == 0
     assert after["steadyflow_job_oldest_due_seconds"] == 0
