@@ -57,10 +57,12 @@ class FormField:
 
 @dataclass
 class ModelOutline:
-    """Element names by id and form fields by user task element id, for one BPMN file."""
+    """Element names by id, form fields by user task (and start event) element id, for one BPMN file."""
 
     names: dict[str, str] = field(default_factory=dict)
     forms: dict[str, list[FormField]] = field(default_factory=dict)
+    start_forms: dict[str, list[FormField]] = field(default_factory=dict)
+    """Process id -> the fields of its start form: the form on its plain (none) start event."""
 
 
 def read_outline(xml: bytes, filename: str | None = None) -> ModelOutline:
@@ -77,11 +79,20 @@ def read_outline(xml: bytes, filename: str | None = None) -> ModelOutline:
         if element_id and name:
             outline.names[element_id] = name
         if element_id and local_name(node) == "userTask":
-            outline.forms[element_id] = _user_task_fields(node, embedded)
+            outline.forms[element_id] = _form_fields(node, embedded)
+    for process in root.iter(f"{{{BPMN_NS}}}process"):
+        for start in children(process, (BPMN_NS,), "startEvent"):
+            if any(local_name(c).endswith("EventDefinition") for c in start if isinstance(c.tag, str)):
+                continue  # message, timer, signal...: started by an event, not by a person
+            fields = _form_fields(start, embedded)
+            if fields and start.get("id") and process.get("id"):
+                outline.forms[str(start.get("id"))] = fields
+                outline.start_forms[str(process.get("id"))] = fields
     return outline
 
 
-def _user_task_fields(node: Any, embedded: dict[str, str]) -> list[FormField]:
+def _form_fields(node: Any, embedded: dict[str, str]) -> list[FormField]:
+    """The fields of a user task's or start event's form, in either dialect."""
     ext = first_child(node, (BPMN_NS,), "extensionElements")
     if ext is None:
         return []

@@ -6,10 +6,11 @@ import time
 from typing import Any
 
 from engine.engine import Engine, check_variables
-from engine.forms import coerce_form
+from engine.forms import FormField, coerce_form
 from engine.queries import Queries
 from engine.store import tasklist as sql
 from engine.store.database import Connection
+from engine.store.records import DefinitionRecord, InstanceRecord
 from steadyflow.errors import ConflictError, NotFoundError
 
 
@@ -75,6 +76,24 @@ class Tasklist:
         self.engine.complete_user_task(task["instance_id"], task_id, variables)
         self._write(lambda conn: sql.drop_claim(conn, task_id), f"release user task {task_id}")
         return {"instance_id": task["instance_id"], "task_id": task_id, "variables": variables}
+
+    # -- start forms ---------------------------------------------------------------
+    def start_form(self, key: str, version: int | None = None) -> tuple[DefinitionRecord, list[FormField]]:
+        """The definition a start would use, and its start form's fields (none when it has no form)."""
+        definition = self.engine.definitions.resolve(key, version)
+        return definition, self.queries.outline(definition.id).start_forms.get(definition.key, [])
+
+    def start(
+        self, key: str, values: dict[str, Any], *, business_key: str | None = None, version: int | None = None
+    ) -> InstanceRecord:
+        """Start an instance with what was entered into the start form, checked and typed by its fields.
+
+        Like Camunda's start forms, only the form's fields become variables; without a form,
+        ``values`` are the variables as they are.
+        """
+        definition, fields = self.start_form(key, version)
+        variables = coerce_form(fields, values) if fields else check_variables(values)
+        return self.engine.start(key, variables, business_key=business_key, version=definition.version)
 
     def _write(self, work: Any, what: str) -> None:
         def attempt() -> None:

@@ -7,9 +7,10 @@ from typing import Any
 import pytest
 
 from engine.engine import Engine
+from engine.forms import FormValidationError
 from engine.handlers import BpmnError, JobContext
 from tests.conftest import history_types, run_jobs
-from tests.scenarios.constructs_support import Construct, Jobs, stock
+from tests.scenarios.constructs_support import Construct, Jobs, form_tasklist, stock
 
 pytestmark = pytest.mark.parametrize("flavour", ["c7", "c8"])
 
@@ -203,3 +204,38 @@ def test_business_rule_and_send_tasks_with_a_job_definition_become_jobs(engine: 
     assert jobs.types() == ["score-risk", "send-confirmation"]
     assert jobs.seen("send-confirmation")[0]["risk"] == "low"
     assert engine.view(instance.id).variables == {"amount": 40, "risk": "low", "sent": True}
+
+
+def test_start_form_fields_are_checked_typed_and_become_the_only_start_variables(engine: Engine, flavour: str) -> None:
+    Construct(engine, f"{flavour}-start-form.bpmn")
+    tasklist = form_tasklist(engine)
+    _, fields = tasklist.start_form(f"{flavour}-start-form")
+    assert [(f.id, f.type, f.required) for f in fields] == [
+        ("database", "string", True),
+        ("replicas", "long", False),
+        ("engine", "enum", False),
+    ]
+
+    instance = tasklist.start(
+        f"{flavour}-start-form", {"database": "orders", "replicas": "3", "debug": "x"}, business_key="REQ-7"
+    )
+
+    variables = engine.view(instance.id).variables
+    assert {k: variables[k] for k in ("database", "replicas", "engine")} == {
+        "database": "orders",
+        "replicas": 3,
+        "engine": "postgres",
+    }
+    assert "debug" not in variables, "only the form's fields become variables"
+    assert engine.instance(instance.id).business_key == "REQ-7"
+
+
+def test_a_start_form_refuses_bad_values_field_by_field_and_starts_nothing(engine: Engine, flavour: str) -> None:
+    Construct(engine, f"{flavour}-start-form.bpmn")
+    tasklist = form_tasklist(engine)
+
+    with pytest.raises(FormValidationError) as refused:
+        tasklist.start(f"{flavour}-start-form", {"database": "db", "replicas": "9", "engine": "oracle"})
+
+    assert set(refused.value.field_errors) == {"database", "replicas", "engine"}
+    assert engine.instances() == []

@@ -61,7 +61,8 @@ def get_element_counts(key: str) -> Response:
 def get_definition_forms(key: str) -> Response:
     outline = services().queries.outline(_version_ids(key)[0])
     forms = {element: [f.as_dict() for f in fields] for element, fields in outline.forms.items()}
-    return jsonify({"key": key, "names": outline.names, "user_task_forms": forms})
+    start_form = [f.as_dict() for f in outline.start_forms.get(key, [])]
+    return jsonify({"key": key, "names": outline.names, "user_task_forms": forms, "start_form": start_form})
 
 
 @bp.post("/definitions/<key>/start")
@@ -71,9 +72,16 @@ def start_instance(key: str) -> tuple[Response, int]:
     version = body.get("version")
     if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
         raise InvalidInputError("'version' must be a whole number")
-    instance = services().engine.start(
-        key, body.get("variables"), business_key=optional_str(body, "business_key"), version=version
-    )
+    business_key = optional_str(body, "business_key")
+    form = body.get("form")
+    if form is None:
+        instance = services().engine.start(key, body.get("variables"), business_key=business_key, version=version)
+    elif not isinstance(form, dict) or "variables" in body:
+        raise InvalidInputError(
+            'send "form" (an object of field id -> value, checked by the start form) or "variables", not both'
+        )
+    else:
+        instance = services().tasklist.start(key, form, business_key=business_key, version=version)
     return jsonify(asdict(instance) | {"frame": None}), 201
 
 

@@ -70,7 +70,7 @@ OPERATIONS: list[tuple[str, str, str, str, list[tuple[str, str]], dict[str, Any]
     (
         "get",
         "/definitions/{key}/forms",
-        "Element names and user task form fields",
+        "Element names, user task form fields, and the start form's fields",
         "viewer",
         [("version", "number")],
         None,
@@ -87,6 +87,7 @@ OPERATIONS: list[tuple[str, str, str, str, list[tuple[str, str]], dict[str, Any]
             "properties": {
                 "business_key": {"type": "string"},
                 "variables": _OBJECT,
+                "form": _OBJECT,
                 "version": {"type": "integer"},
             },
         },

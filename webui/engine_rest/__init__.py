@@ -4,7 +4,7 @@ Camunda Modeler deploys and starts through it, and external-task workers
 written for Camunda 7 fetch, lock and complete steadyflow's jobs through it
 unchanged: every job type is a topic. Modules by resource: ``deployments``,
 ``definitions``, ``instances``, ``variables``, ``incidents``, ``fetch_and_lock``,
-``external_tasks``, ``messages``; ``typed_values`` converts Camunda's typed
+``external_tasks``, ``messages``, ``start_forms``; ``typed_values`` converts Camunda's typed
 variables, ``errors`` answers in Camunda's error shape, ``long_poll`` holds
 waiting fetchAndLock requests.
 """
@@ -34,6 +34,7 @@ from webui.engine_rest import (  # noqa: E402  (routes register on bp)
     incidents,
     instances,
     messages,
+    start_forms,
     variables,
 )
 from webui.engine_rest.webapps import WELL_KNOWN_ENDPOINT, webapps_bp  # noqa: E402
@@ -74,5 +75,6 @@ __all__ = [
     "instances",
     "messages",
     "release_long_polls",
+    "start_forms",
     "variables",
 ]

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Response, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as HttpResponse
 
+from engine.forms import FormValidationError
 from steadyflow.errors import InvalidInputError, ModelValidationError
 from webui.api.definitions import deployment_answer, uploaded_files
 from webui.auth import requires
@@ -15,6 +16,8 @@ from webui.services import services
 from webui.ui import bp
 
 VARIABLE_TYPES = ("string", "number", "boolean", "json")
+_FORM_CONTROLS = frozenset({"csrf_token", "business_key", "version", "start_form"})
+"""Inputs of the start form that are not its fields."""
 
 
 def _fragment_or_page(template: str, **context: Any) -> str:
@@ -55,9 +58,23 @@ def definition(key: str) -> str:
     entry = services().queries.definition(key)
     version = request.args.get("version", type=int)
     selected = next((v for v in entry["versions"] if v["version"] == version), None) if version else None
-    return _fragment_or_page(
-        "ui/definition.html", d=entry, selected=selected, types=VARIABLE_TYPES, error=None, form={}
-    )
+    return _fragment_or_page("ui/definition.html", **_page(key, entry, selected))
+
+
+def _page(key: str, entry: dict[str, Any], selected: dict[str, Any] | None, **extra: Any) -> dict[str, Any]:
+    """What the definition page shows; the start form is the shown version's (the latest unless one is picked)."""
+    start_definition, start_fields = services().tasklist.start_form(key, selected["version"] if selected else None)
+    context: dict[str, Any] = {
+        "d": entry,
+        "selected": selected,
+        "types": VARIABLE_TYPES,
+        "error": None,
+        "form": {},
+        "field_errors": {},
+        "start_fields": [f.as_dict() for f in start_fields],
+        "start_version": start_definition.version,
+    }
+    return context | extra
 
 
 def start_variables(form: Any) -> dict[str, Any]:
@@ -105,16 +122,29 @@ def typed_value(name: str, kind: str, raw: str) -> Any:
 @requires("operator")
 def start(key: str) -> HttpResponse:
     entry = services().queries.definition(key)
+    business_key = request.form.get("business_key", "").strip() or None
+    version = request.form.get("version", type=int)
     try:
-        variables = start_variables(request.form)
-        version = request.form.get("version", type=int)
-        instance = services().engine.start(
-            key, variables, business_key=request.form.get("business_key", "").strip() or None, version=version
+        if request.form.get("start_form") == "1":
+            values = {name: value for name, value in request.form.items() if name not in _FORM_CONTROLS}
+            instance = services().tasklist.start(key, values, business_key=business_key, version=version)
+        else:
+            instance = services().engine.start(
+                key, start_variables(request.form), business_key=business_key, version=version
+            )
+    except FormValidationError as exc:
+        selected = next((v for v in entry["versions"] if v["version"] == version), None)
+        page = _page(
+            key,
+            entry,
+            selected,
+            error="Please fix the marked fields.",
+            form=request.form,
+            field_errors=exc.field_errors,
         )
+        return Response(render_template("ui/definition.html", **page), status=400)
     except InvalidInputError as exc:
-        body = render_template(
-            "ui/definition.html", d=entry, selected=None, types=VARIABLE_TYPES, error=exc.message, form=request.form
-        )
+        body = render_template("ui/definition.html", **_page(key, entry, None, error=exc.message, form=request.form))
         return Response(body, status=400)
     flash(f"Started instance {instance.id[:8]} of {key}.", "ok")
     return redirect(url_for("ui.instance", instance_id=instance.id))
