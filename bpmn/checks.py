@@ -24,7 +24,6 @@ _REFUSED_ELEMENTS = {
     "adHocSubProcess": "ad-hoc subprocesses are not supported; model the order explicitly",
     "standardLoopCharacteristics": "standard loops are not supported (as in Camunda); "
     "use a multi-instance marker or a gateway loop",
-    "dataStoreReference": "data stores are not supported; pass data as process variables",
 }
 RESERVED_IDS = {"Start", "End", "Root"}
 """Names SpiffWorkflow gives its own internal tasks; an element with one of them would be confused with them."""

@@ -38,16 +38,18 @@ from SpiffWorkflow.bpmn.specs.defaults import (
 from bpmn import events
 from bpmn.call_activity import MappedCallActivity, called_process_id, read_call_mapping
 from bpmn.checks import check_document
+from bpmn.data_artifacts import drop_data_artifacts
 from bpmn.dialects import read_job, read_loop
 from bpmn.dialects.templates import canonical_expression, template_problems
 from bpmn.dialects.xml_helpers import first_child
 from bpmn.dialects.zeebe import ZEEBE_NS
+from bpmn.gateway_flows import unconditioned_exclusive_flows
 from bpmn.options import DEFAULT_OPTIONS, ParseOptions
 from bpmn.specs import ExpressionScriptTask, JobTask, MultiInstanceActivity, PassThroughTask, PythonScriptTask
 from bpmn.xml_loader import load_bpmn_xml
 from steadyflow.errors import ModelValidationError, Problem
 
-PARSER_VERSION = 1
+PARSER_VERSION = 2
 """Bumped whenever the specs built from the same XML change shape."""
 
 
@@ -265,6 +267,11 @@ def parse_model(
     extra_roots = [(extra_name, load_bpmn_xml(extra, extra_name)) for extra_name, extra in library]
     known = {p for _, extra_root in extra_roots for p in process_ids(extra_root)}
     problems = check_document(root, name, options, known_processes=known)
+    problems.extend(drop_data_artifacts(root, name))
+    problems.extend(unconditioned_exclusive_flows(root, name))
+    for _, extra_root in extra_roots:
+        drop_data_artifacts(extra_root, None)
+        unconditioned_exclusive_flows(extra_root, None)
     parser = SteadyflowBpmnParser()
     processes: dict[str, ProcessModel] = {}
     try:
@@ -276,7 +283,7 @@ def parse_model(
     else:
         own = process_ids(root)
         executable = [pid for pid in parser.get_process_ids() if pid in own]
-        if not executable and not problems:
+        if not executable and not any(p.severity == "error" for p in problems):
             first = next(iter(root.iter("{http://www.omg.org/spec/BPMN/20100524/MODEL}process")), None)
             problems.append(
                 Problem(

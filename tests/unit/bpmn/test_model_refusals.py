@@ -112,6 +112,25 @@ def test_miwg_models_deploy_or_are_refused_with_located_errors(path: Path) -> No
         assert model.processes
 
 
+DEPLOYABLE_MIWG = [
+    "reference/C.1.0.bpmn",
+    "reference/C.5.0.bpmn",
+    "reference/C.9.1.bpmn",
+    "camunda-modeler/A.4.0-export.bpmn",
+    "camunda-modeler/A.4.1-export.bpmn",
+    "camunda-modeler/C.1.0-roundtrip.bpmn",
+    "camunda-modeler/C.1.1-export.bpmn",
+    "camunda-modeler/C.2.0-export.bpmn",  # data stores and associations, drawn only
+    "camunda-modeler/C.5.0-roundtrip.bpmn",
+    "camunda-modeler/C.9.1-roundtrip.bpmn",
+]
+
+
+@pytest.mark.parametrize("name", DEPLOYABLE_MIWG)
+def test_the_executable_miwg_models_deploy(name: str) -> None:
+    assert parse_model((MIWG / name).read_bytes(), name).processes
+
+
 def test_parallel_multi_instance_without_output_collection_is_a_warning() -> None:
     data = (ROOT / "examples" / "database-creation-c8.bpmn").read_bytes()
     risky = data.replace(b' outputCollection="regionDatabases" outputElement="=regionDatabase"', b"")

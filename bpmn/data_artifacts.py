@@ -1,0 +1,54 @@
+"""Data objects, data stores and data associations: drawn, not executed, as in Camunda.
+
+Camunda 7 and 8 deploy models with data store references, data objects and the
+associations that connect them to tasks, and ignore them at run time: data moves
+as process variables. SpiffWorkflow would instead run them (copy data objects in
+and out of task data, require registered data stores, check ioSpecification
+inputs), so they are taken out of the tree it parses. The stored XML keeps them,
+so the diagram still shows them. Each kind found gets one warning.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from steadyflow.errors import Problem
+
+BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+
+IGNORED = {
+    "dataStoreReference": "data store",
+    "dataStore": "data store",
+    "dataObjectReference": "data object",
+    "dataObject": "data object",
+    "dataInputAssociation": "data association",
+    "dataOutputAssociation": "data association",
+    "ioSpecification": "input/output specification",
+}
+
+
+def drop_data_artifacts(root: etree._Element, file: str | None) -> list[Problem]:
+    """Remove the data elements from ``root`` in place; one warning per kind that was there."""
+    warnings: dict[str, Problem] = {}
+    for local, kind in IGNORED.items():
+        for node in list(root.iter(f"{{{BPMN}}}{local}")):
+            if kind not in warnings:
+                warnings[kind] = Problem(
+                    f"{kind}s are not executed (as in Camunda): they stay in the diagram; "
+                    "data moves as process variables",
+                    element_id=_owner_id(node),
+                    line=node.sourceline,
+                    file=file,
+                    severity="warning",
+                )
+            parent = node.getparent()
+            if parent is not None:
+                parent.remove(node)
+    return list(warnings.values())
+
+
+def _owner_id(node: etree._Element) -> str | None:
+    owner: etree._Element | None = node
+    while owner is not None and not owner.get("id"):
+        owner = owner.getparent()
+    return owner.get("id") if owner is not None else None
