@@ -16,7 +16,6 @@ BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 _NOT_YET = {
     "conditionalEventDefinition": "conditional events are not supported yet",
     "compensateEventDefinition": "compensation is not supported",
-    "linkEventDefinition": "link events are not supported yet",
 }
 _REFUSED_ELEMENTS = {
     "complexGateway": "complex gateways are not supported (Camunda does not run them either); "

@@ -44,6 +44,7 @@ from bpmn.dialects.templates import canonical_expression, template_problems
 from bpmn.dialects.xml_helpers import first_child
 from bpmn.dialects.zeebe import ZEEBE_NS
 from bpmn.gateway_flows import unconditioned_exclusive_flows
+from bpmn.link_events import resolve_link_events
 from bpmn.options import DEFAULT_OPTIONS, ParseOptions
 from bpmn.specs import ExpressionScriptTask, JobTask, MultiInstanceActivity, PassThroughTask, PythonScriptTask
 from bpmn.xml_loader import load_bpmn_xml
@@ -51,6 +52,10 @@ from steadyflow.errors import ModelValidationError, Problem
 
 PARSER_VERSION = 2
 """Bumped whenever the specs built from the same XML change shape."""
+
+CAMUNDA_REWRITES = (drop_data_artifacts, unconditioned_exclusive_flows, resolve_link_events)
+"""Changes to the tree SpiffWorkflow parses (never to the stored XML) so that it runs a model as Camunda does;
+each returns its warnings, or its errors when the model cannot run that way."""
 
 
 class _CamundaTaskParser(TaskParser):
@@ -267,11 +272,10 @@ def parse_model(
     extra_roots = [(extra_name, load_bpmn_xml(extra, extra_name)) for extra_name, extra in library]
     known = {p for _, extra_root in extra_roots for p in process_ids(extra_root)}
     problems = check_document(root, name, options, known_processes=known)
-    problems.extend(drop_data_artifacts(root, name))
-    problems.extend(unconditioned_exclusive_flows(root, name))
-    for _, extra_root in extra_roots:
-        drop_data_artifacts(extra_root, None)
-        unconditioned_exclusive_flows(extra_root, None)
+    for rewrite in CAMUNDA_REWRITES:
+        problems.extend(rewrite(root, name))
+        for _, extra_root in extra_roots:
+            rewrite(extra_root, None)
     parser = SteadyflowBpmnParser()
     processes: dict[str, ProcessModel] = {}
     try:

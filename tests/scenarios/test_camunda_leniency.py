@@ -112,3 +112,19 @@ def test_camunda8_refuses_a_flow_without_condition_that_is_not_the_default() -> 
     (problem,) = refused.value.problems
     assert problem.element_id == "f_other"
     assert "default flow" in (problem.hint or "")
+
+
+def test_a_thrown_link_nobody_catches_is_refused_with_its_name() -> None:
+    body = """
+    <bpmn:sequenceFlow id="f1" sourceRef="StartEvent_1" targetRef="Link_Out" />
+    <bpmn:intermediateThrowEvent id="Link_Out"><bpmn:linkEventDefinition id="L1" name="next" />
+    </bpmn:intermediateThrowEvent>
+    <bpmn:intermediateCatchEvent id="Link_In"><bpmn:linkEventDefinition id="L2" name="nxet" />
+    </bpmn:intermediateCatchEvent>
+    """
+    with pytest.raises(ModelValidationError) as refused:
+        parse_model(C7.format(pid="links", body=body).encode(), "links.bpmn")
+
+    (problem,) = refused.value.problems
+    assert (problem.element_id, problem.line) == ("Link_Out", 9)
+    assert "'next'" in problem.message and "catching link event named 'next'" in (problem.hint or "")

@@ -368,3 +368,16 @@ def test_message_throw_and_end_events_with_task_definitions_become_jobs(engine: 
     assert jobs.types() == ["publish-event", "publish-final-event"]
     assert jobs.seen("publish-final-event")[0]["published"] == 1
     assert engine.instance(instance.id).state == "completed"
+
+
+def test_link_events_continue_at_the_catching_link_of_the_same_name(engine: Engine) -> None:
+    construct = Construct(engine, "c8-link-events.bpmn")
+    instance = engine.start("c8-link-events")
+    jobs = Jobs()
+
+    run_jobs(engine, {"provision": jobs.answer({"host": "db-1"}), "announce": jobs.answer()})
+
+    assert engine.instance(instance.id).state == "completed"
+    assert {"To page 2", "Page 2", "Announce", "Done"} <= construct.completed(instance.id)
+    (announced,) = jobs.seen("announce")
+    assert announced["host"] == "db-1"
