@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import ADMIN, Server, log_in, screenshot
@@ -65,6 +67,24 @@ def test_user_task_form_validates_then_completes(page: Page, server: Server) -> 
     assert server.api("GET", f"/instances/{instance['id']}/head")["state"] == "completed"
     variables = server.api("GET", f"/instances/{instance['id']}/variables")["variables"]
     assert variables == {"approved": True, "size_gb": 20, "tier": "gold"}
+
+
+def test_ticked_instances_are_cancelled_together_from_the_list(page: Page, server: Server) -> None:
+    server.deploy("user-task-form.bpmn")
+    prefix = "BATCH-" + uuid.uuid4().hex[:6]
+    ids = [server.api("POST", "/definitions/approval/start", {"business_key": f"{prefix}-{n}"})["id"] for n in range(2)]
+    page.goto(f"{server.url}/instances?business_key={prefix}")
+    expect(page.locator("#batch-cancel")).to_be_disabled()
+    page.locator(f'input[name="ids"][value="{ids[0]}"]').check()
+    expect(page).to_have_url(f"{server.url}/instances?business_key={prefix}")  # ticking is not opening the row
+    expect(page.locator("#batch-count")).to_have_text("1 ticked:")
+    page.check("#pick-all")
+    expect(page.locator("#batch-count")).to_have_text("2 ticked:")
+    screenshot(page, "instances-batch")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#batch-cancel")
+    expect(page.locator(".flash-ok")).to_contain_text("Cancelled 2 instance(s).")
+    assert [server.api("GET", f"/instances/{i}/head")["state"] for i in ids] == ["cancelled", "cancelled"]
 
 
 def test_every_page_fits_1280x800_and_1920x1080(browser: Browser, server: Server) -> None:

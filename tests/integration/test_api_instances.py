@@ -135,3 +135,47 @@ def test_change_feed_reports_instances_changed_since_a_token(as_role: Call, depl
     assert later["token"] >= first["token"]
     assert instance.id in [i["id"] for i in later["instances"]]
     assert as_role("viewer", "get", "/api/v1/changes?since=soon").status_code == 400
+
+
+def test_batch_retry_and_cancel_act_on_each_instance_and_say_why_not(as_role: Call, deployed: Engine) -> None:
+    failing = [deployed.start("database-creation", {"database": f"db{n}"}) for n in range(2)]
+    healthy = deployed.start("database-creation", {"database": "fine"})
+    claimed = deployed.claim_jobs("test-worker", None, max_jobs=100)
+    for instance in failing:
+        job = next(j for j in claimed if j.instance_id == instance.id)
+        deployed.fail_job(job.id, "region unavailable", worker_id="test-worker", retryable=False)
+
+    retried = as_role(
+        "operator",
+        "post",
+        "/api/v1/instances/batch",
+        json={"action": "retry", "instance_ids": [failing[0].id, failing[1].id, healthy.id, "no-such-instance"]},
+    )
+
+    assert retried.status_code == 200
+    body = retried.get_json()
+    assert body["done"] == [failing[0].id, failing[1].id]
+    assert body["refused"][healthy.id].endswith("has no open incident to retry")
+    assert "does not exist" in body["refused"]["no-such-instance"]
+    assert all(deployed.instance(i.id).open_incidents == 0 for i in failing)
+
+    cancelled = as_role(
+        "operator", "post", "/api/v1/instances/batch", json={"action": "cancel", "instance_ids": [healthy.id] * 2}
+    ).get_json()
+    assert cancelled == {"action": "cancel", "done": [healthy.id], "refused": {}}
+    assert deployed.instance(healthy.id).state == "cancelled"
+
+
+@pytest.mark.parametrize(
+    ("body", "text"),
+    [
+        ({"action": "delete", "instance_ids": ["x"]}, "must be one of retry, cancel"),
+        ({"action": "retry", "instance_ids": "x"}, "list of instance ids"),
+        ({"action": "retry", "instance_ids": []}, "at least one"),
+        ({"action": "retry", "instance_ids": [f"i{n}" for n in range(1001)]}, "at most 1000"),
+    ],
+)
+def test_bad_batches_are_400_with_what_to_change(as_role: Call, deployed: Engine, body: dict, text: str) -> None:
+    response = as_role("operator", "post", "/api/v1/instances/batch", json=body)
+    assert response.status_code == 400
+    assert text in response.get_json()["error"]["message"]

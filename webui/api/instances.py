@@ -8,6 +8,7 @@ from typing import Any
 from flask import jsonify
 from werkzeug.wrappers import Response
 
+from engine.batch import check_batch, run_batch
 from steadyflow.errors import InvalidInputError
 from webui.api import bp
 from webui.api.common import arg_float, arg_int, arg_str, arg_time, json_body, optional_str
@@ -112,6 +113,14 @@ def cancel(instance_id: str) -> Response:
     body = json_body(required=False)
     services().engine.cancel(instance_id, reason=optional_str(body, "reason"))
     return jsonify({"instance": services().queries.instance_head(instance_id)})
+
+
+@bp.post("/instances/batch")
+@requires("operator")
+def batch() -> Response:
+    body = json_body()
+    action, ids = check_batch(body.get("action"), body.get("instance_ids"))
+    return jsonify(asdict(run_batch(services().engine, action, ids, reason=optional_str(body, "reason"))))
 
 
 @bp.get("/incidents")

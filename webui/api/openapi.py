@@ -145,6 +145,23 @@ OPERATIONS: list[tuple[str, str, str, str, list[tuple[str, str]], dict[str, Any]
         {"type": "object", "properties": {"reason": {"type": "string"}}},
         200,
     ),
+    (
+        "post",
+        "/instances/batch",
+        "Retry or cancel many instances, each on its own; answers which were done and why others were not",
+        "operator",
+        [],
+        {
+            "type": "object",
+            "properties": {
+                "action": {"type": "string", "enum": ["retry", "cancel"]},
+                "instance_ids": {"type": "array", "items": {"type": "string"}, "maxItems": 1000},
+                "reason": {"type": "string"},
+            },
+            "required": ["action", "instance_ids"],
+        },
+        200,
+    ),
     ("get", "/incidents", "Open incidents, newest first", "viewer", [("limit", "1..1000")], None, 200),
     ("get", "/changes", "What changed since a token (poll for live pages)", "viewer", [("since", "token")], None, 200),
     (

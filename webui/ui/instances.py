@@ -8,6 +8,7 @@ from typing import Any
 from flask import Response, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as HttpResponse
 
+from engine.batch import check_batch, run_batch
 from engine.queries import INSTANCE_STATES
 from steadyflow.errors import ConflictError, InvalidInputError
 from webui.api.instances import instance_detail, instance_page_from_args
@@ -55,6 +56,27 @@ def instances() -> HttpResponse | str:
         error=error,
     )
     return Response(body, status=400 if error else 200)
+
+
+@bp.post("/instances/batch")
+@requires("operator")
+def batch() -> HttpResponse:
+    """Retry or cancel the instances ticked on the list; back to the same filtered page."""
+    back = request.form.get("back", "")
+    target = back if back.startswith("/instances") and not back.startswith("//") else url_for("ui.instances")
+    try:
+        action, ids = check_batch(request.form.get("action"), request.form.getlist("ids"))
+    except InvalidInputError as exc:
+        flash(exc.message, "error")
+        return redirect(target)
+    result = run_batch(services().engine, action, ids, reason="cancelled in the web UI (batch)")
+    verb = {"retry": "Retried", "cancel": "Cancelled"}[action]
+    flash(f"{verb} {len(result.done)} instance(s).", "ok" if result.done else "error")
+    if result.refused:
+        shown = "; ".join(f"{i[:8]}: {why}" for i, why in list(result.refused.items())[:5])
+        more = f" (and {len(result.refused) - 5} more)" if len(result.refused) > 5 else ""
+        flash(f"{len(result.refused)} not {verb.lower()}: {shown}{more}", "error")
+    return redirect(target)
 
 
 @bp.get("/instances/<instance_id>")

@@ -107,7 +107,7 @@ sf.bindConfirm = (root = document) => {
   });
   document.addEventListener("click", (e) => {
     const row = e.target.closest("table[data-keynav] tr[data-href]");
-    if (row && !e.target.closest("a, button, form")) window.location.href = row.dataset.href;
+    if (row && !e.target.closest("a, button, form, input, label, td.pick")) window.location.href = row.dataset.href;
   });
 })();
 
