@@ -29,6 +29,23 @@ from steadyflow.errors import SteadyflowError
 
 log = logging.getLogger(__name__)
 
+CLAIM_WINDOW_S = 2.0
+"""``run_until_idle`` claims about what its handlers finish in this long: results show up at that pace."""
+MAX_CLAIM = 256
+
+
+def claim_size(concurrency: int, handler_s: float | None, lock_s: float) -> int:
+    """How many jobs ``run_until_idle`` claims at once, from how long handlers have been taking.
+
+    Fast handlers get big claims (one claim and one group commit for many jobs); slow ones
+    get about one job per handler thread, so results are recorded every few seconds and no
+    claimed job waits in the queue anywhere near its lock's expiry.
+    """
+    if handler_s is None:
+        return max(16, concurrency * 4)
+    window = min(CLAIM_WINDOW_S, lock_s / 4)
+    return max(concurrency, min(MAX_CLAIM, int(concurrency * window / max(handler_s, 1e-4))))
+
 
 def default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
@@ -75,6 +92,8 @@ class WorkerPool:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._handler_s: float | None = None
+        """Moving average of how long a handler runs (seconds)."""
         engine.add_job_listener(self._wake.set)
 
     @property
@@ -218,6 +237,7 @@ class WorkerPool:
             data_dir=Path(self.engine.config.data_dir),
             retries_left=job.retries_left,
         )
+        started = time.perf_counter()
         try:
             with log_context(instance_id=job.instance_id, job_id=job.id, element_id=job.element_id):
                 result = handler(context)
@@ -231,10 +251,16 @@ class WorkerPool:
             details = "".join(traceback.format_exception(exc))[-4000:]
             message = f"{type(exc).__name__}: {exc}"
             return JobOutcome(job, "fail", message=message, details=details, error_type=type(exc).__name__)
+        finally:
+            self._observe(time.perf_counter() - started)
         if result is not None and not isinstance(result, Mapping):
             message = f"handler for '{job.type}' returned {type(result).__name__}, not a mapping of variables"
             return JobOutcome(job, "fail", message=message, retryable=False)
         return JobOutcome(job, "complete", dict(result or {}))
+
+    def _observe(self, seconds: float) -> None:
+        previous = self._handler_s
+        self._handler_s = seconds if previous is None else 0.8 * previous + 0.2 * seconds
 
     def _report(self, outcomes: list[JobOutcome]) -> None:
         """Record results in one transaction; a result whose job is gone is logged, not fatal."""
@@ -278,7 +304,10 @@ class WorkerPool:
                 delivered = self.engine.deliver_outbox()
             jobs = (
                 self.engine.claim_jobs(
-                    self.worker_id, self.types, max_jobs=max(16, self.concurrency * 4), lock_s=self.lock_s
+                    self.worker_id,
+                    self.types,
+                    max_jobs=claim_size(self.concurrency, self._handler_s, self.lock_s),
+                    lock_s=self.lock_s,
                 )
                 if self.types
                 else []
