@@ -58,10 +58,12 @@ class JobOperations(EngineBase):
             jobs = self.store.jobs(conn, instance_id=instance_id, state=state)
         return self._with_values(jobs)
 
-    def release_locks(self, worker_id: str, job_ids: list[str]) -> None:
+    def release_locks(self, worker_id: str, job_ids: list[str], *, unstarted: bool = False) -> None:
+        """Give up ``worker_id``'s locks on these jobs; ``unstarted`` ones also get their attempt back."""
+
         def release() -> None:
             with self.db.write() as conn:
-                self.store.release_locks(conn, worker_id, job_ids)
+                self.store.release_locks(conn, worker_id, job_ids, unstarted=unstarted)
 
         self.db.retrying(release, what="release job locks")
 

@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 CLAIM_WINDOW_S = 2.0
 """``run_until_idle`` claims about what its handlers finish in this long: results show up at that pace."""
 MAX_CLAIM = 256
+PREFETCH = 8
+DISPATCH_THREAD = "steadyflow-jobs"
+"""A long-running pool holds at most this many jobs per handler thread (running or queued)."""
 
 
 def claim_size(concurrency: int, handler_s: float | None, lock_s: float) -> int:
@@ -105,14 +108,14 @@ class WorkerPool:
         """Start claiming in background threads (what ``steadyflow serve`` does)."""
         self._stop.clear()
         loops: list[tuple[str, Callable[[], None]]] = [
-            ("jobs", self._dispatch_loop),
-            ("results", self._report_loop),
-            ("heartbeat", self._heartbeat_loop),
+            (DISPATCH_THREAD, self._dispatch_loop),
+            ("steadyflow-results", self._report_loop),
+            ("steadyflow-heartbeat", self._heartbeat_loop),
         ]
         if self.run_timers:
-            loops.append(("timers", self._timer_loop))
+            loops.append(("steadyflow-timers", self._timer_loop))
         for name, target in loops:
-            thread = threading.Thread(target=target, name=f"steadyflow-{name}", daemon=True)
+            thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
 
@@ -125,6 +128,10 @@ class WorkerPool:
         deadline = time.monotonic() + timeout_s
         self._stop.set()
         self._wake.set()
+        for thread in self._threads:  # the claiming loop first: nothing may be claimed after the queue is emptied
+            if thread.name == DISPATCH_THREAD:
+                thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        self._release_queued()
         for thread in self._threads:
             thread.join(timeout=max(0.0, deadline - time.monotonic()))
         with self._inflight_lock:
@@ -142,6 +149,17 @@ class WorkerPool:
         self._executor.shutdown(wait=False, cancel_futures=True)
         return not unfinished
 
+    def _release_queued(self) -> None:
+        """Jobs claimed ahead that no handler has started: give them back at once."""
+        with self._inflight_lock:
+            futures = list(self._inflight.items())
+        queued = [job_id for job_id, future in futures if future.cancel()]  # callbacks take the lock: not held here
+        if queued:
+            try:
+                self.engine.release_locks(self.worker_id, queued, unstarted=True)
+            except SteadyflowError as exc:
+                log.warning("releasing %d queued job locks failed: %s", len(queued), exc)
+
     # -- loops -------------------------------------------------------------
     def _dispatch_loop(self) -> None:
         while not self._stop.is_set():
@@ -155,8 +173,10 @@ class WorkerPool:
                 self._wake.clear()
 
     def _claim_some(self) -> int:
+        """Claim what the handler threads will get to soon: ahead of them when handlers are quick."""
+        wanted = min(claim_size(self.concurrency, self._handler_s, self.lock_s), self.concurrency * PREFETCH)
         with self._inflight_lock:
-            capacity = self.concurrency - len(self._inflight)
+            capacity = wanted - len(self._inflight)
         if capacity <= 0 or not self.types:
             time.sleep(0.01)
             return 0

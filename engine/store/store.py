@@ -249,13 +249,17 @@ class Store:
         candidates = [v for v in (job_due, timer_due) if v is not None]
         return min(candidates) if candidates else None
 
-    def release_locks(self, conn: Connection, owner: str, job_ids: list[str]) -> None:
-        """Give up jobs this owner still holds (graceful shutdown): others may claim them at once."""
+    def release_locks(self, conn: Connection, owner: str, job_ids: list[str], *, unstarted: bool = False) -> None:
+        """Give up jobs this owner still holds (graceful shutdown): others may claim them at once.
+
+        ``unstarted``: no handler ran them, so the attempt their claim counted is taken back.
+        """
         if job_ids:
+            values: dict[str, Any] = {"lock_owner": None, "lock_expires_at": None}
+            if unstarted:
+                values["attempt"] = t.jobs.c.attempt - 1
             conn.execute(
-                update(t.jobs)
-                .where(and_(t.jobs.c.id.in_(job_ids), t.jobs.c.lock_owner == owner))
-                .values(lock_owner=None, lock_expires_at=None)
+                update(t.jobs).where(and_(t.jobs.c.id.in_(job_ids), t.jobs.c.lock_owner == owner)).values(**values)
             )
 
     def extend_locks(self, conn: Connection, owner: str, job_ids: list[str], until: float) -> None:
