@@ -220,6 +220,12 @@ class SteadyflowBpmnParser(BpmnParser):
         super().__init__()
         self.problems: list[Problem] = []
 
+    def get_document_positions(self, root: Any) -> dict[str, Any]:
+        """No diagram positions: SpiffWorkflow orders a gateway's outgoing flows by where their targets are
+        drawn (top first), Camunda by the order the flows are defined. Without positions its (stable) sort
+        keeps that order, so an exclusive gateway takes the first defined flow whose condition holds."""
+        return {}
+
 
 @dataclass
 class ProcessModel:

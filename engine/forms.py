@@ -208,6 +208,17 @@ def coerce_form(fields: list[FormField], raw: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+def typed_default(f: FormField) -> Any:
+    """The field's default value typed like the field (constraints aside); as written if it is not of that type
+    (an expression such as ``${now()}``), None when there is none."""
+    if f.default in (None, ""):
+        return None
+    try:
+        return _convert(f, f.default)
+    except ValueError:
+        return f.default
+
+
 def _convert(f: FormField, given: Any) -> Any:
     if f.type == "boolean":
         if isinstance(given, bool):

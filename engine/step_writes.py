@@ -76,7 +76,7 @@ class StepWrites:
         task and create the next); the instance rows come last, compare-and-set on their
         version: if any moved on meanwhile, the whole transaction must not commit.
         """
-        store.insert_blobs(conn, self.blobs)
+        store.insert_blobs(conn, dict(sorted(self.blobs.items())))  # one order for all: no deadlock on PostgreSQL
         store.upsert_task_rows(conn, list(self.task_upserts.values()))
         store.delete_task_rows(conn, self.task_deletes)
         store.delete_jobs_of_tasks(conn, self.job_deletes)

@@ -15,7 +15,7 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,8 @@ CLAIM_WINDOW_S = 2.0
 MAX_CLAIM = 256
 PREFETCH = 8
 DISPATCH_THREAD = "steadyflow-jobs"
+REPORT_EVERY_S = 1.0
+"""``run_until_idle`` records finished results at least this often while slower jobs of its claim still run."""
 """A long-running pool holds at most this many jobs per handler thread (running or queued)."""
 
 
@@ -227,9 +229,10 @@ class WorkerPool:
                 log.warning("firing timers or delivering thrown events failed: %s", exc)
             self._stop.wait(self.poll_interval_s)
 
-    def _heartbeat_loop(self) -> None:
+    def _heartbeat_loop(self, stop: threading.Event | None = None) -> None:
+        """Extend the locks of every job held here, every third of the lock time, until ``stop`` is set."""
         interval = max(0.5, self.lock_s / 3)
-        while not self._stop.wait(interval):
+        while not (stop or self._stop).wait(interval):
             with self._inflight_lock:
                 ids = list(self._inflight)
             if ids:
@@ -291,6 +294,13 @@ class WorkerPool:
         except SteadyflowError as exc:
             log.error("recording %d job results failed: %s", len(outcomes), exc)
             return
+        except Exception:  # a bug must not stop the pool: the jobs run again elsewhere
+            log.exception("recording %d job results failed unexpectedly; giving their jobs back", len(outcomes))
+            try:
+                self.engine.release_locks(self.worker_id, [o.job.id for o in outcomes])
+            except Exception:  # noqa: BLE001 - their locks expire then
+                log.warning("could not give back %d jobs; their locks expire", len(outcomes))
+            return
         for outcome, error in zip(outcomes, errors, strict=True):
             job = outcome.job
             with log_context(instance_id=job.instance_id, job_id=job.id, element_id=job.element_id):
@@ -317,6 +327,43 @@ class WorkerPool:
     # -- until idle ------------------------------------------------------------
     def run_until_idle(self, *, max_wait_s: float = 60.0, on_progress: Callable[[], None] | None = None) -> WorkerStats:
         """Run jobs and timers until nothing is runnable, and nothing becomes due within ``max_wait_s``."""
+        stop_beating = threading.Event()
+        beat = threading.Thread(target=self._heartbeat_loop, args=(stop_beating,), name="steadyflow-heartbeat")
+        beat.daemon = True
+        beat.start()
+        try:
+            return self._until_idle(max_wait_s, on_progress)
+        finally:
+            stop_beating.set()
+
+    def _run_claimed(self, jobs: list[JobRecord], on_progress: Callable[[], None] | None) -> None:
+        """Run claimed jobs; record the results of those finished every REPORT_EVERY_S (all at once when quick)."""
+        futures = {self._executor.submit(self._execute, job): job for job in jobs}
+        with self._inflight_lock:
+            self._inflight.update({job.id: future for future, job in futures.items()})
+        pending: set[Future[JobOutcome | None]] = set(futures)
+        finished: list[JobOutcome] = []
+        reported_at = time.monotonic()
+        while pending:
+            done, pending = wait(pending, timeout=REPORT_EVERY_S, return_when=FIRST_COMPLETED)
+            for future in done:
+                if future.exception() is not None:
+                    log.error("job %s could not run: %s", futures[future].id, future.exception())
+                elif (outcome := future.result()) is not None:
+                    finished.append(outcome)
+            if finished and (not pending or time.monotonic() - reported_at >= REPORT_EVERY_S):
+                self._report(finished)
+                with self._inflight_lock:
+                    for outcome in finished:
+                        self._inflight.pop(outcome.job.id, None)
+                finished, reported_at = [], time.monotonic()
+                if on_progress:
+                    on_progress()
+        with self._inflight_lock:
+            for job in jobs:
+                self._inflight.pop(job.id, None)
+
+    def _until_idle(self, max_wait_s: float, on_progress: Callable[[], None] | None) -> WorkerStats:
         while True:
             delivered = 0
             if self.run_timers:
@@ -333,11 +380,7 @@ class WorkerPool:
                 else []
             )
             if jobs:
-                futures = [self._executor.submit(self._execute, job) for job in jobs]
-                wait(futures)
-                self._report([o for o in (f.result() for f in futures) if o is not None])
-                if on_progress:
-                    on_progress()
+                self._run_claimed(jobs, on_progress)
                 continue
             if delivered:
                 continue

@@ -121,3 +121,36 @@ def test_camunda7_rest_lists_form_variables_and_submits_the_start_form(as_role: 
     assert refused.get_json()["type"] == "InvalidRequestException"
     assert "database" in refused.get_json()["message"]
     assert as_role("viewer", "post", f"{base}/submit-form", json=body).status_code == 403
+
+
+DEFAULTS = b"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="D" targetNamespace="http://bpmn.io/schema/bpmn">
+  <bpmn:process id="defaults" isExecutable="true">
+    <bpmn:startEvent id="StartEvent_1">
+      <bpmn:extensionElements><camunda:formData>
+        <camunda:formField id="region" label="Region" type="string" defaultValue="eu">
+          <camunda:validation><camunda:constraint name="readonly" /></camunda:validation>
+        </camunda:formField>
+        <camunda:formField id="due" label="Due" type="date" defaultValue="${now()}" />
+        <camunda:formField id="size" label="Size" type="long" defaultValue="900">
+          <camunda:validation><camunda:constraint name="max" config="100" /></camunda:validation>
+        </camunda:formField>
+      </camunda:formData></bpmn:extensionElements>
+    </bpmn:startEvent>
+  </bpmn:process>
+</bpmn:definitions>
+"""
+
+
+def test_form_variables_show_every_default_even_read_only_or_unfitting_ones(as_role: Call, engine: Engine) -> None:
+    engine.deploy([("defaults.bpmn", DEFAULTS)])
+
+    response = as_role("viewer", "get", "/engine-rest/process-definition/key/defaults/form-variables")
+
+    assert response.status_code == 200
+    assert {name: v["value"] for name, v in response.get_json().items()} == {
+        "region": "eu",
+        "due": "${now()}",
+        "size": 900,
+    }

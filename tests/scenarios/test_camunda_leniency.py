@@ -17,13 +17,21 @@ from tests.conftest import run_jobs
 C7 = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
     xmlns:camunda="http://camunda.org/schema/1.0/bpmn" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+    xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC"
     id="Definitions_1" targetNamespace="http://bpmn.io/schema/bpmn">
   <bpmn:process id="{pid}" isExecutable="true">
     <bpmn:startEvent id="StartEvent_1"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
     {body}
   </bpmn:process>
+  <bpmndi:BPMNDiagram id="Diagram_1"><bpmndi:BPMNPlane id="Plane_1" bpmnElement="{pid}">
+    <bpmndi:BPMNShape id="End_Big_di" bpmnElement="End_Big"><dc:Bounds x="400" y="300" width="36" height="36" />
+    </bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="End_Other_di" bpmnElement="End_Other"><dc:Bounds x="400" y="100" width="36" height="36" />
+    </bpmndi:BPMNShape>
+  </bpmndi:BPMNPlane></bpmndi:BPMNDiagram>
 </bpmn:definitions>
 """
+"""End_Other is drawn above End_Big: the order flows are tried in must not follow the drawing."""
 
 DATA = """
     <bpmn:dataStoreReference id="DataStore_Orders" name="Orders database" />
@@ -94,6 +102,24 @@ def test_camunda7_takes_a_flow_without_condition_when_no_flow_before_it_is_taken
     assert end in ended and ({"End_Big", "End_Other"} - {end}).isdisjoint(ended)
 
 
+@pytest.mark.parametrize(("amount", "end"), [(500, "End_Big"), (50, "End_Other")])
+def test_an_exclusive_gateway_tries_its_flows_in_the_order_they_are_defined(
+    engine: Engine, amount: int, end: str
+) -> None:
+    """Camunda takes the first defined flow whose condition holds, wherever its target is drawn."""
+    body = GATEWAY.format(condition="${amount > 100}").replace(
+        '<bpmn:sequenceFlow id="f_other" sourceRef="Gateway_Size" targetRef="End_Other" />',
+        '<bpmn:sequenceFlow id="f_other" sourceRef="Gateway_Size" targetRef="End_Other">'
+        '<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">${amount > 10}</bpmn:conditionExpression>'
+        "</bpmn:sequenceFlow>",
+    )
+    engine.deploy([("ordered.bpmn", C7.format(pid="ordered", body=body).encode())])
+    instance = engine.start("ordered", {"amount": amount})
+
+    ended = [e["element_id"] for e in engine.view(instance.id).history if e["type"] == "ActivityCompleted"]
+    assert end in ended and ({"End_Big", "End_Other"} - {end}).isdisjoint(ended)
+
+
 def test_camunda8_refuses_a_flow_without_condition_that_is_not_the_default() -> None:
     xml = (
         C7.format(pid="gateway8", body=GATEWAY.format(condition="=amount &gt; 100"))
@@ -122,9 +148,11 @@ def test_a_thrown_link_nobody_catches_is_refused_with_its_name() -> None:
     <bpmn:intermediateCatchEvent id="Link_In"><bpmn:linkEventDefinition id="L2" name="nxet" />
     </bpmn:intermediateCatchEvent>
     """
+    xml = C7.format(pid="links", body=body)
     with pytest.raises(ModelValidationError) as refused:
-        parse_model(C7.format(pid="links", body=body).encode(), "links.bpmn")
+        parse_model(xml.encode(), "links.bpmn")
 
     (problem,) = refused.value.problems
-    assert (problem.element_id, problem.line) == ("Link_Out", 9)
+    line = next(n for n, text in enumerate(xml.splitlines(), 1) if 'id="Link_Out"' in text)
+    assert (problem.element_id, problem.line) == ("Link_Out", line)
     assert "'next'" in problem.message and "catching link event named 'next'" in (problem.hint or "")

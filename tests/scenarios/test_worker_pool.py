@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import threading
+import time
 
 from engine.engine import Engine
 from engine.handlers import HandlerSet, JobContext
 from engine.worker import WorkerPool
-from tests.conftest import deploy
+from tests.conftest import deploy, history_types
 from tests.integration.worker_processes import wait_until
 
 REGIONS = [f"r{n}" for n in range(6)]
@@ -49,3 +50,43 @@ def test_stopping_gives_back_claimed_jobs_no_handler_started_with_their_attempt(
     jobs = {j.id: j for j in engine.store_jobs(instance_id=instance.id)}
     assert started[0] not in jobs, "the running job finished and was recorded"
     assert [(j.lock_owner, j.attempt) for j in jobs.values()] == [(None, 0)] * (len(REGIONS) - 1)
+
+
+def test_until_idle_records_quick_results_while_slow_jobs_of_the_same_claim_run(engine: Engine) -> None:
+    deploy(engine, "database-creation-c8.bpmn")
+    instance = engine.start("database-creation-c8", {"database": "orders", "regions": ["fast", "slow"]})
+
+    def create(job: JobContext) -> dict[str, str]:
+        if job.variables["region"] == "slow":
+            wait_until(
+                lambda: "JobCompleted" in history_types(engine, instance.id, "Activity_CreateDatabase"),
+                timeout_s=10,
+                what="the quick region's result to be recorded while this one still runs",
+            )
+        return {}
+
+    pool = WorkerPool(engine, HandlerSet({"create-database": create, "create-replication": lambda job: {}}))
+    stats = pool.run_until_idle(max_wait_s=1)
+    pool.stop(timeout_s=1)
+
+    assert (stats.completed, stats.failed) == (3, 0)
+    assert engine.instance(instance.id).state == "completed"
+
+
+def test_until_idle_keeps_the_lock_of_a_job_that_outlasts_it(engine: Engine) -> None:
+    deploy(engine, "database-creation-c8.bpmn")
+    instance = engine.start("database-creation-c8", {"database": "orders", "regions": ["eu"]})
+    taken_by_others: list[int] = []
+
+    def create(job: JobContext) -> dict[str, str]:
+        time.sleep(2.5)  # the lock is 1.5 s: only the heartbeat keeps it
+        taken_by_others.append(len(engine.claim_jobs("intruder", ["create-database"], max_jobs=5)))
+        return {}
+
+    pool = WorkerPool(engine, HandlerSet({"create-database": create, "create-replication": lambda job: {}}), lock_s=1.5)
+    stats = pool.run_until_idle(max_wait_s=1)
+    pool.stop(timeout_s=1)
+
+    assert taken_by_others == [0]
+    assert (stats.completed, stats.failed) == (2, 0)
+    assert engine.instance(instance.id).state == "completed"

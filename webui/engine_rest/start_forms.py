@@ -8,11 +8,10 @@ variables against the form (as the tasklist does) and starts an instance.
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
 
 from flask import Response, jsonify
 
-from engine.forms import FormField, coerce_form
+from engine.forms import typed_default
 from engine.store.records import DefinitionRecord
 from engine.tasklist import Tasklist
 from webui.auth import requires
@@ -30,21 +29,12 @@ def _tasklist() -> Tasklist:
     return Tasklist(rest().engine, rest().outlines)
 
 
-def _default(f: FormField) -> Any:
-    if f.default in (None, ""):
-        return None
-    try:
-        return coerce_form([f], {f.id: f.default}).get(f.id)
-    except ValueError:  # a default that does not fit its own field: show it as written
-        return f.default
-
-
 def _form_variables(record: DefinitionRecord) -> Response:
     _, fields = _tasklist().start_form(record.key, record.version)
     wanted = arg_list("variableNames")
     return jsonify(
         {
-            f.id: {"type": C7_TYPES.get(f.type, "String"), "value": _default(f), "valueInfo": {}}
+            f.id: {"type": C7_TYPES.get(f.type, "String"), "value": typed_default(f), "valueInfo": {}}
             for f in fields
             if wanted is None or f.id in wanted
         }

@@ -132,19 +132,13 @@ def start(key: str) -> HttpResponse:
             instance = services().engine.start(
                 key, start_variables(request.form), business_key=business_key, version=version
             )
-    except FormValidationError as exc:
-        selected = next((v for v in entry["versions"] if v["version"] == version), None)
-        page = _page(
-            key,
-            entry,
-            selected,
-            error="Please fix the marked fields.",
-            form=request.form,
-            field_errors=exc.field_errors,
-        )
-        return Response(render_template("ui/definition.html", **page), status=400)
     except InvalidInputError as exc:
-        body = render_template("ui/definition.html", **_page(key, entry, None, error=exc.message, form=request.form))
+        selected = next((v for v in entry["versions"] if v["version"] == version), None)  # the one submitted
+        if isinstance(exc, FormValidationError):
+            extra: dict[str, Any] = {"error": "Please fix the marked fields.", "field_errors": exc.field_errors}
+        else:
+            extra = {"error": exc.message}
+        body = render_template("ui/definition.html", **_page(key, entry, selected, form=request.form, **extra))
         return Response(body, status=400)
     flash(f"Started instance {instance.id[:8]} of {key}.", "ok")
     return redirect(url_for("ui.instance", instance_id=instance.id))
