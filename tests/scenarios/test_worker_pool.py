@@ -79,11 +79,11 @@ def test_until_idle_keeps_the_lock_of_a_job_that_outlasts_it(engine: Engine) -> 
     taken_by_others: list[int] = []
 
     def create(job: JobContext) -> dict[str, str]:
-        time.sleep(2.5)  # the lock is 1.5 s: only the heartbeat keeps it
+        time.sleep(4.5)  # the lock is 3 s: only the heartbeat (every second) keeps it
         taken_by_others.append(len(engine.claim_jobs("intruder", ["create-database"], max_jobs=5)))
         return {}
 
-    pool = WorkerPool(engine, HandlerSet({"create-database": create, "create-replication": lambda job: {}}), lock_s=1.5)
+    pool = WorkerPool(engine, HandlerSet({"create-database": create, "create-replication": lambda job: {}}), lock_s=3)
     stats = pool.run_until_idle(max_wait_s=1)
     pool.stop(timeout_s=1)
 
