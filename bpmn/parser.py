@@ -253,13 +253,37 @@ def _spiff_problem(exc: Exception, file: str, root: etree._Element) -> Problem:
         found = root.xpath("//*[@id=$id]", id=element_id)
         line = found[0].sourceline if found else None
     message = str(exc).split("\n")[0] or type(exc).__name__
-    return Problem(
-        message,
-        element_id=element_id,
-        line=line if isinstance(line, int) else None,
-        file=file,
-        hint="check this element in Camunda Modeler",
-    )
+    hint = "check this element in Camunda Modeler"
+    for known, (plain, advice) in _SPIFF_MESSAGES.items():
+        if known in message:
+            message, hint = plain, advice
+            break
+    return Problem(message, element_id=element_id, line=line if isinstance(line, int) else None, file=file, hint=hint)
+
+
+_SPIFF_MESSAGES = {
+    "Exactly one start event is required in a SubWorkflow": (
+        "this subprocess does not have exactly one start event",
+        "give the subprocess one plain start event (Camunda requires it too)",
+    ),
+    'No "calledElement" attribute': (
+        "this call activity does not say which process it calls",
+        "set 'Called element' (Camunda 7) or the called process id (Camunda 8) in Modeler's properties panel",
+    ),
+    "Unsupported Catch Event": (
+        "this kind of catching event is not supported here",
+        "use a message, timer, signal, error or escalation event instead",
+    ),
+    "Unknown Time Specification": (
+        "this timer's value is not an ISO 8601 date, duration or cycle",
+        "enter a value such as 2026-12-01T09:00:00Z, PT10M or R3/PT10S",
+    ),
+    "Non-default exclusive outgoing sequence flow without condition": (
+        "an outgoing flow of this gateway has no condition and is not its default flow",
+        "give the flow a condition or mark it as the default flow",
+    ),
+}
+"""SpiffWorkflow's refusals that models meet most, said the way the rest of our problems are."""
 
 
 def parse_model(
@@ -284,12 +308,13 @@ def parse_model(
             rewrite(extra_root, None)
     parser = SteadyflowBpmnParser()
     processes: dict[str, ProcessModel] = {}
+    spiff_problems: list[Problem] = []
     try:
         parser.add_bpmn_xml(root, name)
         for extra_name, extra_root in extra_roots:
             parser.add_bpmn_xml(extra_root, extra_name)
     except Exception as exc:  # noqa: BLE001 - SpiffWorkflow raises plain exceptions too
-        problems.append(_spiff_problem(exc, name, root))
+        spiff_problems.append(_spiff_problem(exc, name, root))
     else:
         own = process_ids(root)
         executable = [pid for pid in parser.get_process_ids() if pid in own]
@@ -309,12 +334,14 @@ def parse_model(
                 spec = parser.get_spec(process_id)
                 subprocess_specs = parser.get_subprocess_specs(process_id)
             except Exception as exc:  # noqa: BLE001 - as above: every failure becomes a located problem
-                problems.append(_spiff_problem(exc, name, root))
+                spiff_problems.append(_spiff_problem(exc, name, root))
                 continue
             processes[process_id] = ProcessModel(
                 process_id, parser.get_process_parser(process_id).get_name(), spec, subprocess_specs
             )
     problems.extend(parser.problems)
+    ours = {p.element_id for p in problems if p.severity == "error" and p.element_id}
+    problems.extend(p for p in spiff_problems if p.element_id not in ours)  # never a vaguer repeat of ours
     if any(p.element_id for p in problems if p.severity == "error"):
         # SpiffWorkflow stops at the first problem and often cannot say where; ours are located.
         problems = [p for p in problems if p.element_id or p.line or p.severity != "error"]

@@ -80,6 +80,30 @@ def test_groovy_and_javascript_scripts_are_refused() -> None:
     assert "never executes model scripts" in error.problems[0].message
 
 
+@pytest.mark.parametrize(
+    ("task", "message", "hint"),
+    [
+        ('<bpmn:callActivity id="Task_1" />', "does not say which process it calls", "Called element"),
+        (
+            '<bpmn:subProcess id="Task_1"><bpmn:task id="Inner" /></bpmn:subProcess>',
+            "does not have exactly one start event",
+            "one plain start event",
+        ),
+    ],
+)
+def test_refusals_from_spiffworkflow_are_said_plainly_with_what_to_do(task: str, message: str, hint: str) -> None:
+    (problem,) = refused(PROCESS.format(task=task)).problems
+    assert problem.element_id == "Task_1"
+    assert message in problem.message and hint in (problem.hint or "")
+
+
+def test_a_construct_we_refuse_is_not_refused_again_in_spiffworkflows_words() -> None:
+    task = """<bpmn:task id="Task_1" />
+    <bpmn:boundaryEvent id="Undo" attachedToRef="Task_1"><bpmn:compensateEventDefinition /></bpmn:boundaryEvent>"""
+    error = refused(PROCESS.format(task=task))
+    assert [(p.element_id, p.message) for p in error.problems] == [("Undo", "compensation is not supported")]
+
+
 def test_plain_service_task_binds_to_its_element_id_with_a_warning() -> None:
     model = parse_model(PROCESS.format(task='<bpmn:serviceTask id="Task_1" />').encode(), "m.bpmn")
     assert model.processes["p"].spec.task_specs["Task_1"].job.static_type == "Task_1"
