@@ -33,7 +33,7 @@ def test_stopping_gives_back_claimed_jobs_no_handler_started_with_their_attempt(
             timeout_s=10,
             what="the pool to claim every region ahead of its one thread",
         )
-        assert len(started) == 1
+        wait_until(lambda: len(started) == 1, timeout_s=10, what="the one handler thread to start its first job")
         stopper = threading.Thread(target=pool.stop, kwargs={"timeout_s": 10})
         stopper.start()
         wait_until(
