@@ -42,7 +42,10 @@ _ACTIVITY_TAGS = {
 }
 
 
-def _problem(node: etree._Element, message: str, file: str | None, hint: str | None = None) -> Problem:
+def problem_at(
+    node: etree._Element, message: str, file: str | None, hint: str | None = None, *, severity: str = "error"
+) -> Problem:
+    """A problem located at ``node``: its line, and the id of the nearest element (itself or above) that has one."""
     owner = node
     while owner is not None and not owner.get("id"):
         owner = owner.getparent()
@@ -52,6 +55,7 @@ def _problem(node: etree._Element, message: str, file: str | None, hint: str | N
         line=node.sourceline,
         file=file,
         hint=hint,
+        severity=severity,
     )
 
 
@@ -59,7 +63,7 @@ def _check_expression(node: etree._Element, text: str, what: str, file: str | No
     try:
         compile_canonical(canonical_expression(text))
     except ExpressionError as exc:
-        return [_problem(node, f"{what}: {exc}", file, "fix the expression's syntax")]
+        return [problem_at(node, f"{what}: {exc}", file, "fix the expression's syntax")]
     return []
 
 
@@ -86,7 +90,7 @@ def check_document(
         local = etree.QName(node).localname
         if node.get("id") in RESERVED_IDS and local not in ("definitions", "process"):
             problems.append(
-                _problem(
+                problem_at(
                     node,
                     f"element id '{node.get('id')}' is reserved by the engine",
                     file,
@@ -95,10 +99,10 @@ def check_document(
             )
         if local in _NOT_YET:
             problems.append(
-                _problem(node, _NOT_YET[local], file, "remove the event or replace it with a timer or a job")
+                problem_at(node, _NOT_YET[local], file, "remove the event or replace it with a timer or a job")
             )
         elif local in _REFUSED_ELEMENTS:
-            problems.append(_problem(node, _REFUSED_ELEMENTS[local], file))
+            problems.append(problem_at(node, _REFUSED_ELEMENTS[local], file))
         elif local == "conditionExpression" and (node.text or "").strip():
             problems.extend(_check_expression(node, node.text or "", "condition", file))
         elif local == "completionCondition" and (node.text or "").strip():
@@ -113,7 +117,7 @@ def check_document(
             called = node.get("calledElement") or _zeebe_called(node)
             if called and called not in process_ids:
                 problems.append(
-                    _problem(
+                    problem_at(
                         node,
                         f"calls process '{called}', which is neither in this file nor deployed",
                         file,
@@ -124,7 +128,7 @@ def check_document(
             problems.extend(_check_script_task(node, file, options))
         if local in _ACTIVITY_TAGS and node.get("id") in conditional_sources:
             problems.append(
-                _problem(
+                problem_at(
                     node,
                     "conditional sequence flows leave this activity",
                     file,
@@ -137,12 +141,12 @@ def check_document(
 def _check_timer(node: etree._Element, local: str, file: str | None) -> list[Problem]:
     text = (node.text or "").strip()
     if not text:
-        return [_problem(node, f"timer has an empty {local}", file, "enter an ISO 8601 value such as PT10S")]
+        return [problem_at(node, f"timer has an empty {local}", file, "enter an ISO 8601 value such as PT10S")]
     if text.startswith("=") or is_juel(text):
         return _check_expression(node, text, "timer expression", file)
     kind = {"timeDuration": "duration", "timeDate": "date", "timeCycle": "cycle"}[local]
     reason = check_timer(kind, text)
-    return [_problem(node, reason, file)] if reason else []
+    return [problem_at(node, reason, file)] if reason else []
 
 
 def _check_gateway_default(node: etree._Element, file: str | None, flows: list[etree._Element]) -> list[Problem]:
@@ -150,7 +154,7 @@ def _check_gateway_default(node: etree._Element, file: str | None, flows: list[e
         f for f in flows if any(isinstance(c.tag, str) and etree.QName(c).localname == "conditionExpression" for c in f)
     ]
     if len(flows) > 1 and len(conditional) == len(flows):
-        problem = _problem(
+        problem = problem_at(
             node,
             "exclusive gateway without a default flow: when no condition is true the instance stops with an incident",
             file,
@@ -175,7 +179,7 @@ def _check_start_event(node: etree._Element, file: str | None) -> list[Problem]:
         starts = [c for c in parent if isinstance(c.tag, str) and etree.QName(c).localname == "startEvent"]
         if len(starts) > 1:
             return [
-                _problem(
+                problem_at(
                     node,
                     "a process with a timer start event and other start events is not supported",
                     file,
@@ -195,7 +199,7 @@ def _check_script_task(node: etree._Element, file: str | None, options: ParseOpt
     if fmt in ("python", "python3", "py"):
         return _check_python(node, file, options)
     return [
-        _problem(
+        problem_at(
             node,
             f"script task in {fmt or 'an unspecified language'} cannot run: steadyflow never executes model scripts"
             " other than FEEL, JUEL and sandboxed Python",
@@ -208,7 +212,7 @@ def _check_script_task(node: etree._Element, file: str | None, options: ParseOpt
 def _check_python(node: etree._Element, file: str | None, options: ParseOptions) -> list[Problem]:
     if options.python_script_checker is None:
         return [
-            _problem(
+            problem_at(
                 node,
                 "Python script tasks are disabled",
                 file,

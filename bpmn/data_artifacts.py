@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from lxml import etree
 
+from bpmn.checks import problem_at
+from bpmn.xml_loader import BPMN_NS
 from steadyflow.errors import Problem
-
-BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 
 IGNORED = {
     "dataStoreReference": "data store",
@@ -31,24 +31,11 @@ def drop_data_artifacts(root: etree._Element, file: str | None) -> list[Problem]
     """Remove the data elements from ``root`` in place; one warning per kind that was there."""
     warnings: dict[str, Problem] = {}
     for local, kind in IGNORED.items():
-        for node in list(root.iter(f"{{{BPMN}}}{local}")):
+        for node in list(root.iter(f"{{{BPMN_NS}}}{local}")):
             if kind not in warnings:
-                warnings[kind] = Problem(
-                    f"{kind}s are not executed (as in Camunda): they stay in the diagram; "
-                    "data moves as process variables",
-                    element_id=_owner_id(node),
-                    line=node.sourceline,
-                    file=file,
-                    severity="warning",
-                )
+                message = f"{kind}s are not executed (as in Camunda): they stay in the diagram; "
+                warnings[kind] = problem_at(node, message + "data moves as process variables", file, severity="warning")
             parent = node.getparent()
             if parent is not None:
                 parent.remove(node)
     return list(warnings.values())
-
-
-def _owner_id(node: etree._Element) -> str | None:
-    owner: etree._Element | None = node
-    while owner is not None and not owner.get("id"):
-        owner = owner.getparent()
-    return owner.get("id") if owner is not None else None

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from lxml import etree
 
+from bpmn.checks import problem_at
+from bpmn.dialects.zeebe import ZEEBE_NS
+from bpmn.xml_loader import BPMN_NS
 from steadyflow.errors import Problem
 
-BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
-ZEEBE = "http://camunda.org/schema/zeebe/1.0"
+ZEEBE = ZEEBE_NS[0]
 
 
 def is_camunda8(root: etree._Element) -> bool:
@@ -30,15 +32,15 @@ def unconditioned_exclusive_flows(root: etree._Element, file: str | None) -> lis
     """Give Camunda 7's always-true condition to flows that lack one (in place), or refuse them on Camunda 8."""
     camunda8 = is_camunda8(root)
     flows_from: dict[str, list[etree._Element]] = {}
-    for flow in root.iter(f"{{{BPMN}}}sequenceFlow"):
+    for flow in root.iter(f"{{{BPMN_NS}}}sequenceFlow"):
         flows_from.setdefault(str(flow.get("sourceRef")), []).append(flow)
     problems: list[Problem] = []
-    for gateway in root.iter(f"{{{BPMN}}}exclusiveGateway"):
+    for gateway in root.iter(f"{{{BPMN_NS}}}exclusiveGateway"):
         outgoing = flows_from.get(str(gateway.get("id")), [])
         if len(outgoing) < 2:
             continue
         for flow in outgoing:
-            if flow.get("id") == gateway.get("default") or flow.find(f"{{{BPMN}}}conditionExpression") is not None:
+            if flow.get("id") == gateway.get("default") or flow.find(f"{{{BPMN_NS}}}conditionExpression") is not None:
                 continue
             problems.append(_treat(flow, gateway, file, camunda8))
     return problems
@@ -47,23 +49,21 @@ def unconditioned_exclusive_flows(root: etree._Element, file: str | None) -> lis
 def _treat(flow: etree._Element, gateway: etree._Element, file: str | None, camunda8: bool) -> Problem:
     name = gateway.get("name") or gateway.get("id")
     # Refused or not, the parsed tree gets the condition: SpiffWorkflow need not report the flow a second time.
-    condition = etree.SubElement(flow, f"{{{BPMN}}}conditionExpression")
+    condition = etree.SubElement(flow, f"{{{BPMN_NS}}}conditionExpression")
     condition.set(XSI_TYPE, "bpmn:tFormalExpression")
     condition.text = "${true}"
+    where = f"flow {flow.get('id')} leaves exclusive gateway '{name}' without a condition"
     if camunda8:
-        return Problem(
-            f"flow {flow.get('id')} leaves exclusive gateway '{name}' without a condition and is not its default",
-            element_id=flow.get("id"),
-            line=flow.sourceline,
-            file=file,
-            hint="give the flow a condition (e.g. =true) or mark it as the gateway's default flow",
+        return problem_at(
+            flow,
+            f"{where} and is not its default",
+            file,
+            "give the flow a condition (e.g. =true) or mark it as the gateway's default flow",
         )
-    return Problem(
-        f"flow {flow.get('id')} leaves exclusive gateway '{name}' without a condition: as in Camunda 7 it is "
-        "taken whenever no flow defined before it is",
-        element_id=flow.get("id"),
-        line=flow.sourceline,
-        file=file,
-        hint="give it a condition, or mark it as the default flow if it is meant for 'otherwise'",
+    return problem_at(
+        flow,
+        f"{where}: as in Camunda 7 it is taken whenever no flow defined before it is",
+        file,
+        "give it a condition, or mark it as the default flow if it is meant for 'otherwise'",
         severity="warning",
     )

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from lxml import etree
 
+from bpmn.checks import problem_at
+from bpmn.xml_loader import BPMN_NS
 from steadyflow.errors import Problem
 
-BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-_THROW, _CATCH = f"{{{BPMN}}}intermediateThrowEvent", f"{{{BPMN}}}intermediateCatchEvent"
-_LINK = f"{{{BPMN}}}linkEventDefinition"
+_THROW, _CATCH = f"{{{BPMN_NS}}}intermediateThrowEvent", f"{{{BPMN_NS}}}intermediateCatchEvent"
+_LINK = f"{{{BPMN_NS}}}linkEventDefinition"
 
 
 def _link_name(event: etree._Element) -> str | None:
@@ -23,10 +24,6 @@ def _link_name(event: etree._Element) -> str | None:
     if definition is None:
         return None
     return (definition.get("name") or event.get("name") or "").strip()
-
-
-def _problem(event: etree._Element, message: str, file: str | None, hint: str) -> Problem:
-    return Problem(message, element_id=event.get("id"), line=event.sourceline, file=file, hint=hint)
 
 
 def resolve_link_events(root: etree._Element, file: str | None) -> list[Problem]:
@@ -48,7 +45,9 @@ def _resolve_scope(scope: etree._Element, file: str | None) -> list[Problem]:
             continue
         if name in catches:
             problems.append(
-                _problem(event, f"link '{name}' is caught twice in this scope", file, "give each catching link a name")
+                problem_at(
+                    event, f"link '{name}' is caught twice in this scope", file, "give each catching link a name"
+                )
             )
         catches.setdefault(name, event)
     for event in scope.findall(_THROW):
@@ -58,7 +57,7 @@ def _resolve_scope(scope: etree._Element, file: str | None) -> list[Problem]:
         target = catches.get(name)
         if target is None:
             problems.append(
-                _problem(
+                problem_at(
                     event,
                     f"link '{name}' is thrown but no link event in the same (sub)process catches it",
                     file,
@@ -66,7 +65,7 @@ def _resolve_scope(scope: etree._Element, file: str | None) -> list[Problem]:
                 )
             )
             continue
-        flow = etree.SubElement(scope, f"{{{BPMN}}}sequenceFlow")
+        flow = etree.SubElement(scope, f"{{{BPMN_NS}}}sequenceFlow")
         flow.set("id", f"{event.get('id')}__link__{target.get('id')}")
         flow.set("sourceRef", str(event.get("id")))
         flow.set("targetRef", str(target.get("id")))

@@ -57,10 +57,7 @@ class EngineBase:
         hashes = {h for job in jobs for h in job.variables.values()}
         if not hashes:
             return jobs
-        texts, missing = self.steps.blobs.texts(hashes)
-        if missing:
-            with self.db.read() as conn:
-                texts.update(self.steps.blob_texts(conn, missing))
+        texts = self.steps.blob_texts(hashes)
         return [
             replace(job, variables={name: decode_value(texts[h]) for name, h in job.variables.items()}) for job in jobs
         ]

@@ -300,15 +300,20 @@ class StepRunner:
             raise NotFoundError(f"definition {instance.definition_id} of instance {instance.id} is missing")
         model = self.definitions.model(definition, conn)
         rows = self.store.task_rows(conn, instance.id)
-        blobs = self.blob_texts(conn, referenced_hashes(instance.frame, rows))
+        blobs = self.blob_texts(referenced_hashes(instance.frame, rows), conn)
         workflow, persisted = restore(model.spec, model.subprocess_specs, instance.frame, rows, blobs.__getitem__)
         return LiveInstance(workflow, persisted, instance.version)
 
-    def blob_texts(self, conn: Connection, hashes: Iterable[str]) -> dict[str, str]:
-        """The texts of these blobs: remembered ones from memory, the others from the database."""
+    def blob_texts(self, hashes: Iterable[str], conn: Connection | None = None) -> dict[str, str]:
+        """The texts of these blobs: remembered ones from memory, the others read through ``conn``
+        (or a read transaction of their own, only when something is missing)."""
         found, missing = self.blobs.texts(hashes)
         if missing:
-            fetched = self.store.blobs(conn, missing)
+            if conn is None:
+                with self.store.db.read() as own:
+                    fetched = self.store.blobs(own, missing)
+            else:
+                fetched = self.store.blobs(conn, missing)
             self.blobs.read(fetched)
             found.update(fetched)
         return found

@@ -30,17 +30,17 @@ from steadyflow.errors import SteadyflowError
 log = logging.getLogger(__name__)
 
 CLAIM_WINDOW_S = 2.0
-"""``run_until_idle`` claims about what its handlers finish in this long: results show up at that pace."""
+"""A pool claims about what its handlers finish in this long: results show up at that pace."""
 MAX_CLAIM = 256
 PREFETCH = 8
+"""A long-running pool holds at most this many jobs per handler thread (running or queued)."""
 DISPATCH_THREAD = "steadyflow-jobs"
 REPORT_EVERY_S = 1.0
 """``run_until_idle`` records finished results at least this often while slower jobs of its claim still run."""
-"""A long-running pool holds at most this many jobs per handler thread (running or queued)."""
 
 
 def claim_size(concurrency: int, handler_s: float | None, lock_s: float) -> int:
-    """How many jobs ``run_until_idle`` claims at once, from how long handlers have been taking.
+    """How many jobs a pool should hold at once, from how long handlers have been taking.
 
     Fast handlers get big claims (one claim and one group commit for many jobs); slow ones
     get about one job per handler thread, so results are recorded every few seconds and no
@@ -213,10 +213,7 @@ class WorkerPool:
                 batch, self._results = self._results, []
             if not batch and self._stop.is_set() and not self._inflight:
                 return
-            self._report(batch)
-            with self._inflight_lock:
-                for outcome in batch:
-                    self._inflight.pop(outcome.job.id, None)
+            self._record(batch)
             self._wake.set()
 
     def _timer_loop(self) -> None:
@@ -285,6 +282,13 @@ class WorkerPool:
         previous = self._handler_s
         self._handler_s = seconds if previous is None else 0.8 * previous + 0.2 * seconds
 
+    def _record(self, outcomes: list[JobOutcome]) -> None:
+        """Report results, then stop holding (and heartbeating) their jobs."""
+        self._report(outcomes)
+        with self._inflight_lock:
+            for outcome in outcomes:
+                self._inflight.pop(outcome.job.id, None)
+
     def _report(self, outcomes: list[JobOutcome]) -> None:
         """Record results in one transaction; a result whose job is gone is logged, not fatal."""
         if not outcomes:
@@ -352,10 +356,7 @@ class WorkerPool:
                 elif (outcome := future.result()) is not None:
                     finished.append(outcome)
             if finished and (not pending or time.monotonic() - reported_at >= REPORT_EVERY_S):
-                self._report(finished)
-                with self._inflight_lock:
-                    for outcome in finished:
-                        self._inflight.pop(outcome.job.id, None)
+                self._record(finished)
                 finished, reported_at = [], time.monotonic()
                 if on_progress:
                     on_progress()

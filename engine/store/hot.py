@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, or_, select, update
+from sqlalchemy import Table, and_, bindparam, delete, or_, select, update
 
 from engine.store import schema as t
 
@@ -20,16 +20,10 @@ def lock_instance(dialect: str) -> Any:
     return query.with_for_update() if dialect == "postgresql" else query
 
 
-@lru_cache(maxsize=4)
-def lock_instances(dialect: str) -> Any:
-    """Several instance rows, locked in id order (the order every step takes them in)."""
-    query = select(t.instances).where(t.instances.c.id.in_(bindparam("ids", expanding=True))).order_by(t.instances.c.id)
-    return query.with_for_update() if dialect == "postgresql" else query
-
-
-@lru_cache(maxsize=4)
-def lock_jobs(dialect: str) -> Any:
-    query = select(t.jobs).where(t.jobs.c.id.in_(bindparam("ids", expanding=True))).order_by(t.jobs.c.id)
+@lru_cache(maxsize=8)
+def locked_by_ids(dialect: str, table: Table) -> Any:
+    """Rows of ``table`` by id, locked in id order (the order every batch takes them in)."""
+    query = select(table).where(table.c.id.in_(bindparam("ids", expanding=True))).order_by(table.c.id)
     return query.with_for_update() if dialect == "postgresql" else query
 
 

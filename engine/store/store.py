@@ -7,10 +7,10 @@ knows SQL. Nothing outside ``engine/store`` imports SQLAlchemy.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection, and_, delete, func, or_, select, update
+from sqlalchemy import Connection, Table, and_, delete, func, or_, select, update
 
 from engine.store import hot
 from engine.store import schema as t
@@ -30,6 +30,7 @@ from engine.store.records import (
     job_from,
 )
 
+R = TypeVar("R")
 _CHUNK = 500
 
 
@@ -87,11 +88,7 @@ class Store:
         return instance_from(row) if row else None
 
     def lock_instances(self, conn: Connection, instance_ids: Iterable[str]) -> dict[str, InstanceRecord]:
-        found: dict[str, InstanceRecord] = {}
-        for chunk in _chunks(sorted(set(instance_ids))):
-            for row in conn.execute(hot.lock_instances(conn.dialect.name), {"ids": list(chunk)}):
-                found[row.id] = instance_from(row)
-        return found
+        return _locked_by_ids(conn, t.instances, instance_ids, instance_from)
 
     def instance(self, conn: Connection, instance_id: str) -> InstanceRecord | None:
         row = conn.execute(select(t.instances).where(t.instances.c.id == instance_id)).first()
@@ -199,11 +196,7 @@ class Store:
             conn.execute(hot.DELETE_JOBS_OF_TASK, [{"instance_id": i, "task_id": task_id} for i, task_id in keys])
 
     def lock_jobs(self, conn: Connection, job_ids: Iterable[str]) -> dict[str, JobRecord]:
-        found: dict[str, JobRecord] = {}
-        for chunk in _chunks(sorted(set(job_ids))):
-            for row in conn.execute(hot.lock_jobs(conn.dialect.name), {"ids": list(chunk)}):
-                found[row.id] = job_from(row)
-        return found
+        return _locked_by_ids(conn, t.jobs, job_ids, job_from)
 
     def job(self, conn: Connection, job_id: str, *, lock: bool = False) -> JobRecord | None:
         row = conn.execute(hot.job_by_id(conn.dialect.name, lock), {"job_id": job_id}).first()
@@ -484,6 +477,15 @@ class Store:
             .limit(limit)
         )
         return [event_from(r) for r in conn.execute(query)]
+
+
+def _locked_by_ids(conn: Connection, table: Table, ids: Iterable[str], record: Callable[[Any], R]) -> dict[str, R]:
+    """Rows of ``table`` by id as records, locked in id order (PostgreSQL; SQLite's writer lock covers it)."""
+    found: dict[str, R] = {}
+    for chunk in _chunks(sorted(set(ids))):
+        for row in conn.execute(hot.locked_by_ids(conn.dialect.name, table), {"ids": list(chunk)}):
+            found[row.id] = record(row)
+    return found
 
 
 def task_row_params(instance_id: str, r: TaskRow) -> dict[str, Any]:

@@ -22,6 +22,14 @@ def with_start_form(engine: Engine) -> Engine:
     return engine
 
 
+def _submit(client: FlaskClient, **fields: str) -> TestResponse:
+    """Post the definition page's start form (version 1) as a logged-in operator."""
+    csrf = session_login(client, "operator")
+    return client.post(
+        f"/definitions/{KEY}/start", data={"csrf_token": csrf, "start_form": "1", "version": "1", **fields}
+    )
+
+
 def test_the_definition_page_renders_the_start_form_fields(client: FlaskClient, with_start_form: Engine) -> None:
     session_login(client, "operator")
 
@@ -39,20 +47,7 @@ def test_the_definition_page_renders_the_start_form_fields(client: FlaskClient, 
 def test_a_submitted_start_form_starts_an_instance_with_typed_variables(
     client: FlaskClient, with_start_form: Engine
 ) -> None:
-    csrf = session_login(client, "operator")
-
-    response = client.post(
-        f"/definitions/{KEY}/start",
-        data={
-            "csrf_token": csrf,
-            "start_form": "1",
-            "version": "1",
-            "business_key": "REQ-9",
-            "database": "orders",
-            "replicas": "4",
-            "engine": "mysql",
-        },
-    )
+    response = _submit(client, business_key="REQ-9", database="orders", replicas="4", engine="mysql")
 
     assert response.status_code == 302
     [instance] = with_start_form.instances()
@@ -64,12 +59,7 @@ def test_a_submitted_start_form_starts_an_instance_with_typed_variables(
 def test_a_start_form_with_bad_values_shows_each_fields_error_and_starts_nothing(
     client: FlaskClient, with_start_form: Engine
 ) -> None:
-    csrf = session_login(client, "operator")
-
-    response = client.post(
-        f"/definitions/{KEY}/start",
-        data={"csrf_token": csrf, "start_form": "1", "version": "1", "database": "", "replicas": "many"},
-    )
+    response = _submit(client, database="", replicas="many")
 
     assert response.status_code == 400
     page = response.get_data(as_text=True)

@@ -63,7 +63,8 @@ def definition(key: str) -> str:
 
 def _page(key: str, entry: dict[str, Any], selected: dict[str, Any] | None, **extra: Any) -> dict[str, Any]:
     """What the definition page shows; the start form is the shown version's (the latest unless one is picked)."""
-    start_definition, start_fields = services().tasklist.start_form(key, selected["version"] if selected else None)
+    shown = selected or entry["versions"][0]  # newest first; the outline is parsed once per version, then cached
+    start_fields = services().queries.outline(shown["id"]).start_forms.get(key, [])
     context: dict[str, Any] = {
         "d": entry,
         "selected": selected,
@@ -72,7 +73,7 @@ def _page(key: str, entry: dict[str, Any], selected: dict[str, Any] | None, **ex
         "form": {},
         "field_errors": {},
         "start_fields": [f.as_dict() for f in start_fields],
-        "start_version": start_definition.version,
+        "start_version": shown["version"],
     }
     return context | extra
 
