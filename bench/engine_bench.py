@@ -43,6 +43,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from bench.spiff_serializer import deserialize, make_serializer
 from bpmn.parser import ProcessModel, parse_model
+from bpmn.script_engine import ExpressionEngine
 from bpmn.specs import JobTask
 from engine.config import EngineConfig
 from engine.engine import Engine
@@ -54,6 +55,7 @@ from engine.worker import WorkerPool
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "database-creation-c8.bpmn"
 PROCESS_ID = "database-creation-c8"
+SCRIPTS = ExpressionEngine()
 DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "engine_bench.json"
 STEADYFLOW_DIRS = tuple(str(ROOT / d) + os.sep for d in ("bpmn", "engine", "steadyflow", "service_tasks"))
 
@@ -152,7 +154,7 @@ def run_spiff(model: ProcessModel, instances: int, regions: int) -> Measurement:
     steps = 0
     started = time.perf_counter()
     for i in range(instances):
-        workflow = new_workflow(model.spec, model.subprocess_specs)
+        workflow = new_workflow(model.spec, model.subprocess_specs, script_engine=SCRIPTS)
         steps += drive(workflow, start_variables(i, regions), nothing)
     elapsed = time.perf_counter() - started
     return Measurement("a", instances, regions, steps, elapsed, 0)
@@ -175,7 +177,7 @@ def run_hand_written(model: ProcessModel, instances: int, regions: int, workdir:
     try:
         started = time.perf_counter()
         for i in range(instances):
-            workflow = new_workflow(model.spec, model.subprocess_specs)
+            workflow = new_workflow(model.spec, model.subprocess_specs, script_engine=SCRIPTS)
             instance_id = str(uuid.uuid4())
             conn.execute("BEGIN")
             conn.execute("INSERT INTO workflow (id, serialization) VALUES (?, '')", (instance_id,))
@@ -201,7 +203,7 @@ def verify_hand_written(model: ProcessModel, regions: int, workdir: Path) -> dic
     serializer = make_serializer()
     conn = _open_sqlite(workdir / "verify-by-hand.db")
     try:
-        workflow = new_workflow(model.spec, model.subprocess_specs)
+        workflow = new_workflow(model.spec, model.subprocess_specs, script_engine=SCRIPTS)
         set_start_variables(workflow, start_variables(0, regions))
         workflow.do_engine_steps()
         first = next(t for t in workflow.get_tasks(state=TaskState.STARTED) if isinstance(t.task_spec, JobTask))

@@ -17,8 +17,8 @@ from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs import BpmnProcessSpec
 
 from bpmn.dialects.definitions import JobDefinition, LoopDefinition
+from bpmn.script_engine import ExpressionEngine
 from bpmn.specs import ExpressionScriptTask, JobTask, MultiInstanceActivity, PassThroughTask
-from engine.spiff.restore import SCRIPT_ENGINE
 
 
 class SteadyflowSpecConverter(BpmnTaskSpecConverter):  # type: ignore[misc]
@@ -77,7 +77,7 @@ def make_serializer() -> BpmnWorkflowSerializer:
 def deserialize(serializer: BpmnWorkflowSerializer, text: str) -> Any:
     """A live workflow from JSON text, running expressions with steadyflow's script engine."""
     workflow = serializer.deserialize_json(text)
-    workflow.script_engine = SCRIPT_ENGINE
+    workflow.script_engine = ExpressionEngine()
     return workflow
 
 

@@ -44,10 +44,12 @@ def _as_timer_text(value: Any) -> Any:
 class ExpressionEngine(PythonScriptEngine):
     """Evaluates FEEL and JUEL over task data for SpiffWorkflow; never eval()."""
 
-    def __init__(self) -> None:
+    def __init__(self, python_runner: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None) -> None:
         super().__init__(environment=None)
-        self.python_runner: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None
-        """Set by the engine when the operator allowed Python scripts (runs them in the sandbox)."""
+        self.python_runner = python_runner
+        """Given by the engine when its operator allowed Python scripts (runs them in the sandbox).
+
+        Each engine builds its own instance: the switch is one engine's, never the process's."""
 
     def run_python(self, task: Any, script: str) -> dict[str, Any]:
         if self.python_runner is None:

@@ -16,7 +16,7 @@ from typing import Any
 from bpmn.options import DEFAULT_OPTIONS, ParseOptions
 from bpmn.parser import PARSER_VERSION, ParsedModel, ProcessModel, called_process_ids, parse_model
 from bpmn.parser import process_ids as _root_process_ids
-from bpmn.script_engine import static_timer_text
+from bpmn.script_engine import ExpressionEngine, static_timer_text
 from bpmn.timers import Schedule, first_due
 from bpmn.xml_loader import load_bpmn_xml
 from engine.spiff.events import timer_starts
@@ -73,9 +73,13 @@ def process_ids_of(data: bytes, filename: str) -> set[str]:
 class DefinitionRegistry:
     """Stores definitions under (key, version) and hands out parsed specs, parsed once per process."""
 
-    def __init__(self, store: Store, options: ParseOptions = DEFAULT_OPTIONS) -> None:
+    def __init__(
+        self, store: Store, options: ParseOptions = DEFAULT_OPTIONS, script_engine: ExpressionEngine | None = None
+    ) -> None:
         self.store = store
         self.options = options
+        self.script_engine = script_engine or ExpressionEngine()
+        """What this engine's workflows run expressions and scripts on: its own, so its policy is its own."""
         self._models: dict[str, ProcessModel] = {}
         self._lock = threading.Lock()
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bpmn.options import ParseOptions
+from bpmn.script_engine import ExpressionEngine
 from engine.config import EngineConfig
 from engine.definitions import DefinitionRegistry, Deployment
 from engine.engine_base import check_variables
@@ -19,7 +20,6 @@ from engine.instance_cache import InstanceCache
 from engine.job_operations import JobOperations
 from engine.retry_policy import RetryPolicy
 from engine.sandbox import check_python_script, run_python_script
-from engine.spiff.restore import SCRIPT_ENGINE
 from engine.steps import StepRunner
 from engine.store.database import Database, sqlite_url
 from engine.store.migrate import ensure_schema
@@ -43,8 +43,9 @@ class Engine(JobOperations, IncidentOperations, EventOperations):
         self.db = Database(url)
         ensure_schema(self.db, create_if_empty=self.config.create_schema)
         self.store = Store(self.db)
-        self.definitions = DefinitionRegistry(self.store, parse_options(self.config))
-        SCRIPT_ENGINE.python_runner = run_python_script if self.config.allow_python_scripts else None
+        # This engine's own script engine: the Python switch never leaks to another Engine in the process.
+        scripts = ExpressionEngine(run_python_script if self.config.allow_python_scripts else None)
+        self.definitions = DefinitionRegistry(self.store, parse_options(self.config), scripts)
         self.cache = InstanceCache(self.config.cache_capacity)
         self._job_listeners: list[Any] = []
         self.steps = StepRunner(

@@ -59,7 +59,7 @@ class InstanceOperations(EngineBase):
         }
 
         def make_live() -> LiveInstance:
-            workflow = new_workflow(model.spec, model.subprocess_specs)
+            workflow = new_workflow(model.spec, model.subprocess_specs, script_engine=self.definitions.script_engine)
             return LiveInstance(workflow, Persisted(), 0)
 
         def trigger(ctx: StepContext) -> None:

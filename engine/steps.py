@@ -301,7 +301,14 @@ class StepRunner:
         model = self.definitions.model(definition, conn)
         rows = self.store.task_rows(conn, instance.id)
         blobs = self.blob_texts(referenced_hashes(instance.frame, rows), conn)
-        workflow, persisted = restore(model.spec, model.subprocess_specs, instance.frame, rows, blobs.__getitem__)
+        workflow, persisted = restore(
+            model.spec,
+            model.subprocess_specs,
+            instance.frame,
+            rows,
+            blobs.__getitem__,
+            script_engine=self.definitions.script_engine,
+        )
         return LiveInstance(workflow, persisted, instance.version)
 
     def blob_texts(self, hashes: Iterable[str], conn: Connection | None = None) -> dict[str, str]:

@@ -22,8 +22,6 @@ from engine.spiff.checkpoint import Persisted, TaskMemory, ValueRef, encode_work
 from engine.spiff.codec import decode_value, dumps
 from engine.store.records import TaskRow
 
-SCRIPT_ENGINE = ExpressionEngine()
-
 
 def _workflow_frame(
     workflow: Any, key: str, encoder: Any, before: dict[str, dict[str, ValueRef]], after: dict[str, dict[str, ValueRef]]
@@ -55,8 +53,9 @@ def build_frame(
     return dumps(frame), after
 
 
-def new_workflow(spec: Any, subprocess_specs: dict[str, Any]) -> Any:
-    return BpmnWorkflow(spec, subprocess_specs, script_engine=SCRIPT_ENGINE)
+def new_workflow(spec: Any, subprocess_specs: dict[str, Any], *, script_engine: ExpressionEngine) -> Any:
+    """A fresh workflow whose scripts and expressions run on ``script_engine`` (one per engine)."""
+    return BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine)
 
 
 def _decode_manifest(
@@ -85,12 +84,18 @@ def referenced_hashes(frame: str, rows: Iterable[TaskRow]) -> set[str]:
 
 
 def restore(
-    spec: Any, subprocess_specs: dict[str, Any], frame_text: str, rows: list[TaskRow], blob: Callable[[str], str]
+    spec: Any,
+    subprocess_specs: dict[str, Any],
+    frame_text: str,
+    rows: list[TaskRow],
+    blob: Callable[[str], str],
+    *,
+    script_engine: ExpressionEngine,
 ) -> tuple[Any, Persisted]:
-    """Rebuild the live workflow exactly as the rows describe it."""
+    """Rebuild the live workflow exactly as the rows describe it, running on ``script_engine``."""
     frame = json.loads(frame_text)
     persisted = Persisted(frame=frame_text)
-    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=SCRIPT_ENGINE, deserializing=True)
+    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine, deserializing=True)
     by_workflow: dict[str, list[TaskRow]] = {}
     children: dict[str | None, list[UUID]] = {}
     for row in sorted(rows, key=lambda r: r.seq):
