@@ -15,9 +15,11 @@ becomes an incident with a readable message rather than a crashed worker.
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from bpmn.expressions.limits import MAX_SOURCE_LENGTH
@@ -86,10 +88,27 @@ def guard_compile(source: str, build: Callable[[], T]) -> T:
         raise ExpressionSyntaxError(f"the expression cannot be compiled ({type(exc).__name__})", source, None) from exc
 
 
+def refuse_non_finite(value: T, source: str) -> T:
+    """``value`` when it holds no infinity or NaN anywhere inside; no variable can store one."""
+    stack: list[Any] = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, float | Decimal):
+            if not (math.isfinite(item) if isinstance(item, float) else item.is_finite()):
+                raise ExpressionEvaluationError(
+                    f"the result contains {item}, not a finite number; keep numbers within ±1.7e308", source
+                )
+        elif isinstance(item, Mapping):
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+    return value
+
+
 def guard_evaluate(source: str, run: Callable[[], T]) -> T:
     """Run an evaluator and let only ExpressionEvaluationError escape."""
     try:
-        return run()
+        return refuse_non_finite(run(), source)
     except ExpressionEvaluationError:
         raise
     except ExpressionError as exc:

@@ -64,7 +64,7 @@ def to_number(value: Any, *, floating: bool) -> int | float:
         if not floating and _LONG_TEXT.fullmatch(value):
             return int(value)
         if _DOUBLE_TEXT.fullmatch(value):
-            number = float(value)
+            number = _finite(float(value))
             if floating:
                 return number
         raise CoercionError(f"cannot coerce '{value[:50]}' to {'Double' if floating else 'Long'}")
@@ -133,14 +133,14 @@ def arithmetic(op: str, a: Any, b: Any) -> int | float:
         divisor = to_number(b, floating=True)
         if divisor == 0:
             raise CoercionError("division by zero")
-        return to_number(a, floating=True) / divisor
+        return _finite(to_number(a, floating=True) / divisor)
     floating = any(is_floating(v) or _floating_text(v) for v in (a, b))
     x, y = to_number(a, floating=floating), to_number(b, floating=floating)
     if op == "%":
         if y == 0:
             raise CoercionError("division by zero")
         if floating:
-            return math.fmod(x, y)
+            return _finite(math.fmod(x, y))
         remainder = abs(int(x)) % abs(int(y))
         return -remainder if x < 0 else remainder
     if isinstance(x, int) and isinstance(y, int) and max(x.bit_length(), y.bit_length()) > _MAX_INT_BITS:
@@ -148,7 +148,16 @@ def arithmetic(op: str, a: Any, b: Any) -> int | float:
     result = x + y if op == "+" else (x - y if op == "-" else x * y)
     if isinstance(result, int) and result.bit_length() > _MAX_INT_BITS:
         raise CoercionError("the integer result is too large")
-    return result
+    return _finite(result)
+
+
+def _finite(value: int | float) -> int | float:
+    # Java would carry Infinity/NaN on; no stored variable can hold one, so stop here, on this element.
+    if isinstance(value, float) and not math.isfinite(value):
+        raise CoercionError(
+            f"the result is {value!r}, not a finite number (a Double overflowed); keep numbers within ±1.7e308"
+        )
+    return value
 
 
 def negate(value: Any) -> int | float:

@@ -163,6 +163,10 @@ def _number(source: str, start: int, tokens: list[Token]) -> int:
     if len(text) > _MAX_NUMBER_LENGTH:
         raise ExpressionSyntaxError("the number literal is too long", source, start)
     value: object = float(text) if floating else int(text)
+    if value in (float("inf"), float("-inf")):
+        raise ExpressionSyntaxError(
+            f"the number {text} is too large for a Double (the limit is 1.7e308)", source, start
+        )
     tokens.append(Token(NUMBER, text, start, value))
     return i
 
