@@ -67,6 +67,26 @@ def _check_expression(node: etree._Element, text: str, what: str, file: str | No
     return []
 
 
+_OPERATON = "{http://operaton.org/schema/"
+
+
+def _check_extension_expression(node: etree._Element, file: str | None) -> list[Problem]:
+    """Expressions in extension elements that no spec parser compiles at deploy (job mappings are compiled there)."""
+    local = etree.QName(node).localname
+    if local == "script" and node.get("expression") is not None:  # zeebe:script
+        return _check_expression(node, node.get("expression") or "", "script expression", file)
+    if local == "subscription" and (node.get("correlationKey") or "").strip().startswith("="):
+        return _check_expression(node, node.get("correlationKey") or "", "correlation key", file)
+    in_call = any(etree.QName(a).localname == "callActivity" for a in node.iterancestors() if isinstance(a.tag, str))
+    if not in_call:
+        return []
+    if local in ("in", "out") and is_juel(node.get("sourceExpression") or ""):
+        return _check_expression(node, node.get("sourceExpression") or "", "call activity mapping", file)
+    if local in ("input", "output") and (node.get("source") or "").strip().startswith("="):
+        return _check_expression(node, node.get("source") or "", "call activity mapping", file)
+    return []
+
+
 def check_document(
     root: etree._Element,
     file: str | None,
@@ -85,6 +105,8 @@ def check_document(
         if any(isinstance(c.tag, str) and etree.QName(c).localname == "conditionExpression" for c in flow)
     }
     for node in root.iter():
+        if isinstance(node.tag, str) and node.tag.startswith(("{http://camunda.org/schema/", _OPERATON)):
+            problems.extend(_check_extension_expression(node, file))
         if not isinstance(node.tag, str) or not node.tag.startswith(f"{{{BPMN}}}"):
             continue
         local = etree.QName(node).localname
@@ -195,6 +217,10 @@ def _check_script_task(node: etree._Element, file: str | None, options: ParseOpt
         return []
     fmt = (node.get("scriptFormat") or "").lower()
     if fmt in ("feel", "juel"):
+        body = next((c for c in node if isinstance(c.tag, str) and etree.QName(c).localname == "script"), None)
+        text = (body.text or "").strip() if body is not None else ""
+        if text and (fmt == "feel" or is_juel(text)):
+            return _check_expression(body if body is not None else node, text, f"{fmt.upper()} script", file)
         return []
     if fmt in ("python", "python3", "py"):
         return _check_python(node, file, options)
