@@ -18,7 +18,7 @@ from bpmn.parser import PARSER_VERSION, ParsedModel, ProcessModel, called_proces
 from bpmn.parser import process_ids as _root_process_ids
 from bpmn.script_engine import ExpressionEngine, static_timer_text
 from bpmn.timers import Schedule, first_due
-from bpmn.xml_loader import load_bpmn_xml
+from bpmn.xml_loader import MAX_MODEL_BYTES, as_utf8, load_bpmn_xml
 from engine.spiff.events import timer_starts
 from engine.store.database import Connection
 from engine.store.records import DefinitionRecord
@@ -90,6 +90,7 @@ class DefinitionRegistry:
         parsed: list[tuple[str, bytes, ParsedModel]] = []
         problems: list[Problem] = []
         callees: dict[str, tuple[list[str], list[str]]] = {}
+        files = self._as_utf8(files, problems)
         for filename, data in files:
             try:
                 library, deployed, siblings = self._library_for(filename, data, files)
@@ -119,6 +120,17 @@ class DefinitionRegistry:
         return self.store.db.retrying(
             lambda: self._store(parsed, callees, name, source), what="deploy", retry_conflicts=True
         )
+
+    @staticmethod
+    def _as_utf8(files: list[tuple[str, bytes]], problems: list[Problem]) -> list[tuple[str, bytes]]:
+        """The files as the store keeps them: UTF-8, whatever encoding they declare (see bpmn.xml_loader)."""
+        converted: list[tuple[str, bytes]] = []
+        for filename, data in files:
+            try:
+                converted.append((filename, as_utf8(data, filename) if len(data) <= MAX_MODEL_BYTES else data))
+            except ModelValidationError as exc:
+                problems.extend(exc.problems)
+        return converted
 
     def _library_for(
         self, filename: str, data: bytes, batch: list[tuple[str, bytes]]

@@ -10,6 +10,7 @@ from flask import jsonify, request
 from werkzeug.exceptions import UnsupportedMediaType
 from werkzeug.wrappers import Response
 
+from bpmn.xml_loader import looks_like_xml
 from steadyflow.errors import InvalidInputError
 from webui.api import bp
 from webui.api.common import arg_int, json_body, optional_str
@@ -96,8 +97,7 @@ def uploaded_files() -> list[tuple[str, bytes]]:
     for storage in request.files.values():
         name = PurePath(storage.filename or storage.name or "upload.bpmn").name
         data = storage.read()
-        head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
-        if not name.lower().endswith(BPMN_SUFFIXES) or head not in (b"<", b""):
+        if not name.lower().endswith(BPMN_SUFFIXES) or not looks_like_xml(data):
             raise UnsupportedMediaType(f"{name} is not a BPMN file: upload .bpmn files saved by Camunda Modeler")
         files.append((name, data))
     if not files:
