@@ -18,6 +18,11 @@ below a second.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
 from steadyflow.errors import ExpressionEvaluationError
 
 #: Longest accepted expression text, in characters.
@@ -59,6 +64,43 @@ MAX_STEPS = 2_000_000
 MAX_EXACT_INT_BITS = 3_400
 
 
+@dataclass(frozen=True)
+class ExpressionLimits:
+    """The output limits an operator may change: how much text one evaluation may build."""
+
+    max_string_length: int = MAX_STRING_LENGTH
+    """Longest string one evaluation may produce, in characters."""
+    max_total_text: int = MAX_TOTAL_TEXT
+    """Characters of new strings one evaluation may build in total."""
+
+    def __post_init__(self) -> None:
+        for name in ("max_string_length", "max_total_text"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a whole number of characters, at least 1, not {value!r}")
+
+
+DEFAULT_LIMITS = ExpressionLimits()
+_CURRENT: ContextVar[ExpressionLimits] = ContextVar("expression_limits", default=DEFAULT_LIMITS)
+
+
+@contextmanager
+def expression_limits(limits: ExpressionLimits) -> Iterator[ExpressionLimits]:
+    """Evaluate with ``limits`` inside this block (this thread or task only; nesting restores the outer ones).
+
+    A context variable rather than a module setting: two engines in one process keep their own limits.
+    """
+    token = _CURRENT.set(limits)
+    try:
+        yield limits
+    finally:
+        _CURRENT.reset(token)
+
+
+def current_limits() -> ExpressionLimits:
+    return _CURRENT.get()
+
+
 class Budget:
     """Counts the work of one evaluation and stops it when a limit is hit.
 
@@ -66,10 +108,11 @@ class Budget:
     expressions stay immutable and can be shared between threads.
     """
 
-    __slots__ = ("_iterations", "_regex", "_source", "_text", "_work")
+    __slots__ = ("_iterations", "_limits", "_regex", "_source", "_text", "_work")
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, limits: ExpressionLimits | None = None) -> None:
         self._source = source
+        self._limits = limits or _CURRENT.get()
         self._iterations = 0
         self._work = 0
         self._text = 0
@@ -113,20 +156,55 @@ class Budget:
         """Account for a string of ``size`` characters before building it."""
         self.check_length(size)
         self._text += size
-        if self._text > MAX_TOTAL_TEXT:
+        if self._text > self._limits.max_total_text:
             raise ExpressionEvaluationError(
-                f"the expression builds more than {MAX_TOTAL_TEXT} characters of text in total",
+                f"the expression builds more than {self._limits.max_total_text} characters of text in total",
                 self._source,
             )
 
     def check_length(self, size: int) -> None:
         """Fail when a single string of ``size`` characters would be too long."""
-        if size > MAX_STRING_LENGTH:
+        if size > self._limits.max_string_length:
             raise ExpressionEvaluationError(
-                f"the expression builds a string longer than {MAX_STRING_LENGTH} characters",
+                f"the expression builds a string longer than {self._limits.max_string_length} characters",
                 self._source,
             )
+
+    def room(self) -> int:
+        """Characters the next string may have before one of the text limits refuses it."""
+        return min(self._limits.max_string_length, self._limits.max_total_text - self._text)
 
     def fail(self, message: str) -> ExpressionEvaluationError:
         """Build an evaluation error about this budget's expression."""
         return ExpressionEvaluationError(message, self._source)
+
+
+class TextWriter:
+    """Builds one string piece by piece and refuses it once it passes the budget's room.
+
+    The check comes before each piece is kept, so a result far past the limit
+    (``string()`` of a list of large texts) is refused at the limit, never built whole.
+    """
+
+    __slots__ = ("_budget", "_pieces", "_room", "_size")
+
+    def __init__(self, budget: Budget | None) -> None:
+        self._budget = budget
+        self._pieces: list[str] = []
+        self._size = 0
+        self._room = budget.room() if budget is not None else None
+
+    def reserve(self, size: int) -> None:
+        """Fail now if ``size`` more characters would pass the limit (call before building them)."""
+        if self._room is not None and self._size + size > self._room and self._budget is not None:
+            self._budget.produce(self._size + size)  # raises: the budget has no room for it
+
+    def add(self, text: str) -> None:
+        self.reserve(len(text))
+        self._pieces.append(text)
+        self._size += len(text)
+
+    def text(self) -> str:
+        """The string built, charged to the budget."""
+        built = "".join(self._pieces)
+        return self._budget.text(built) if self._budget is not None else built

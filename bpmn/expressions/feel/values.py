@@ -19,6 +19,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, TypeGuard
 
 from bpmn.expressions.feel import numbers, temporal
+from bpmn.expressions.limits import Budget, TextWriter
 from bpmn.expressions.values import YearsMonthsDuration
 
 
@@ -142,16 +143,62 @@ def contains_value(items: Sequence[Any], value: Any) -> bool:
     return any(equals(item, value) is True for item in items)
 
 
-def to_string(value: Any, *, nested: bool = False) -> str | None:
-    """The text ``string(value)`` produces; None for values FEEL cannot print."""
+def to_string(value: Any, *, nested: bool = False, budget: Budget | None = None) -> str | None:
+    """The text ``string(value)`` produces; None for values FEEL cannot print.
+
+    With a ``budget``, the text is refused as soon as it passes the budget's room,
+    before the rest of it is built.
+    """
+    writer = TextWriter(budget)
+    if not _write(value, nested, writer):
+        return None
+    return writer.text()
+
+
+def _write(value: Any, nested: bool, out: TextWriter) -> bool:
+    """Append ``value``'s text to ``out``; False (and nothing appended) when FEEL cannot print it."""
+    if isinstance(value, str):
+        out.reserve(len(value) + 2 if nested else len(value))
+        out.add(quote(value) if nested else value)
+    elif is_list(value):
+        out.add("[")
+        for index, item in enumerate(value):
+            if index:
+                out.add(", ")
+            _write_nested(item, out)
+        out.add("]")
+    elif is_context(value):
+        out.add("{")
+        for index, (key, item) in enumerate(value.items()):
+            out.add(f"{', ' if index else ''}{key}:")
+            _write_nested(item, out)
+        out.add("}")
+    elif isinstance(value, FeelRange):
+        out.add("[" if value.start_included else "(")
+        _write_nested(value.start, out)
+        out.add("..")
+        _write_nested(value.end, out)
+        out.add("]" if value.end_included else ")")
+    else:
+        text = _scalar_text(value)
+        if text is None:
+            return False
+        out.add(text)
+    return True
+
+
+def _write_nested(value: Any, out: TextWriter) -> None:
+    if not _write(value, True, out):
+        out.add("null")
+
+
+def _scalar_text(value: Any) -> str | None:
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
     if numbers.is_number(value):
         return numbers.format_number(value)
-    if isinstance(value, str):
-        return quote(value) if nested else value
     if isinstance(value, datetime):
         return temporal.format_datetime(value)
     if isinstance(value, date):
@@ -162,17 +209,6 @@ def to_string(value: Any, *, nested: bool = False) -> str | None:
         return temporal.format_duration(value)
     if isinstance(value, YearsMonthsDuration):
         return value.isoformat()
-    if is_list(value):
-        parts = [to_string(item, nested=True) or "null" for item in value]
-        return "[" + ", ".join(parts) + "]"
-    if is_context(value):
-        entries = [f"{key}:{to_string(item, nested=True) or 'null'}" for key, item in value.items()]
-        return "{" + ", ".join(entries) + "}"
-    if isinstance(value, FeelRange):
-        left = "[" if value.start_included else "("
-        right = "]" if value.end_included else ")"
-        start, end = to_string(value.start, nested=True), to_string(value.end, nested=True)
-        return f"{left}{start}..{end}{right}"
     return None
 
 

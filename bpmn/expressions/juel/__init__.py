@@ -26,7 +26,7 @@ from bpmn.expressions.base import CompiledExpression, check_source, guard_compil
 from bpmn.expressions.juel import ast, coercion
 from bpmn.expressions.juel.evaluator import Evaluator
 from bpmn.expressions.juel.parser import Part, parse_template
-from bpmn.expressions.limits import Budget
+from bpmn.expressions.limits import Budget, TextWriter
 
 
 @dataclass(frozen=True)
@@ -46,21 +46,17 @@ class JuelExpression(CompiledExpression):
         if len(self.parts) == 1 and isinstance(self.parts[0], ast.Segment):
             return evaluator.run(self.parts[0])
         budget = Budget(self.source)
-        pieces: list[str] = []
-        size = 0
+        writer = TextWriter(budget)
         for part in self.parts:
             if isinstance(part, str):
-                piece = part
-            else:
-                value = evaluator.run(part)
-                try:
-                    piece = coercion.to_text(value)
-                except coercion.CoercionError as exc:
-                    raise evaluator.fail(f"{exc} in {part.text}") from None
-            size += len(piece)
-            budget.check_length(size)
-            pieces.append(piece)
-        return budget.text("".join(pieces))
+                writer.add(part)
+                continue
+            value = evaluator.run(part)
+            try:
+                coercion.write_text(value, writer)  # a collection's text is checked as it grows
+            except coercion.CoercionError as exc:
+                raise evaluator.fail(f"{exc} in {part.text}") from None
+        return writer.text()
 
     def variable_names(self) -> frozenset[str]:
         return self.names

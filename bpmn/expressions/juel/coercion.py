@@ -28,6 +28,8 @@ from datetime import date, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from bpmn.expressions.limits import Budget, TextWriter
+
 _LONG_TEXT = re.compile(r"[+-]?\d{1,400}")
 _DOUBLE_TEXT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d{1,4})?")
 _MAX_INT_BITS = 1024
@@ -81,8 +83,51 @@ def to_boolean(value: Any) -> bool:
     raise CoercionError(f"cannot coerce a {_type(value)} value to a boolean")
 
 
-def to_text(value: Any) -> str:
-    """EL's string coercion, with Java's spelling of numbers and booleans."""
+def to_text(value: Any, budget: Budget | None = None) -> str:
+    """EL's string coercion, with Java's spelling of numbers and booleans.
+
+    With a ``budget``, a list or map's text is refused once it passes the budget's room,
+    before the rest of it is built.
+    """
+    if isinstance(value, (list, tuple, Mapping)):
+        writer = TextWriter(budget)
+        _write_collection(value, writer)
+        return writer.text()
+    return _scalar_text(value)
+
+
+def write_text(value: Any, out: TextWriter) -> None:
+    """Append ``to_text(value)`` to ``out``, a collection piece by piece."""
+    _write_item(value, out)
+
+
+def _write_collection(value: Any, out: TextWriter) -> None:
+    if isinstance(value, Mapping):
+        out.add("{")
+        for index, (key, item) in enumerate(value.items()):
+            out.add(", " if index else "")
+            _write_item(key, out)
+            out.add("=")
+            _write_item(item, out)
+        out.add("}")
+        return
+    out.add("[")
+    for index, item in enumerate(value):
+        out.add(", " if index else "")
+        _write_item(item, out)
+    out.add("]")
+
+
+def _write_item(value: Any, out: TextWriter) -> None:
+    if isinstance(value, (list, tuple, Mapping)):
+        _write_collection(value, out)
+    elif isinstance(value, str):
+        out.add(value)
+    else:
+        out.add(_scalar_text(value))
+
+
+def _scalar_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
@@ -95,10 +140,6 @@ def to_text(value: Any) -> str:
         return java_double(value)
     if isinstance(value, Decimal):
         return str(value)
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(to_text(item) for item in value) + "]"
-    if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{to_text(k)}={to_text(v)}" for k, v in value.items()) + "}"
     if isinstance(value, (date, time)):
         return value.isoformat()
     if isinstance(value, timedelta):

@@ -34,8 +34,7 @@ _DECIMAL = (",", ".")
 def _string(ctx: CallContext, args: list[Any]) -> Any:
     if args[0] is None:
         return None
-    text = to_string(args[0])
-    return None if text is None else ctx.budget.text(text)
+    return to_string(args[0], budget=ctx.budget)
 
 
 def parse_number(text: str) -> Any:

@@ -52,12 +52,16 @@ def _string_length(ctx: CallContext, args: list[Any]) -> Any:
 
 @fn("upper case", "string")
 def _upper_case(ctx: CallContext, args: list[Any]) -> Any:
-    return ctx.budget.text(expect_text(args[0]).upper())
+    text = expect_text(args[0])
+    ctx.budget.check_length(len(text))  # before the copy: the result is about as long
+    return ctx.budget.text(text.upper())
 
 
 @fn("lower case", "string")
 def _lower_case(ctx: CallContext, args: list[Any]) -> Any:
-    return ctx.budget.text(expect_text(args[0]).lower())
+    text = expect_text(args[0])
+    ctx.budget.check_length(len(text))
+    return ctx.budget.text(text.lower())
 
 
 @fn("substring before", "string", "match")
