@@ -67,8 +67,16 @@ pytest-pg:
 	  echo "== SKIPPED: the PostgreSQL pass of the suite (server unreachable; start it or set TEST_PG=...)"; \
 	fi
 
-bench: $(STAMP)
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
+	touch $(BENCH_STAMP)
+
+# bench/fanout_bench.py runs when it exists (it lands on its own branch).
+bench: $(BENCH_STAMP)
 	$(BIN)/python -m bench.engine_bench
+	if test -f bench/fanout_bench.py; then $(BIN)/python -m bench.fanout_bench; fi
 	$(BIN)/python -m bench.scale_bench
 	$(BIN)/python -m bench.instances_page_bench
 
