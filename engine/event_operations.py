@@ -10,11 +10,14 @@ from typing import Any
 from uuid import UUID
 
 from bpmn.timers import Schedule, next_due
+from engine import history
 from engine.engine_base import check_variables
 from engine.instance_operations import InstanceOperations
+from engine.intents import TimerRelease
+from engine.message_once import AlreadyCorrelated, MessageOnce
 from engine.spiff.events import deliver, start_events
 from engine.spiff.runtime import fire_due_timers, user_task, waiting
-from engine.steps import StepContext
+from engine.step_core import StepContext
 from steadyflow.errors import NotFoundError, SteadyflowError
 
 log = logging.getLogger(__name__)
@@ -37,12 +40,10 @@ class EventOperations(InstanceOperations):
                 fire_due_timers(ctx.workflow)
                 if task is None or not waiting(task):
                     ctx.record(
-                        "TimerFired",
-                        element_id=getattr(task.task_spec, "bpmn_id", None) if task else None,
-                        task_id=timer_id,
+                        history.timer_fired(getattr(task.task_spec, "bpmn_id", None) if task else None, timer_id)
                     )
                 else:
-                    self.store.release_timer(ctx.conn, timer_id)
+                    ctx.add(TimerRelease(timer_id))
 
             try:
                 self.steps.run(instance_id, trigger, what=f"fire timer {timer_id}")
@@ -63,9 +64,7 @@ class EventOperations(InstanceOperations):
             task = user_task(ctx.workflow, task_id)
             task.data.update(values)
             task.run()
-            ctx.record(
-                "UserTaskCompleted", element_id=task.task_spec.bpmn_id, task_id=task_id, variables=sorted(values)
-            )
+            ctx.record(history.user_task_completed(task.task_spec.bpmn_id, task_id, values))
 
         self.steps.run(instance_id, trigger, what=f"complete user task {task_id}")
 
@@ -107,27 +106,40 @@ class EventOperations(InstanceOperations):
             )
         if correlation_variables:
             candidates = [c for c in candidates if _matches(self.variables(c["instance_id"]), correlation_variables)]
-        results: list[dict[str, Any]] = []
-        for candidate in candidates:
-            if self._deliver(candidate, "message", name, values, message_id, results):
-                results.append(
-                    {"instance_id": candidate["instance_id"], "element_id": candidate["element_id"], "started": False}
-                )
-                if not all:
-                    break
-        if not results and start_instances and instance_id is None:
-            for definition in self._definitions_starting_with("message", name):
-                instance = self._start(definition, values, business_key, via=("message", name))
-                results.append({"instance_id": instance.id, "element_id": None, "started": True})
-                break
+        once = MessageOnce(message_id, name) if message_id is not None else None
+        try:
+            results = self._correlate(
+                name, values, candidates, once, business_key, all, start_instances and not instance_id
+            )
+        except AlreadyCorrelated as first:
+            return first.results
         if not results:
             key = f" with correlation key {correlation_key!r}" if correlation_key is not None else ""
             raise NotFoundError(
                 f"no process instance waits for message '{name}'{key}, and no deployed process starts with it; "
                 "check the message name and key"
             )
-        if message_id is not None:
-            self._remember_message(message_id, name, results)
+        return results
+
+    def _correlate(
+        self,
+        name: str,
+        values: dict[str, Any],
+        candidates: list[dict[str, Any]],
+        once: MessageOnce | None,
+        business_key: str | None,
+        all: bool,
+        may_start: bool,
+    ) -> list[dict[str, Any]]:
+        results: list[dict[str, Any]] = []
+        for candidate in candidates:
+            if self._deliver(candidate, "message", name, values, once, results) and not all:
+                break
+        if not results and may_start:
+            for definition in self._definitions_starting_with("message", name):
+                instance = self._start(definition, values, business_key, via=("message", name), once=once)
+                results.append({"instance_id": instance.id, "element_id": None, "started": True})
+                break
         return results
 
     def signal(self, name: str, variables: dict[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -142,10 +154,7 @@ class EventOperations(InstanceOperations):
         for candidate in candidates:
             if candidate["instance_id"] == exclude:
                 continue
-            if self._deliver(candidate, "signal", name, values, None, results):
-                results.append(
-                    {"instance_id": candidate["instance_id"], "element_id": candidate["element_id"], "started": False}
-                )
+            self._deliver(candidate, "signal", name, values, None, results)
         for definition in self._definitions_starting_with("signal", name):
             instance = self._start(definition, values, None, via=("signal", name))
             results.append({"instance_id": instance.id, "element_id": None, "started": True})
@@ -157,35 +166,38 @@ class EventOperations(InstanceOperations):
         kind: str,
         name: str,
         values: dict[str, Any],
-        message_id: str | None,
+        once: MessageOnce | None,
         results: list[dict[str, Any]],
     ) -> bool:
+        """Deliver to one waiting task; on success its entry is appended to ``results``."""
+        delivered = {"instance_id": candidate["instance_id"], "element_id": candidate["element_id"], "started": False}
+        message_id = once.message_id if once is not None else None
+
         def trigger(ctx: StepContext) -> bool:
+            if once is not None:
+                once.check(ctx)
             caught = deliver(ctx.workflow, candidate["task_id"], kind, name, values)
             if caught:
                 ctx.record(
-                    "MessageCorrelated" if kind == "message" else "SignalReceived",
-                    element_id=candidate["element_id"],
-                    task_id=candidate["task_id"],
-                    name=name,
-                    message_id=message_id,
-                    variables=sorted(values),
+                    history.event_caught(kind, candidate["element_id"], candidate["task_id"], name, message_id, values)
                 )
+                if once is not None:
+                    once.record(ctx, delivered)
             else:
                 ctx.advance = False
             return caught
 
         try:
-            return self.steps.run(candidate["instance_id"], trigger, what=f"deliver {kind} {name}")
+            caught = self.steps.run(
+                candidate["instance_id"], trigger, what=f"deliver {kind} {name}", retry_conflicts=once is not None
+            )
         except NotFoundError:
             return False
-
-    def _remember_message(self, message_id: str, name: str, results: list[dict[str, Any]]) -> None:
-        def write() -> None:
-            with self.db.write() as conn:
-                self.store.record_message(conn, message_id, name, json.dumps(results), time.time())
-
-        self.db.retrying(write, what="record message id")
+        if caught:
+            if once is not None:
+                once.committed(delivered)
+            results.append(delivered)
+        return caught
 
     def _definitions_starting_with(self, kind: str, name: str) -> list[Any]:
         with self.db.read() as conn:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from engine.engine_base import EngineBase
+from engine.intents import JobUpdate
 from engine.spiff.runtime import retry_failed_task
-from engine.steps import StepContext
+from engine.step_core import StepContext, resolve_incident
 from engine.store.records import IncidentRecord
 from steadyflow.errors import ConflictError, InvalidInputError
 
@@ -20,33 +21,22 @@ class IncidentOperations(EngineBase):
             raise InvalidInputError("retries must be at least 1")
 
         def trigger(ctx: StepContext) -> int:
-            open_incidents = self.store.open_incidents(ctx.conn, instance_id)
+            open_incidents = ctx.reads.open_incidents(instance_id)
             if not open_incidents:
                 raise ConflictError(f"instance {instance_id} has no open incident to retry")
             for incident in open_incidents:
                 if incident.job_id is not None:
-                    self.store.update_job(
-                        ctx.conn,
-                        incident.job_id,
-                        {
-                            "state": "ready",
-                            "retries_left": retries,
-                            "due_at": ctx.now,
-                            "lock_owner": None,
-                            "lock_expires_at": None,
-                        },
-                    )
+                    values = {
+                        "state": "ready",
+                        "retries_left": retries,
+                        "due_at": ctx.now,
+                        "lock_owner": None,
+                        "lock_expires_at": None,
+                    }
+                    ctx.add(JobUpdate(incident.job_id, values))
                 else:
                     retry_failed_task(ctx.workflow, incident.task_id)
-                self.store.resolve_incidents(ctx.conn, [incident.id], ctx.now)
-                ctx.resolved_incidents.append(incident.id)
-                ctx.record(
-                    "IncidentResolved",
-                    element_id=incident.element_id,
-                    task_id=incident.task_id,
-                    job_id=incident.job_id,
-                    incident_id=incident.id,
-                )
+                resolve_incident(ctx, incident)
             ctx.jobs_created = True
             return len(open_incidents)
 

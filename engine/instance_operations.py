@@ -6,13 +6,15 @@ import time
 import uuid
 from typing import Any
 
+from engine import history
 from engine.engine_base import EngineBase, check_variables
 from engine.instance_cache import LiveInstance
+from engine.message_once import MessageOnce
 from engine.spiff.checkpoint import Persisted
 from engine.spiff.events import catch_start_event
 from engine.spiff.restore import new_workflow
 from engine.spiff.runtime import set_instance_variables, set_start_variables, visible_variables
-from engine.steps import StepContext
+from engine.step_core import StepContext, resolve_incident
 from engine.store.records import DefinitionRecord, InstanceRecord
 from engine.views import InstanceView, build_instance_view
 from steadyflow.errors import ConflictError
@@ -38,8 +40,12 @@ class InstanceOperations(EngineBase):
         values: dict[str, Any],
         business_key: str | None,
         via: tuple[str, str] | None = None,
+        once: MessageOnce | None = None,
     ) -> InstanceRecord:
-        """Create the instance and run its first step; ``via`` = (kind, name) of the start event it came by."""
+        """Create the instance and run its first step; ``via`` = (kind, name) of the start event it came by.
+
+        ``once``: the message id this start correlates, recorded in the same transaction.
+        """
         model = self.definitions.model(definition)
         instance_id = str(uuid.uuid4())
         now = time.time()
@@ -63,18 +69,18 @@ class InstanceOperations(EngineBase):
             return LiveInstance(workflow, Persisted(), 0)
 
         def trigger(ctx: StepContext) -> None:
+            if once is not None:
+                once.check(ctx)
+                once.record(ctx, {"instance_id": instance_id, "element_id": None, "started": True})
             set_start_variables(ctx.workflow, values)
-            ctx.record(
-                "InstanceStarted",
-                definition_id=definition.id,
-                business_key=business_key,
-                variables=sorted(values),
-                start_event=f"{via[0]} {via[1]}" if via else None,
-            )
+            ctx.record(history.instance_started(definition.id, business_key, values, via))
             if via is not None:
                 catch_start_event(ctx.workflow, via[0], via[1], values)
 
-        return self.steps.run_new(row, make_live, trigger)
+        started = self.steps.run_new(row, make_live, trigger, retry_conflicts=once is not None)
+        if once is not None:
+            once.committed({"instance_id": instance_id, "element_id": None, "started": True})
+        return started
 
     def instances(
         self,
@@ -115,7 +121,7 @@ class InstanceOperations(EngineBase):
                 raise ConflictError(f"instance {instance_id} is {ctx.instance.state}; only running instances change")
             ctx.advance = False
             set_instance_variables(ctx.workflow, values)
-            ctx.record("VariablesChanged", variables=sorted(values))
+            ctx.record(history.variables_changed(values))
 
         self.steps.run(instance_id, trigger, what="set variables")
 
@@ -133,9 +139,8 @@ class InstanceOperations(EngineBase):
             ctx.advance = False
             ctx.workflow.cancel()
             ctx.final_state = "cancelled"
-            for incident in self.store.open_incidents(ctx.conn, instance_id):
-                self.store.resolve_incidents(ctx.conn, [incident.id], ctx.now)
-                ctx.resolved_incidents.append(incident.id)
-            ctx.record("InstanceCancelled", reason=reason)
+            for incident in ctx.reads.open_incidents(instance_id):
+                resolve_incident(ctx, incident, record=False)  # the cancellation says why they closed
+            ctx.record(history.instance_cancelled(reason))
 
         self.steps.run(instance_id, trigger, what="cancel")

@@ -3,22 +3,32 @@
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
+from engine import history
 from engine.engine_base import EngineBase, check_variables
+from engine.intents import JobUpdate
 from engine.job_outcome import JobOutcome
 from engine.retry_policy import RetryPolicy
 from engine.spiff.runtime import StepFailure, complete_job_task, job_task, throw_bpmn_error
-from engine.steps import StepContext
+from engine.step_core import StepContext, raise_job_incident
 from engine.store.records import JobRecord
 from steadyflow.errors import ConflictError, ExpressionError, NotFoundError, SteadyflowError
 
 
-def record_job(ctx: StepContext, type_: str, job: JobRecord, **data: Any) -> None:
-    """Record an event about ``job``: its element, task, id and attempt come along."""
-    ctx.record(type_, element_id=job.element_id, task_id=job.task_id, job_id=job.id, attempt=job.attempt, **data)
+def locked_job(ctx: StepContext, job_id: str, worker_id: str | None) -> JobRecord:
+    """The job a trigger acts on, if this worker may act on it."""
+    job = ctx.reads.job(job_id)
+    if job is None or job.instance_id != ctx.instance.id:
+        raise NotFoundError(f"job {job_id} does not exist: it finished, or its activity was cancelled")
+    locked_by_other = worker_id is not None and job.lock_owner not in (None, worker_id)
+    if locked_by_other and job.lock_expires_at is not None and job.lock_expires_at >= ctx.now:
+        raise ConflictError(f"job {job_id} is locked by worker '{job.lock_owner}', not '{worker_id}'")
+    if job.state != "ready":
+        raise ConflictError(f"job {job_id} has an open incident; retry the incident first")
+    return job
 
 
 class JobOperations(EngineBase):
@@ -74,17 +84,6 @@ class JobOperations(EngineBase):
 
         self.db.retrying(extend, what="extend job locks")
 
-    def _locked_job(self, ctx: StepContext, job_id: str, worker_id: str | None) -> JobRecord:
-        job = ctx.prefetched_jobs.pop(job_id, None) or self.store.job(ctx.conn, job_id, lock=True)
-        if job is None or job.instance_id != ctx.instance.id:
-            raise NotFoundError(f"job {job_id} does not exist: it finished, or its activity was cancelled")
-        locked_by_other = worker_id is not None and job.lock_owner not in (None, worker_id)
-        if locked_by_other and job.lock_expires_at is not None and job.lock_expires_at >= ctx.now:
-            raise ConflictError(f"job {job_id} is locked by worker '{job.lock_owner}', not '{worker_id}'")
-        if job.state != "ready":
-            raise ConflictError(f"job {job_id} has an open incident; retry the incident first")
-        return job
-
     def complete_job(
         self,
         job_id: str,
@@ -102,16 +101,10 @@ class JobOperations(EngineBase):
         self, job_id: str, values: dict[str, Any], worker_id: str | None
     ) -> Callable[[StepContext], None]:
         def trigger(ctx: StepContext) -> None:
-            job = self._locked_job(ctx, job_id, worker_id)
+            job = locked_job(ctx, job_id, worker_id)
             task = job_task(ctx.workflow, job.task_id)
             ctx.finish_job(job_id, job.task_id)
-            record_job(
-                ctx,
-                "JobCompleted",
-                job,
-                worker=worker_id,
-                variables=sorted(values),
-            )
+            ctx.record(history.job_completed(job, worker_id, values))
             try:
                 complete_job_task(task, values)
             except ExpressionError as exc:
@@ -151,7 +144,7 @@ class JobOperations(EngineBase):
     ) -> Callable[[StepContext], JobRecord | None]:
         def trigger(ctx: StepContext) -> JobRecord | None:
             ctx.advance = False
-            job = self._locked_job(ctx, job_id, worker_id)
+            job = locked_job(ctx, job_id, worker_id)
             policy = RetryPolicy.from_dict(job.retry_policy)
             left = retries if retries is not None else job.retries_left - 1
             if not retryable or (error_type and not policy.retryable(error_type)):
@@ -160,85 +153,22 @@ class JobOperations(EngineBase):
             if left > 0:
                 delay = retry_in_s if retry_in_s is not None else policy.delay_after(max(1, job.attempt))
                 due = ctx.now + max(0.0, delay)
-                self.store.update_job(
-                    ctx.conn,
-                    job_id,
-                    {
-                        "retries_left": left,
-                        "due_at": due,
-                        "lock_owner": None,
-                        "lock_expires_at": None,
-                        "last_error": message,
-                        "error_details": details,
-                    },
-                )
-                record_job(
-                    ctx,
-                    "JobFailed",
-                    job,
-                    error=message,
-                    retries_left=left,
-                    next_attempt_at=due,
-                    worker=worker_id,
-                    job_type=job.type,
-                )
-            else:
-                self._raise_job_incident(ctx, job, "failedJob", message, details)
-                record_job(
-                    ctx,
-                    "JobFailed",
-                    job,
-                    error=message,
-                    retries_left=0,
-                    worker=worker_id,
-                    job_type=job.type,
-                )
-            return self.store.job(ctx.conn, job_id)
+                values: dict[str, Any] = {
+                    "retries_left": left,
+                    "due_at": due,
+                    "lock_owner": None,
+                    "lock_expires_at": None,
+                    "last_error": message,
+                    "error_details": details,
+                }
+                ctx.add(JobUpdate(job_id, values))
+                ctx.record(history.job_failed(job, message, left, due, worker_id))
+                return replace(job, **values)
+            stopped = raise_job_incident(ctx, job, "failedJob", message, details)
+            ctx.record(history.job_failed(job, message, 0, None, worker_id))
+            return stopped
 
         return trigger
-
-    def _raise_job_incident(
-        self, ctx: StepContext, job: JobRecord, kind: str, message: str, details: str | None
-    ) -> None:
-        incident_id = str(uuid.uuid4())
-        self.store.update_job(
-            ctx.conn,
-            job.id,
-            {
-                "state": "incident",
-                "retries_left": 0,
-                "lock_owner": None,
-                "lock_expires_at": None,
-                "last_error": message,
-                "error_details": details,
-            },
-        )
-        self.store.insert_incident(
-            ctx.conn,
-            {
-                "id": incident_id,
-                "instance_id": ctx.instance.id,
-                "job_id": job.id,
-                "task_id": job.task_id,
-                "element_id": job.element_id,
-                "type": kind,
-                "message": message,
-                "details": details,
-                "state": "open",
-                "created_at": ctx.now,
-                "resolved_at": None,
-            },
-        )
-        ctx.opened_incidents += 1
-        ctx.record(
-            "IncidentRaised",
-            element_id=job.element_id,
-            task_id=job.task_id,
-            job_id=job.id,
-            incident_id=incident_id,
-            message=message,
-            kind=kind,
-        )
 
     def postpone_job(
         self,
@@ -259,16 +189,10 @@ class JobOperations(EngineBase):
     ) -> Callable[[StepContext], None]:
         def trigger(ctx: StepContext) -> None:
             ctx.advance = False
-            job = self._locked_job(ctx, job_id, worker_id)
+            job = locked_job(ctx, job_id, worker_id)
             due = ctx.now + max(0.0, delay_s)
-            self.store.update_job(ctx.conn, job_id, {"due_at": due, "lock_owner": None, "lock_expires_at": None})
-            record_job(
-                ctx,
-                "JobPostponed",
-                job,
-                next_attempt_at=due,
-                message=message,
-            )
+            ctx.add(JobUpdate(job_id, {"due_at": due, "lock_owner": None, "lock_expires_at": None}))
+            ctx.record(history.job_postponed(job, due, message))
 
         return trigger
 
@@ -292,30 +216,16 @@ class JobOperations(EngineBase):
         self, job_id: str, code: str, message: str, values: dict[str, Any], worker_id: str | None
     ) -> Callable[[StepContext], bool]:
         def trigger(ctx: StepContext) -> bool:
-            job = self._locked_job(ctx, job_id, worker_id)
+            job = locked_job(ctx, job_id, worker_id)
             task = job_task(ctx.workflow, job.task_id)
             caught = throw_bpmn_error(ctx.workflow, task, code, message, values)
             if caught:
                 ctx.finish_job(job_id, job.task_id)
-                record_job(
-                    ctx,
-                    "JobErrorThrown",
-                    job,
-                    code=code,
-                    message=message,
-                    caught=True,
-                )
+                ctx.record(history.job_error_thrown(job, code, message, caught=True))
             else:
                 ctx.advance = False
-                record_job(
-                    ctx,
-                    "JobErrorThrown",
-                    job,
-                    code=code,
-                    message=message,
-                    caught=False,
-                )
-                self._raise_job_incident(
+                ctx.record(history.job_error_thrown(job, code, message, caught=False))
+                raise_job_incident(
                     ctx,
                     job,
                     "unhandledError",

@@ -14,8 +14,9 @@ from dataclasses import replace
 from typing import Any
 
 from engine.engine import Engine
+from engine.intents import JobUpdate
 from engine.spiff.codec import content_hash, encode_value
-from engine.steps import StepContext
+from engine.step_core import StepContext, raise_job_incident, resolve_incident
 from engine.store import rest_queries as sql
 from engine.store.records import DefinitionRecord, IncidentRecord
 from engine.store.rest_queries import ClaimedJob, IncidentQuery, InstanceQuery, JobQuery, TopicClaim
@@ -138,31 +139,22 @@ class RestQueries:
 
         def trigger(ctx: StepContext) -> None:
             ctx.advance = False
-            job = self.engine.store.job(ctx.conn, job_id, lock=True)
+            job = ctx.reads.job(job_id)
             if job is None:
                 raise NotFoundError(f"External task with id {job_id} does not exist")
             if retries == 0:
                 if job.state != "incident":
                     message = job.last_error or "retries were set to 0"
-                    self.engine._raise_job_incident(ctx, job, "failedJob", message, job.error_details)
+                    raise_job_incident(ctx, job, "failedJob", message, job.error_details)
                 return
             values: dict[str, Any] = {"retries_left": retries}
             if job.state == "incident":
                 values |= {"state": "ready", "due_at": ctx.now, "lock_owner": None, "lock_expires_at": None}
-                for incident in self.engine.store.open_incidents(ctx.conn, ctx.instance.id):
-                    if incident.job_id != job_id:
-                        continue
-                    self.engine.store.resolve_incidents(ctx.conn, [incident.id], ctx.now)
-                    ctx.resolved_incidents.append(incident.id)
-                    ctx.record(
-                        "IncidentResolved",
-                        element_id=incident.element_id,
-                        task_id=incident.task_id,
-                        job_id=job_id,
-                        incident_id=incident.id,
-                    )
+                for incident in ctx.reads.open_incidents(ctx.instance.id):
+                    if incident.job_id == job_id:
+                        resolve_incident(ctx, incident)
                 ctx.jobs_created = True
-            self.engine.store.update_job(ctx.conn, job_id, values)
+            ctx.add(JobUpdate(job_id, values))
 
         self.engine.steps.run(instance_id, trigger, what=f"set retries of job {job_id}")
         self.engine._notify_jobs()

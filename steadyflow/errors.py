@@ -13,6 +13,7 @@ what failed, on which object, and what to do next::
     ├── InvalidInputError           bad variables, bad arguments
     ├── ConflictError               the object is not in a state that allows this
     │   └── ConcurrentStepError     another step of the same instance won; retried
+    ├── StepFailedError             a step of a batch raised something unexpected; refused alone
     └── StoreError                  the database cannot be used
         └── SchemaOutdatedError     the schema is older than the code
 
@@ -136,6 +137,12 @@ class ConcurrentStepError(ConflictError):
     """Another step of the same instance committed first; the caller retries."""
 
     code = "concurrent_step"
+
+
+class StepFailedError(SteadyflowError):
+    """A step raised an error that is not ours (a bug, a value Spiff could not handle): that step is refused."""
+
+    code = "step_failed"
 
 
 class StoreError(SteadyflowError):

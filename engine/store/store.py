@@ -7,15 +7,15 @@ knows SQL. Nothing outside ``engine/store`` imports SQLAlchemy.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Table, and_, delete, func, or_, select, update
+from sqlalchemy import Connection, Table, and_, bindparam, delete, func, or_, select, update
 
 from engine.store import hot
 from engine.store import schema as t
 from engine.store.database import Database
-from engine.store.dialect import bulk_insert, for_update, insert_ignore, upsert
+from engine.store.dialect import bulk_insert, for_update, upsert
 from engine.store.records import (
     DefinitionRecord,
     EventRecord,
@@ -215,6 +215,10 @@ class Store:
     def update_job(self, conn: Connection, job_id: str, values: dict[str, Any]) -> None:
         conn.execute(update(t.jobs).where(t.jobs.c.id == job_id).values(**values))
 
+    def update_jobs(self, conn: Connection, updates: dict[str, dict[str, Any]]) -> None:
+        """Set new values on jobs by id: one executemany per set of columns changed."""
+        _update_by_id(conn, t.jobs, updates)
+
     def claim_jobs(
         self, conn: Connection, *, owner: str, types: Sequence[str] | None, limit: int, now: float, lock_s: float
     ) -> list[JobRecord]:
@@ -269,17 +273,18 @@ class Store:
             conn.execute(update(t.jobs).where(t.jobs.c.id.in_(free)).values(lock_expires_at=until))
 
     # -- timers ---------------------------------------------------------------
-    def upsert_timers(self, conn: Connection, instance_id: str, timers: dict[str, tuple[str, float]]) -> None:
+    def upsert_timers(self, conn: Connection, timers: Sequence[Any]) -> None:
+        """Timers (anything with instance_id, task_id, element_id, due_at) as they are now, unlocked."""
         rows = [
             {
-                "id": task_id,
-                "instance_id": instance_id,
-                "element_id": element,
-                "due_at": due,
+                "id": timer.task_id,
+                "instance_id": timer.instance_id,
+                "element_id": timer.element_id,
+                "due_at": timer.due_at,
                 "lock_owner": None,
                 "lock_expires_at": None,
             }
-            for task_id, (element, due) in timers.items()
+            for timer in timers
         ]
         upsert(conn, t.timers, rows, ("id",))
 
@@ -310,40 +315,20 @@ class Store:
             )
         return rows
 
-    def release_timer(self, conn: Connection, timer_id: str) -> None:
-        conn.execute(update(t.timers).where(t.timers.c.id == timer_id).values(lock_owner=None, lock_expires_at=None))
+    def release_timers(self, conn: Connection, timer_ids: list[str]) -> None:
+        for ids in _chunks(timer_ids):
+            conn.execute(update(t.timers).where(t.timers.c.id.in_(ids)).values(lock_owner=None, lock_expires_at=None))
 
     def timers(self, conn: Connection, instance_id: str) -> list[dict[str, Any]]:
         rows = conn.execute(select(t.timers).where(t.timers.c.instance_id == instance_id).order_by(t.timers.c.due_at))
         return [dict(r._mapping) for r in rows]
 
     # -- messages and signals ---------------------------------------------------
-    def replace_subscriptions(
-        self,
-        conn: Connection,
-        instance_id: str,
-        waiting: dict[str, tuple[str, list[Any]]],
-        ended: list[str],
-        now: float,
-    ) -> None:
-        """Drop the subscriptions of tasks that stopped or restarted waiting; add the new ones."""
-        stale = [*ended, *waiting]
-        for ids in _chunks(stale):
+    def replace_subscriptions(self, conn: Connection, by_task: Mapping[str, Sequence[dict[str, Any]]]) -> None:
+        """Task id -> the subscription rows it has now (none: it stopped waiting); older ones go."""
+        for ids in _chunks(list(by_task)):
             conn.execute(delete(t.subscriptions).where(t.subscriptions.c.task_id.in_(ids)))
-        rows = [
-            {
-                "id": f"{task_id}:{index}",
-                "task_id": task_id,
-                "instance_id": instance_id,
-                "element_id": element,
-                "kind": sub.kind,
-                "name": sub.name,
-                "correlation_key": sub.correlation_key,
-                "created_at": now,
-            }
-            for task_id, (element, subs) in waiting.items()
-            for index, sub in enumerate(subs)
-        ]
+        rows = [row for rows in by_task.values() for row in rows]
         if rows:
             conn.execute(t.subscriptions.insert(), rows)
 
@@ -385,8 +370,13 @@ class Store:
         row = conn.execute(select(t.messages.c.result).where(t.messages.c.id == message_id)).first()
         return str(row[0]) if row else None
 
-    def record_message(self, conn: Connection, message_id: str, name: str, result: str, now: float) -> None:
-        insert_ignore(conn, t.messages, [{"id": message_id, "name": name, "result": result, "received_at": now}])
+    def insert_messages(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
+        """Message ids seen for the first time; a second insert of one id fails on its key (decides races)."""
+        if rows:
+            conn.execute(t.messages.insert(), rows)
+
+    def update_message_results(self, conn: Connection, results: dict[str, str]) -> None:
+        _update_by_id(conn, t.messages, {message_id: {"result": r} for message_id, r in results.items()})
 
     def insert_outbox(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
         if rows:
@@ -446,8 +436,9 @@ class Store:
         return [dict(r._mapping) for r in conn.execute(select(t.start_timers).order_by(t.start_timers.c.due_at))]
 
     # -- incidents ------------------------------------------------------------
-    def insert_incident(self, conn: Connection, row: dict[str, Any]) -> None:
-        conn.execute(t.incidents.insert(), [row])
+    def insert_incidents(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            conn.execute(t.incidents.insert(), rows)
 
     def open_incidents(self, conn: Connection, instance_id: str | None = None) -> list[IncidentRecord]:
         query = select(t.incidents).where(t.incidents.c.state == "open")
@@ -459,11 +450,9 @@ class Store:
         query = select(t.incidents).where(t.incidents.c.instance_id == instance_id).order_by(t.incidents.c.created_at)
         return [incident_from(r) for r in conn.execute(query)]
 
-    def resolve_incidents(self, conn: Connection, incident_ids: list[str], now: float) -> None:
-        if incident_ids:
-            conn.execute(
-                update(t.incidents).where(t.incidents.c.id.in_(incident_ids)).values(state="resolved", resolved_at=now)
-            )
+    def resolve_incidents_at(self, conn: Connection, resolved: dict[str, float]) -> None:
+        """Incident id -> when it was resolved."""
+        _update_by_id(conn, t.incidents, {i: {"state": "resolved", "resolved_at": at} for i, at in resolved.items()})
 
     # -- history ---------------------------------------------------------------
     def insert_events(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
@@ -486,6 +475,21 @@ def _locked_by_ids(conn: Connection, table: Table, ids: Iterable[str], record: C
         for row in conn.execute(hot.locked_by_ids(conn.dialect.name, table), {"ids": list(chunk)}):
             found[row.id] = record(row)
     return found
+
+
+def _update_by_id(conn: Connection, table: Table, updates: dict[str, dict[str, Any]]) -> None:
+    """One executemany per set of columns changed (the statement is the same for every row of a shape)."""
+    by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row_id, values in updates.items():
+        shape = tuple(sorted(values))
+        by_shape.setdefault(shape, []).append({"row_id": row_id, **{f"v_{k}": values[k] for k in shape}})
+    for shape, params in by_shape.items():
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("row_id"))
+            .values({name: bindparam(f"v_{name}") for name in shape})
+        )
+        conn.execute(statement, params)
 
 
 def task_row_params(instance_id: str, r: TaskRow) -> dict[str, Any]:

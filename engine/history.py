@@ -1,0 +1,151 @@
+"""The history events steps record, one constructor per event type.
+
+The stored format (type, element, task, job, JSON data with these keys in this
+order) is what history listings, the Cockpit-like UI and Camunda's history
+endpoints read; keep it when adding fields.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.intents import HistoryEvent
+from engine.spiff.runtime import ActivityEvent
+from engine.store.records import IncidentRecord, JobRecord
+
+
+def _event(
+    type_: str,
+    *,
+    element_id: str | None = None,
+    task_id: str | None = None,
+    job_id: str | None = None,
+    **data: Any,
+) -> HistoryEvent:
+    return HistoryEvent(type_, element_id, task_id, job_id, data or None)
+
+
+def _of_job(type_: str, job: JobRecord, **data: Any) -> HistoryEvent:
+    """An event about ``job``: its element, task, id and attempt come along."""
+    return _event(type_, element_id=job.element_id, task_id=job.task_id, job_id=job.id, attempt=job.attempt, **data)
+
+
+def activity(fact: ActivityEvent) -> HistoryEvent:
+    """ActivityActivated / Completed / Cancelled and the like, as the Spiff adapter derived them."""
+    return HistoryEvent(fact.type, fact.element_id, fact.task_id, None, fact.data or None)
+
+
+def instance_started(
+    definition_id: str, business_key: str | None, variables: dict[str, Any], via: tuple[str, str] | None
+) -> HistoryEvent:
+    return _event(
+        "InstanceStarted",
+        definition_id=definition_id,
+        business_key=business_key,
+        variables=sorted(variables),
+        start_event=f"{via[0]} {via[1]}" if via else None,
+    )
+
+
+def instance_completed() -> HistoryEvent:
+    return _event("InstanceCompleted")
+
+
+def instance_cancelled(reason: str | None) -> HistoryEvent:
+    return _event("InstanceCancelled", reason=reason)
+
+
+def variables_changed(variables: dict[str, Any]) -> HistoryEvent:
+    return _event("VariablesChanged", variables=sorted(variables))
+
+
+def job_created(job: dict[str, Any]) -> HistoryEvent:
+    return _event(
+        "JobCreated",
+        element_id=job["element_id"],
+        task_id=job["task_id"],
+        job_id=job["id"],
+        type=job["type"],
+        retries=job["retries_left"],
+    )
+
+
+def job_completed(job: JobRecord, worker: str | None, variables: dict[str, Any]) -> HistoryEvent:
+    return _of_job("JobCompleted", job, worker=worker, variables=sorted(variables))
+
+
+def job_failed(
+    job: JobRecord, error: str, retries_left: int, next_attempt_at: float | None, worker: str | None
+) -> HistoryEvent:
+    """A failed attempt; ``next_attempt_at`` None: no retry left (an incident follows)."""
+    if next_attempt_at is None:
+        return _of_job("JobFailed", job, error=error, retries_left=0, worker=worker, job_type=job.type)
+    return _of_job(
+        "JobFailed",
+        job,
+        error=error,
+        retries_left=retries_left,
+        next_attempt_at=next_attempt_at,
+        worker=worker,
+        job_type=job.type,
+    )
+
+
+def job_postponed(job: JobRecord, next_attempt_at: float, message: str | None) -> HistoryEvent:
+    return _of_job("JobPostponed", job, next_attempt_at=next_attempt_at, message=message)
+
+
+def job_error_thrown(job: JobRecord, code: str, message: str, caught: bool) -> HistoryEvent:
+    return _of_job("JobErrorThrown", job, code=code, message=message, caught=caught)
+
+
+def job_cancelled(job_id: str) -> HistoryEvent:
+    return _event("JobCancelled", job_id=job_id)
+
+
+def incident_raised(incident: dict[str, Any]) -> HistoryEvent:
+    return _event(
+        "IncidentRaised",
+        element_id=incident["element_id"],
+        task_id=incident["task_id"],
+        job_id=incident["job_id"],
+        incident_id=incident["id"],
+        message=incident["message"],
+        kind=incident["type"],
+    )
+
+
+def incident_resolved(incident: IncidentRecord) -> HistoryEvent:
+    return _event(
+        "IncidentResolved",
+        element_id=incident.element_id,
+        task_id=incident.task_id,
+        job_id=incident.job_id,
+        incident_id=incident.id,
+    )
+
+
+def timer_scheduled(element_id: str, task_id: str, due_at: float) -> HistoryEvent:
+    return _event("TimerScheduled", element_id=element_id, task_id=task_id, due_at=due_at)
+
+
+def timer_fired(element_id: str | None, task_id: str) -> HistoryEvent:
+    return _event("TimerFired", element_id=element_id, task_id=task_id)
+
+
+def user_task_completed(element_id: str, task_id: str, variables: dict[str, Any]) -> HistoryEvent:
+    return _event("UserTaskCompleted", element_id=element_id, task_id=task_id, variables=sorted(variables))
+
+
+def event_caught(
+    kind: str, element_id: str, task_id: str, name: str, message_id: str | None, variables: dict[str, Any]
+) -> HistoryEvent:
+    """MessageCorrelated or SignalReceived at a waiting task."""
+    return _event(
+        "MessageCorrelated" if kind == "message" else "SignalReceived",
+        element_id=element_id,
+        task_id=task_id,
+        name=name,
+        message_id=message_id,
+        variables=sorted(variables),
+    )

@@ -1,0 +1,163 @@
+"""What a step may read besides its instance: jobs, incidents, message ids.
+
+A step reads through ``StepReads`` only, never through a connection, so its core
+runs without a database in tests (``MemoryReads``). In a batch, reads see the
+writes of the batch's earlier steps (``PendingWrites``) as if they had
+committed: a step that completes the job an earlier step of the same batch
+created finds it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+from engine.store.database import Connection
+from engine.store.records import IncidentRecord, JobRecord
+from engine.store.store import Store
+from engine.writer import PendingWrites
+
+
+class StepReads(Protocol):
+    def job(self, job_id: str) -> JobRecord | None:
+        """The job as the step starts (locked until the step commits, on PostgreSQL)."""
+
+    def job_ids_of_tasks(self, instance_id: str, task_ids: Sequence[str]) -> list[str]:
+        """Ids of the jobs these tasks have."""
+
+    def open_incidents(self, instance_id: str) -> list[IncidentRecord]:
+        """The instance's open incidents, oldest first."""
+
+    def message_result(self, message_id: str) -> str | None:
+        """The stored result of a message id correlated before, or None."""
+
+
+def job_record(row: dict[str, Any]) -> JobRecord:
+    """A ``jobs`` row as the step writes it, read back as a record."""
+    m = dict(row)
+    for key in ("variables", "headers", "retry_policy"):
+        if isinstance(m[key], str):
+            m[key] = json.loads(m[key])
+    return JobRecord(**{k: m[k] for k in JobRecord.__dataclass_fields__ if k in m})
+
+
+class _Overlay:
+    """Rows as the store has them, changed by the pending writes of earlier steps."""
+
+    pending: PendingWrites
+
+    def _stored_job(self, job_id: str) -> JobRecord | None:
+        raise NotImplementedError
+
+    def _stored_job_ids(self, instance_id: str, task_ids: Sequence[str]) -> list[str]:
+        raise NotImplementedError
+
+    def _stored_open_incidents(self, instance_id: str) -> list[IncidentRecord]:
+        raise NotImplementedError
+
+    def _stored_message_result(self, message_id: str) -> str | None:
+        raise NotImplementedError
+
+    def job(self, job_id: str) -> JobRecord | None:
+        created = self.pending.job_inserts.get(job_id)
+        if created is not None:
+            return job_record(created)
+        stored = self._stored_job(job_id)
+        if stored is None or (stored.instance_id, stored.task_id) in self.pending.job_task_deletes:
+            return None
+        values = self.pending.job_updates.get(job_id)
+        if values:
+            decoded = {
+                k: json.loads(v) if k in ("variables", "headers", "retry_policy") else v for k, v in values.items()
+            }
+            stored = replace(stored, **decoded)
+        return stored
+
+    def job_ids_of_tasks(self, instance_id: str, task_ids: Sequence[str]) -> list[str]:
+        if not task_ids:
+            return []
+        wanted = set(task_ids)
+        gone = self.pending.job_task_deletes
+        stored = [j for j in self._stored_job_ids(instance_id, task_ids) if j not in self.pending.job_inserts]
+        kept = [j for j in stored if (instance_id, self._task_of(j)) not in gone] if gone else stored
+        created = [
+            j
+            for j, row in self.pending.job_inserts.items()
+            if row["instance_id"] == instance_id and row["task_id"] in wanted
+        ]
+        return kept + created
+
+    def _task_of(self, job_id: str) -> str:
+        job = self._stored_job(job_id)
+        return job.task_id if job is not None else ""
+
+    def open_incidents(self, instance_id: str) -> list[IncidentRecord]:
+        resolved = self.pending.incident_resolves
+        found = [i for i in self._stored_open_incidents(instance_id) if i.id not in resolved]
+        found.extend(
+            IncidentRecord(**row)
+            for row in self.pending.incident_inserts.values()
+            if row["instance_id"] == instance_id and row["state"] == "open"
+        )
+        return found
+
+    def message_result(self, message_id: str) -> str | None:
+        pending = self.pending.messages.get(message_id)
+        return pending.result if pending is not None else self._stored_message_result(message_id)
+
+
+class StoreReads(_Overlay):
+    """Reads through the step's own transaction."""
+
+    def __init__(
+        self,
+        store: Store,
+        conn: Connection,
+        pending: PendingWrites | None = None,
+        jobs: dict[str, JobRecord] | None = None,
+    ) -> None:
+        self.store, self.conn = store, conn
+        self.pending = pending if pending is not None else PendingWrites()
+        self.prefetched = jobs or {}
+        """Job rows a batch read and locked up front, as they were before the batch."""
+
+    def _stored_job(self, job_id: str) -> JobRecord | None:
+        found = self.prefetched.get(job_id)
+        if found is None:
+            found = self.store.job(self.conn, job_id, lock=True)
+            if found is not None:
+                self.prefetched[job_id] = found
+        return found
+
+    def _stored_job_ids(self, instance_id: str, task_ids: Sequence[str]) -> list[str]:
+        return self.store.job_ids_of_tasks(self.conn, instance_id, list(task_ids))
+
+    def _stored_open_incidents(self, instance_id: str) -> list[IncidentRecord]:
+        return self.store.open_incidents(self.conn, instance_id)
+
+    def _stored_message_result(self, message_id: str) -> str | None:
+        return self.store.message_result(self.conn, message_id)
+
+
+@dataclass
+class MemoryReads(_Overlay):
+    """Reads from plain data: the step core's tests, with no database."""
+
+    jobs: dict[str, JobRecord] = field(default_factory=dict)
+    incidents: list[IncidentRecord] = field(default_factory=list)
+    messages: dict[str, str] = field(default_factory=dict)
+    pending: PendingWrites = field(default_factory=PendingWrites)
+
+    def _stored_job(self, job_id: str) -> JobRecord | None:
+        return self.jobs.get(job_id)
+
+    def _stored_job_ids(self, instance_id: str, task_ids: Sequence[str]) -> list[str]:
+        return [j.id for j in self.jobs.values() if j.instance_id == instance_id and j.task_id in task_ids]
+
+    def _stored_open_incidents(self, instance_id: str) -> list[IncidentRecord]:
+        return [i for i in self.incidents if i.instance_id == instance_id and i.state == "open"]
+
+    def _stored_message_result(self, message_id: str) -> str | None:
+        return self.messages.get(message_id)

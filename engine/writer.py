@@ -1,0 +1,200 @@
+"""The one writer of steps: applies the intents of a step, or of a batch of steps, to the store.
+
+Intents are folded per row key as they arrive, so a later step of a batch
+builds on an earlier one without a write in between (a job created by one step
+and completed by the next is never inserted; an incident opened and resolved
+in one batch is inserted resolved). Then each table gets one statement per
+shape, in a fixed order: blobs (sorted by hash, so two writers never deadlock
+on PostgreSQL), task rows, deletions before insertions, updates, history, the
+message ids, and last the instance rows, compare-and-set on their version: if
+any moved on meanwhile, the whole transaction must not commit.
+
+The folded state also answers the reads a later step of the batch makes
+(``engine.step_reads``): what jobs and incidents exist once the earlier steps
+have committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from engine.intents import (
+    BlobWrite,
+    HistoryRow,
+    IncidentOpen,
+    IncidentResolve,
+    InstanceUpdate,
+    Intent,
+    JobCreate,
+    JobsOfTaskDelete,
+    JobUpdate,
+    MessageRecord,
+    OutboxEntry,
+    SubscriptionsReplace,
+    TaskRowDelete,
+    TaskRowUpsert,
+    TimerDelete,
+    TimerRelease,
+    TimerUpsert,
+)
+from engine.store.database import Connection
+from engine.store.store import Store, event_row
+from steadyflow.errors import ConcurrentStepError
+
+
+@dataclass
+class PendingWrites:
+    """The folded intents of the steps so far, last write per row key."""
+
+    blobs: dict[str, str] = field(default_factory=dict)
+    task_upserts: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    task_deletes: dict[tuple[str, str], None] = field(default_factory=dict)
+    job_inserts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Job id -> row of jobs created in this batch (their later updates already folded in)."""
+    job_task_deletes: dict[tuple[str, str], None] = field(default_factory=dict)
+    """(instance id, task id) whose jobs from before the batch are over."""
+    job_updates: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Job id -> new values of jobs from before the batch."""
+    timers: dict[str, TimerUpsert | None] = field(default_factory=dict)
+    """Task id -> the timer as it is now, None: gone."""
+    timer_releases: dict[str, None] = field(default_factory=dict)
+    subscriptions: dict[str, tuple[dict[str, Any], ...]] = field(default_factory=dict)
+    outbox: list[dict[str, Any]] = field(default_factory=list)
+    incident_inserts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    incident_resolves: dict[str, float] = field(default_factory=dict)
+    messages: dict[str, MessageRecord] = field(default_factory=dict)
+    message_updates: dict[str, MessageRecord] = field(default_factory=dict)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    instances: dict[str, InstanceUpdate] = field(default_factory=dict)
+    """One update per instance: several steps of one instance in a batch make one compare-and-set."""
+
+    def __bool__(self) -> bool:
+        return any(bool(v) for v in vars(self).values())
+
+    def add(self, intents: Iterable[Intent]) -> None:
+        """Fold a step's intents in, after those of earlier steps."""
+        for intent in intents:
+            self._fold(intent)
+
+    def _fold(self, intent: Intent) -> None:  # one branch per intent kind, flat on purpose
+        if isinstance(intent, BlobWrite):
+            self.blobs[intent.hash] = intent.text
+        elif isinstance(intent, TaskRowUpsert):
+            key = (intent.instance_id, intent.task_id)
+            self.task_deletes.pop(key, None)
+            self.task_upserts[key] = intent.row
+        elif isinstance(intent, TaskRowDelete):
+            key = (intent.instance_id, intent.task_id)
+            self.task_upserts.pop(key, None)
+            self.task_deletes[key] = None
+        elif isinstance(intent, JobCreate):
+            self.job_inserts[intent.job_id] = dict(intent.row)
+        elif isinstance(intent, JobUpdate):
+            created = self.job_inserts.get(intent.job_id)
+            if created is not None:
+                created.update(intent.values)
+            else:
+                self.job_updates[intent.job_id] = {**self.job_updates.get(intent.job_id, {}), **intent.values}
+        elif isinstance(intent, JobsOfTaskDelete):
+            key = (intent.instance_id, intent.task_id)
+            for job_id in [j for j, row in self.job_inserts.items() if (row["instance_id"], row["task_id"]) == key]:
+                del self.job_inserts[job_id]
+            self.job_task_deletes[key] = None
+        elif isinstance(intent, TimerUpsert):
+            self.timers[intent.task_id] = intent
+        elif isinstance(intent, TimerDelete):
+            self.timers[intent.task_id] = None
+        elif isinstance(intent, TimerRelease):
+            self.timer_releases[intent.task_id] = None
+        elif isinstance(intent, SubscriptionsReplace):
+            self.subscriptions[intent.task_id] = intent.rows
+        elif isinstance(intent, OutboxEntry):
+            self.outbox.append(
+                {
+                    "instance_id": intent.instance_id,
+                    "kind": intent.kind,
+                    "name": intent.name,
+                    "payload": intent.payload,
+                    "created_at": intent.created_at,
+                }
+            )
+        elif isinstance(intent, IncidentOpen):
+            self.incident_inserts[intent.incident_id] = dict(intent.row)
+        elif isinstance(intent, IncidentResolve):
+            opened = self.incident_inserts.get(intent.incident_id)
+            if opened is not None:
+                opened.update(state="resolved", resolved_at=intent.resolved_at)
+            else:
+                self.incident_resolves[intent.incident_id] = intent.resolved_at
+        elif isinstance(intent, MessageRecord):
+            inserted = self.messages.get(intent.message_id)
+            if intent.first:
+                self.messages[intent.message_id] = intent
+            elif inserted is not None:  # inserted earlier in this batch: insert the latest result
+                self.messages[intent.message_id] = replace(intent, first=True)
+            else:
+                self.message_updates[intent.message_id] = intent
+        elif isinstance(intent, HistoryRow):
+            e = intent.event
+            self.events.append(
+                event_row(
+                    intent.instance_id,
+                    intent.seq,
+                    e.type,
+                    intent.at,
+                    element_id=e.element_id,
+                    task_id=e.task_id,
+                    job_id=e.job_id,
+                    data=e.data,
+                )
+            )
+        elif isinstance(intent, InstanceUpdate):
+            earlier = self.instances.get(intent.instance_id)
+            if earlier is None:
+                self.instances[intent.instance_id] = intent
+            else:  # still compared with the version before the first step, which nobody else could change
+                values = {**earlier.values, **intent.values}
+                self.instances[intent.instance_id] = InstanceUpdate(
+                    intent.instance_id, earlier.expected_version, values
+                )
+        else:  # pragma: no cover - the union above is exhaustive
+            raise TypeError(f"not a step intent: {intent!r}")
+
+    def write(self, store: Store, conn: Connection) -> None:
+        """Write everything folded so far, one statement per table and shape."""
+        store.insert_blobs(conn, dict(sorted(self.blobs.items())))
+        store.upsert_task_rows(conn, list(self.task_upserts.values()))
+        store.delete_task_rows(conn, list(self.task_deletes))
+        store.delete_jobs_of_tasks(conn, list(self.job_task_deletes))
+        store.insert_jobs(conn, list(self.job_inserts.values()))
+        store.update_jobs(conn, self.job_updates)
+        store.delete_timers(conn, [task_id for task_id, timer in self.timers.items() if timer is None])
+        store.upsert_timers(conn, [t for t in self.timers.values() if t is not None])
+        store.release_timers(conn, [t for t in self.timer_releases if t not in self.timers])
+        store.replace_subscriptions(conn, self.subscriptions)
+        store.insert_outbox(conn, self.outbox)
+        store.insert_incidents(conn, list(self.incident_inserts.values()))
+        store.resolve_incidents_at(conn, self.incident_resolves)
+        store.insert_events(conn, self.events)
+        store.insert_messages(conn, [_message_row(m) for m in self.messages.values()])
+        store.update_message_results(conn, {m.message_id: m.result for m in self.message_updates.values()})
+        updates = [(u.instance_id, u.expected_version, u.values) for u in self.instances.values()]
+        updated = store.update_instances(conn, updates)
+        if updated != len(self.instances):
+            raise ConcurrentStepError(
+                f"{len(self.instances) - updated} of {len(self.instances)} instances changed during the step"
+            )
+
+
+def _message_row(m: MessageRecord) -> dict[str, Any]:
+    return {"id": m.message_id, "name": m.name, "result": m.result, "received_at": m.received_at}
+
+
+def write_intents(store: Store, conn: Connection, intents: Iterable[Intent]) -> PendingWrites:
+    """Apply one step's intents in the caller's transaction."""
+    pending = PendingWrites()
+    pending.add(intents)
+    pending.write(store, conn)
+    return pending
