@@ -7,17 +7,13 @@ import logging
 import time
 from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID
 
 from bpmn.timers import Schedule, next_due
-from engine import history
+from engine import instance_triggers
 from engine.engine_base import check_variables
 from engine.instance_operations import InstanceOperations
-from engine.intents import TimerRelease
 from engine.message_once import AlreadyCorrelated, MessageOnce
-from engine.spiff.events import deliver, start_events
-from engine.spiff.runtime import fire_due_timers, user_task, waiting
-from engine.step_core import StepContext
+from engine.spiff.events import start_events
 from steadyflow.errors import NotFoundError, SteadyflowError
 
 log = logging.getLogger(__name__)
@@ -34,19 +30,8 @@ class EventOperations(InstanceOperations):
 
         fired = 0
         for timer_id, instance_id in self.db.retrying(claim, what="claim timers"):
-
-            def trigger(ctx: StepContext, timer_id: str = timer_id) -> None:
-                task = ctx.workflow.get_task_from_id(UUID(timer_id))
-                fire_due_timers(ctx.workflow)
-                if task is None or not waiting(task):
-                    ctx.record(
-                        history.timer_fired(getattr(task.task_spec, "bpmn_id", None) if task else None, timer_id)
-                    )
-                else:
-                    ctx.add(TimerRelease(timer_id))
-
             try:
-                self.steps.run(instance_id, trigger, what=f"fire timer {timer_id}")
+                self.steps.run(instance_id, instance_triggers.fire_timer(timer_id), what=f"fire timer {timer_id}")
                 fired += 1
             except NotFoundError:
                 continue
@@ -60,12 +45,7 @@ class EventOperations(InstanceOperations):
     def complete_user_task(self, instance_id: str, task_id: str, variables: dict[str, Any] | None = None) -> None:
         values = check_variables(variables)
 
-        def trigger(ctx: StepContext) -> None:
-            task = user_task(ctx.workflow, task_id)
-            task.data.update(values)
-            task.run()
-            ctx.record(history.user_task_completed(task.task_spec.bpmn_id, task_id, values))
-
+        trigger = instance_triggers.complete_user_task(task_id, values)
         self.steps.run(instance_id, trigger, what=f"complete user task {task_id}")
 
     # -- messages and signals -------------------------------------------------------
@@ -170,23 +150,8 @@ class EventOperations(InstanceOperations):
         results: list[dict[str, Any]],
     ) -> bool:
         """Deliver to one waiting task; on success its entry is appended to ``results``."""
-        delivered = {"instance_id": candidate["instance_id"], "element_id": candidate["element_id"], "started": False}
-        message_id = once.message_id if once is not None else None
-
-        def trigger(ctx: StepContext) -> bool:
-            if once is not None:
-                once.check(ctx)
-            caught = deliver(ctx.workflow, candidate["task_id"], kind, name, values)
-            if caught:
-                ctx.record(
-                    history.event_caught(kind, candidate["element_id"], candidate["task_id"], name, message_id, values)
-                )
-                if once is not None:
-                    once.record(ctx, delivered)
-            else:
-                ctx.advance = False
-            return caught
-
+        delivered = instance_triggers.delivered_entry(candidate)
+        trigger = instance_triggers.deliver_event(candidate, kind, name, values, once)
         try:
             caught = self.steps.run(
                 candidate["instance_id"], trigger, what=f"deliver {kind} {name}", retry_conflicts=once is not None

@@ -6,18 +6,15 @@ import time
 import uuid
 from typing import Any
 
-from engine import history
+from engine import instance_triggers
 from engine.engine_base import EngineBase, check_variables
 from engine.instance_cache import LiveInstance
 from engine.message_once import MessageOnce
 from engine.spiff.checkpoint import Persisted
-from engine.spiff.events import catch_start_event
 from engine.spiff.restore import new_workflow
-from engine.spiff.runtime import set_instance_variables, set_start_variables, visible_variables
-from engine.step_core import StepContext, resolve_incident
+from engine.spiff.runtime import visible_variables
 from engine.store.records import DefinitionRecord, InstanceRecord
 from engine.views import InstanceView, build_instance_view
-from steadyflow.errors import ConflictError
 
 
 class InstanceOperations(EngineBase):
@@ -68,15 +65,7 @@ class InstanceOperations(EngineBase):
             workflow = new_workflow(model.spec, model.subprocess_specs, script_engine=self.definitions.script_engine)
             return LiveInstance(workflow, Persisted(), 0)
 
-        def trigger(ctx: StepContext) -> None:
-            if once is not None:
-                once.check(ctx)
-                once.record(ctx, {"instance_id": instance_id, "element_id": None, "started": True})
-            set_start_variables(ctx.workflow, values)
-            ctx.record(history.instance_started(definition.id, business_key, values, via))
-            if via is not None:
-                catch_start_event(ctx.workflow, via[0], via[1], values)
-
+        trigger = instance_triggers.start(definition.id, values, business_key, via, once)
         started = self.steps.run_new(row, make_live, trigger, retry_conflicts=once is not None)
         if once is not None:
             once.committed({"instance_id": instance_id, "element_id": None, "started": True})
@@ -116,14 +105,7 @@ class InstanceOperations(EngineBase):
         """Set or replace process variables of a running instance (an operator edit)."""
         values = check_variables(variables)
 
-        def trigger(ctx: StepContext) -> None:
-            if ctx.instance.state != "running":
-                raise ConflictError(f"instance {instance_id} is {ctx.instance.state}; only running instances change")
-            ctx.advance = False
-            set_instance_variables(ctx.workflow, values)
-            ctx.record(history.variables_changed(values))
-
-        self.steps.run(instance_id, trigger, what="set variables")
+        self.steps.run(instance_id, instance_triggers.set_variables(values), what="set variables")
 
     def user_tasks(self, instance_id: str | None = None) -> list[dict[str, Any]]:
         """Open user tasks: instance, task id, element id and name, and the form data the model defines."""
@@ -131,16 +113,4 @@ class InstanceOperations(EngineBase):
             return self.store.open_user_tasks(conn, instance_id)
 
     def cancel(self, instance_id: str, reason: str | None = None) -> None:
-        def trigger(ctx: StepContext) -> None:
-            if ctx.instance.state != "running":
-                raise ConflictError(
-                    f"instance {instance_id} is {ctx.instance.state}; only running instances can be cancelled"
-                )
-            ctx.advance = False
-            ctx.workflow.cancel()
-            ctx.final_state = "cancelled"
-            for incident in ctx.reads.open_incidents(instance_id):
-                resolve_incident(ctx, incident, record=False)  # the cancellation says why they closed
-            ctx.record(history.instance_cancelled(reason))
-
-        self.steps.run(instance_id, trigger, what="cancel")
+        self.steps.run(instance_id, instance_triggers.cancel(reason), what="cancel")

@@ -4,31 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
-from engine import history
+from engine import job_triggers
 from engine.engine_base import EngineBase, check_variables
-from engine.intents import JobUpdate
 from engine.job_outcome import JobOutcome
-from engine.retry_policy import RetryPolicy
-from engine.spiff.runtime import StepFailure, complete_job_task, job_task, throw_bpmn_error
-from engine.step_core import StepContext, raise_job_incident
+from engine.step_core import StepContext
 from engine.store.records import JobRecord
-from steadyflow.errors import ConflictError, ExpressionError, NotFoundError, SteadyflowError
-
-
-def locked_job(ctx: StepContext, job_id: str, worker_id: str | None) -> JobRecord:
-    """The job a trigger acts on, if this worker may act on it."""
-    job = ctx.reads.job(job_id)
-    if job is None or job.instance_id != ctx.instance.id:
-        raise NotFoundError(f"job {job_id} does not exist: it finished, or its activity was cancelled")
-    locked_by_other = worker_id is not None and job.lock_owner not in (None, worker_id)
-    if locked_by_other and job.lock_expires_at is not None and job.lock_expires_at >= ctx.now:
-        raise ConflictError(f"job {job_id} is locked by worker '{job.lock_owner}', not '{worker_id}'")
-    if job.state != "ready":
-        raise ConflictError(f"job {job_id} has an open incident; retry the incident first")
-    return job
+from steadyflow.errors import NotFoundError, SteadyflowError
 
 
 class JobOperations(EngineBase):
@@ -95,23 +78,7 @@ class JobOperations(EngineBase):
         """The job's handler succeeded with ``variables``: continue the instance."""
         values = check_variables(variables)
         instance_id = instance_id or self._job_instance(job_id)
-        self.steps.run(instance_id, self._complete_trigger(job_id, values, worker_id), what=f"complete job {job_id}")
-
-    def _complete_trigger(
-        self, job_id: str, values: dict[str, Any], worker_id: str | None
-    ) -> Callable[[StepContext], None]:
-        def trigger(ctx: StepContext) -> None:
-            job = locked_job(ctx, job_id, worker_id)
-            task = job_task(ctx.workflow, job.task_id)
-            ctx.finish_job(job_id, job.task_id)
-            ctx.record(history.job_completed(job, worker_id, values))
-            try:
-                complete_job_task(task, values)
-            except ExpressionError as exc:
-                task.error()
-                ctx.failures.append(StepFailure(job.task_id, job.element_id, f"output mapping failed: {exc}"))
-
-        return trigger
+        self.steps.run(instance_id, job_triggers.complete(job_id, values, worker_id), what=f"complete job {job_id}")
 
     def fail_job(
         self,
@@ -128,47 +95,8 @@ class JobOperations(EngineBase):
     ) -> JobRecord | None:
         """The handler failed: schedule the next attempt by the retry policy, or raise an incident."""
         instance_id = instance_id or self._job_instance(job_id)
-        trigger = self._fail_trigger(job_id, error, details, worker_id, retries, retry_in_s, error_type, retryable)
+        trigger = job_triggers.fail(job_id, error, details, worker_id, retries, retry_in_s, error_type, retryable)
         return self.steps.run(instance_id, trigger, what=f"fail job {job_id}")
-
-    def _fail_trigger(
-        self,
-        job_id: str,
-        error: str,
-        details: str | None,
-        worker_id: str | None,
-        retries: int | None,
-        retry_in_s: float | None,
-        error_type: str | None,
-        retryable: bool,
-    ) -> Callable[[StepContext], JobRecord | None]:
-        def trigger(ctx: StepContext) -> JobRecord | None:
-            ctx.advance = False
-            job = locked_job(ctx, job_id, worker_id)
-            policy = RetryPolicy.from_dict(job.retry_policy)
-            left = retries if retries is not None else job.retries_left - 1
-            if not retryable or (error_type and not policy.retryable(error_type)):
-                left = 0
-            message = (error or "job failed")[:4000]
-            if left > 0:
-                delay = retry_in_s if retry_in_s is not None else policy.delay_after(max(1, job.attempt))
-                due = ctx.now + max(0.0, delay)
-                values: dict[str, Any] = {
-                    "retries_left": left,
-                    "due_at": due,
-                    "lock_owner": None,
-                    "lock_expires_at": None,
-                    "last_error": message,
-                    "error_details": details,
-                }
-                ctx.add(JobUpdate(job_id, values))
-                ctx.record(history.job_failed(job, message, left, due, worker_id))
-                return replace(job, **values)
-            stopped = raise_job_incident(ctx, job, "failedJob", message, details)
-            ctx.record(history.job_failed(job, message, 0, None, worker_id))
-            return stopped
-
-        return trigger
 
     def postpone_job(
         self,
@@ -181,20 +109,8 @@ class JobOperations(EngineBase):
     ) -> None:
         """Run the job again after ``delay_s`` without using a retry (long-running work)."""
         instance_id = instance_id or self._job_instance(job_id)
-        trigger = self._postpone_trigger(job_id, delay_s, worker_id, message)
+        trigger = job_triggers.postpone(job_id, delay_s, worker_id, message)
         self.steps.run(instance_id, trigger, what=f"postpone job {job_id}")
-
-    def _postpone_trigger(
-        self, job_id: str, delay_s: float, worker_id: str | None, message: str | None
-    ) -> Callable[[StepContext], None]:
-        def trigger(ctx: StepContext) -> None:
-            ctx.advance = False
-            job = locked_job(ctx, job_id, worker_id)
-            due = ctx.now + max(0.0, delay_s)
-            ctx.add(JobUpdate(job_id, {"due_at": due, "lock_owner": None, "lock_expires_at": None}))
-            ctx.record(history.job_postponed(job, due, message))
-
-        return trigger
 
     def throw_error(
         self,
@@ -209,32 +125,8 @@ class JobOperations(EngineBase):
         """The handler threw BPMN error ``code``: route it to a boundary event, else raise an incident."""
         values = check_variables(variables)
         instance_id = instance_id or self._job_instance(job_id)
-        trigger = self._error_trigger(job_id, code, message, values, worker_id)
+        trigger = job_triggers.throw_error(job_id, code, message, values, worker_id)
         return self.steps.run(instance_id, trigger, what=f"throw error on job {job_id}")
-
-    def _error_trigger(
-        self, job_id: str, code: str, message: str, values: dict[str, Any], worker_id: str | None
-    ) -> Callable[[StepContext], bool]:
-        def trigger(ctx: StepContext) -> bool:
-            job = locked_job(ctx, job_id, worker_id)
-            task = job_task(ctx.workflow, job.task_id)
-            caught = throw_bpmn_error(ctx.workflow, task, code, message, values)
-            if caught:
-                ctx.finish_job(job_id, job.task_id)
-                ctx.record(history.job_error_thrown(job, code, message, caught=True))
-            else:
-                ctx.advance = False
-                ctx.record(history.job_error_thrown(job, code, message, caught=False))
-                raise_job_incident(
-                    ctx,
-                    job,
-                    "unhandledError",
-                    f"BPMN error '{code}' ({message or 'no message'}) is not caught by any error boundary event",
-                    None,
-                )
-            return caught
-
-        return trigger
 
     # -- several results at once ---------------------------------------------------
     def report_outcomes(self, worker_id: str, outcomes: list[JobOutcome]) -> list[SteadyflowError | None]:
@@ -247,17 +139,17 @@ class JobOperations(EngineBase):
         for outcome in outcomes:
             job = outcome.job
             if outcome.kind == "complete":
-                trigger: Callable[[StepContext], Any] = self._complete_trigger(
+                trigger: Callable[[StepContext], Any] = job_triggers.complete(
                     job.id, check_variables(outcome.variables), worker_id
                 )
             elif outcome.kind == "error":
-                trigger = self._error_trigger(
+                trigger = job_triggers.throw_error(
                     job.id, outcome.code or "", outcome.message, check_variables(outcome.variables), worker_id
                 )
             elif outcome.kind == "postpone":
-                trigger = self._postpone_trigger(job.id, outcome.delay_s, worker_id, outcome.message)
+                trigger = job_triggers.postpone(job.id, outcome.delay_s, worker_id, outcome.message)
             else:
-                trigger = self._fail_trigger(
+                trigger = job_triggers.fail(
                     job.id,
                     outcome.message,
                     outcome.details,
