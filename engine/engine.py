@@ -6,6 +6,7 @@ This is the Python API the CLI, the worker pool and the web layer use.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,16 +18,18 @@ from engine.engine_base import check_variables
 from engine.event_operations import EventOperations
 from engine.incident_operations import IncidentOperations
 from engine.instance_cache import InstanceCache
+from engine.instance_operations import InstanceOperations
 from engine.job_operations import JobOperations
+from engine.job_outcome import JobOutcome
 from engine.retry_policy import RetryPolicy
 from engine.sandbox import check_python_script, run_python_script
 from engine.steps import StepRunner
 from engine.store.database import Database, sqlite_url
 from engine.store.migrate import ensure_schema
+from engine.store.records import IncidentRecord, InstanceRecord, JobRecord
 from engine.store.store import Store
-from steadyflow.errors import (
-    InvalidInputError,
-)
+from engine.views import InstanceView
+from steadyflow.errors import InvalidInputError, SteadyflowError
 
 
 def parse_options(config: EngineConfig) -> ParseOptions:
@@ -34,8 +37,12 @@ def parse_options(config: EngineConfig) -> ParseOptions:
     return ParseOptions(python_script_checker=check_python_script if config.allow_python_scripts else None)
 
 
-class Engine(JobOperations, IncidentOperations, EventOperations):
-    """A steadyflow engine over one database. Thread-safe; open one per process."""
+class Engine:
+    """A steadyflow engine over one database. Thread-safe; open one per process.
+
+    It is made of the services it holds (jobs, incidents, instances, events), each
+    built here with what it needs; the methods below are their public faces.
+    """
 
     def __init__(self, config: EngineConfig | None = None) -> None:
         self.config = config or EngineConfig()
@@ -47,10 +54,14 @@ class Engine(JobOperations, IncidentOperations, EventOperations):
         scripts = ExpressionEngine(run_python_script if self.config.allow_python_scripts else None)
         self.definitions = DefinitionRegistry(self.store, parse_options(self.config), scripts)
         self.cache = InstanceCache(self.config.cache_capacity)
-        self._job_listeners: list[Any] = []
+        self._job_listeners: list[Callable[[], None]] = []
         self.steps = StepRunner(
-            self.store, self.definitions, self.cache, self.config.retry_policy, on_jobs_created=self._notify_jobs
+            self.store, self.definitions, self.cache, self.config.retry_policy, on_jobs_created=self.notify_jobs
         )
+        self.job_ops = JobOperations(self.config, self.db, self.store, self.steps)
+        self.incident_ops = IncidentOperations(self.db, self.store, self.steps, self.notify_jobs)
+        self.instance_ops = InstanceOperations(self.db, self.store, self.definitions, self.steps, self.job_ops)
+        self.event_ops = EventOperations(self.db, self.store, self.definitions, self.steps, self.instance_ops)
 
     @classmethod
     def open(
@@ -76,9 +87,14 @@ class Engine(JobOperations, IncidentOperations, EventOperations):
         self.close()
 
     # -- listeners ---------------------------------------------------------
-    def add_job_listener(self, callback: Any) -> None:
+    def add_job_listener(self, callback: Callable[[], None]) -> None:
         """``callback()`` runs after a step that created jobs committed (wakes local workers)."""
         self._job_listeners.append(callback)
+
+    def notify_jobs(self) -> None:
+        """Tell the listeners that jobs may be ready (a step created some, or an incident was retried)."""
+        for callback in list(self._job_listeners):
+            callback()
 
     # -- definitions ---------------------------------------------------------
     def deploy(
@@ -97,7 +113,195 @@ class Engine(JobOperations, IncidentOperations, EventOperations):
                 raise InvalidInputError(f"cannot read {p}: {exc.strerror or exc}") from exc
         return self.deploy(files)
 
-    # -- instances -----------------------------------------------------------
+    # -- instance (InstanceOperations) --
+    def instance(self, instance_id: str) -> InstanceRecord:
+        return self.instance_ops.instance(instance_id)
+
+    def start(
+        self,
+        key: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        business_key: str | None = None,
+        version: int | None = None,
+    ) -> InstanceRecord:
+        """Start an instance of the latest (or the given) version of process ``key``."""
+        return self.instance_ops.start(key, variables, business_key=business_key, version=version)
+
+    def instances(
+        self,
+        *,
+        state: str | None = None,
+        definition_key: str | None = None,
+        business_key: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[InstanceRecord]:
+        return self.instance_ops.instances(
+            state=state, definition_key=definition_key, business_key=business_key, limit=limit, offset=offset
+        )
+
+    def view(self, instance_id: str) -> InstanceView:
+        """Everything about one instance: activities, variables, jobs, timers, incidents, history."""
+        return self.instance_ops.view(instance_id)
+
+    def variables(self, instance_id: str) -> dict[str, Any]:
+        return self.instance_ops.variables(instance_id)
+
+    def set_variables(self, instance_id: str, variables: dict[str, Any]) -> None:
+        """Set or replace process variables of a running instance (an operator edit)."""
+        return self.instance_ops.set_variables(instance_id, variables)
+
+    def user_tasks(self, instance_id: str | None = None) -> list[dict[str, Any]]:
+        """Open user tasks: instance, task id, element id and name, and the form data the model defines."""
+        return self.instance_ops.user_tasks(instance_id)
+
+    def cancel(self, instance_id: str, reason: str | None = None) -> None:
+        return self.instance_ops.cancel(instance_id, reason)
+
+    # -- job (JobOperations) --
+    def claim_jobs(
+        self, worker_id: str, types: list[str] | None, *, max_jobs: int = 10, lock_s: float | None = None
+    ) -> list[JobRecord]:
+        """Lock up to ``max_jobs`` due jobs of ``types`` (None: any type) for ``worker_id``."""
+        return self.job_ops.claim_jobs(worker_id, types, max_jobs=max_jobs, lock_s=lock_s)
+
+    def job(self, job_id: str) -> JobRecord:
+        return self.job_ops.job(job_id)
+
+    def store_jobs(self, *, instance_id: str | None = None, state: str | None = None) -> list[JobRecord]:
+        """Jobs as stored (for listings and for finding job types nobody serves)."""
+        return self.job_ops.store_jobs(instance_id=instance_id, state=state)
+
+    def release_locks(self, worker_id: str, job_ids: list[str], *, unstarted: bool = False) -> None:
+        """Give up ``worker_id``'s locks on these jobs; ``unstarted`` ones also get their attempt back."""
+        return self.job_ops.release_locks(worker_id, job_ids, unstarted=unstarted)
+
+    def extend_locks(self, worker_id: str, job_ids: list[str], lock_s: float) -> None:
+        return self.job_ops.extend_locks(worker_id, job_ids, lock_s)
+
+    def complete_job(
+        self,
+        job_id: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        worker_id: str | None = None,
+        instance_id: str | None = None,
+    ) -> None:
+        """The job's handler succeeded with ``variables``: continue the instance."""
+        return self.job_ops.complete_job(job_id, variables, worker_id=worker_id, instance_id=instance_id)
+
+    def fail_job(
+        self,
+        job_id: str,
+        error: str,
+        *,
+        details: str | None = None,
+        worker_id: str | None = None,
+        instance_id: str | None = None,
+        retries: int | None = None,
+        retry_in_s: float | None = None,
+        error_type: str | None = None,
+        retryable: bool = True,
+    ) -> JobRecord | None:
+        """The handler failed: schedule the next attempt by the retry policy, or raise an incident."""
+        return self.job_ops.fail_job(
+            job_id,
+            error,
+            details=details,
+            worker_id=worker_id,
+            instance_id=instance_id,
+            retries=retries,
+            retry_in_s=retry_in_s,
+            error_type=error_type,
+            retryable=retryable,
+        )
+
+    def postpone_job(
+        self,
+        job_id: str,
+        delay_s: float,
+        *,
+        worker_id: str | None = None,
+        message: str | None = None,
+        instance_id: str | None = None,
+    ) -> None:
+        """Run the job again after ``delay_s`` without using a retry (long-running work)."""
+        return self.job_ops.postpone_job(job_id, delay_s, worker_id=worker_id, message=message, instance_id=instance_id)
+
+    def throw_error(
+        self,
+        job_id: str,
+        code: str,
+        message: str = "",
+        variables: dict[str, Any] | None = None,
+        *,
+        worker_id: str | None = None,
+        instance_id: str | None = None,
+    ) -> bool:
+        """The handler threw BPMN error ``code``: route it to a boundary event, else raise an incident."""
+        return self.job_ops.throw_error(job_id, code, message, variables, worker_id=worker_id, instance_id=instance_id)
+
+    def report_outcomes(self, worker_id: str, outcomes: list[JobOutcome]) -> list[SteadyflowError | None]:
+        """Apply what handlers returned, as one step each, committed together (group commit)."""
+        return self.job_ops.report_outcomes(worker_id, outcomes)
+
+    # -- incident (IncidentOperations) --
+    def incidents(self, instance_id: str | None = None) -> list[IncidentRecord]:
+        return self.incident_ops.incidents(instance_id)
+
+    def retry(self, instance_id: str, *, retries: int = 1) -> int:
+        """Resolve every open incident of the instance and run the failed work again; returns how many."""
+        return self.incident_ops.retry(instance_id, retries=retries)
+
+    # -- event (EventOperations) --
+    def fire_due_timers(self, owner: str, *, limit: int = 100) -> int:
+        """Fire every timer that is due now; returns how many were handled."""
+        return self.event_ops.fire_due_timers(owner, limit=limit)
+
+    def next_due(self, types: list[str] | None) -> float | None:
+        return self.event_ops.next_due(types)
+
+    def complete_user_task(self, instance_id: str, task_id: str, variables: dict[str, Any] | None = None) -> None:
+        return self.event_ops.complete_user_task(instance_id, task_id, variables)
+
+    def correlate(
+        self,
+        name: str,
+        correlation_key: str | None = None,
+        variables: dict[str, Any] | None = None,
+        *,
+        message_id: str | None = None,
+        business_key: str | None = None,
+        instance_id: str | None = None,
+        correlation_variables: dict[str, Any] | None = None,
+        all: bool = False,
+        start_instances: bool = True,
+    ) -> list[dict[str, Any]]:
+        """Deliver message ``name`` to the instance waiting for it (or to all with ``all``)."""
+        return self.event_ops.correlate(
+            name,
+            correlation_key,
+            variables,
+            message_id=message_id,
+            business_key=business_key,
+            instance_id=instance_id,
+            correlation_variables=correlation_variables,
+            all=all,
+            start_instances=start_instances,
+        )
+
+    def signal(self, name: str, variables: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Broadcast signal ``name``: every waiting instance catches it; signal start events start instances."""
+        return self.event_ops.signal(name, variables)
+
+    def fire_start_timers(self, owner: str, *, limit: int = 20) -> int:
+        """Start instances for timer start events that are due; reschedule cycles."""
+        return self.event_ops.fire_start_timers(owner, limit=limit)
+
+    def deliver_outbox(self, *, limit: int = 100) -> int:
+        """Deliver messages and signals that committed steps threw; returns how many were handled."""
+        return self.event_ops.deliver_outbox(limit=limit)
 
 
 __all__ = ["Engine", "check_variables"]

@@ -10,16 +10,32 @@ from typing import Any
 
 from bpmn.timers import Schedule, next_due
 from engine import instance_triggers
+from engine.definitions import DefinitionRegistry
 from engine.engine_base import check_variables
 from engine.instance_operations import InstanceOperations
 from engine.message_once import AlreadyCorrelated, MessageOnce
 from engine.spiff.events import start_events
+from engine.steps import StepRunner
+from engine.store.database import Database
+from engine.store.store import Store
 from steadyflow.errors import NotFoundError, SteadyflowError
 
 log = logging.getLogger(__name__)
 
 
-class EventOperations(InstanceOperations):
+class EventOperations:
+    """The events service of an engine: timers, user tasks, messages, signals, the outbox."""
+
+    def __init__(
+        self,
+        db: Database,
+        store: Store,
+        definitions: DefinitionRegistry,
+        steps: StepRunner,
+        instances: InstanceOperations,
+    ) -> None:
+        self.db, self.store, self.definitions, self.steps, self.instances = db, store, definitions, steps, instances
+
     # -- timers ----------------------------------------------------------------
     def fire_due_timers(self, owner: str, *, limit: int = 100) -> int:
         """Fire every timer that is due now; returns how many were handled."""
@@ -85,7 +101,9 @@ class EventOperations(InstanceOperations):
                 instance_id=instance_id,
             )
         if correlation_variables:
-            candidates = [c for c in candidates if _matches(self.variables(c["instance_id"]), correlation_variables)]
+            candidates = [
+                c for c in candidates if _matches(self.instances.variables(c["instance_id"]), correlation_variables)
+            ]
         once = MessageOnce(message_id, name) if message_id is not None else None
         try:
             results = self._correlate(
@@ -117,7 +135,9 @@ class EventOperations(InstanceOperations):
                 break
         if not results and may_start:
             for definition in self._definitions_starting_with("message", name):
-                instance = self._start(definition, values, business_key, via=("message", name), once=once)
+                instance = self.instances.start_definition(
+                    definition, values, business_key, via=("message", name), once=once
+                )
                 results.append({"instance_id": instance.id, "element_id": None, "started": True})
                 break
         return results
@@ -136,7 +156,7 @@ class EventOperations(InstanceOperations):
                 continue
             self._deliver(candidate, "signal", name, values, None, results)
         for definition in self._definitions_starting_with("signal", name):
-            instance = self._start(definition, values, None, via=("signal", name))
+            instance = self.instances.start_definition(definition, values, None, via=("signal", name))
             results.append({"instance_id": instance.id, "element_id": None, "started": True})
         return results
 
@@ -187,7 +207,7 @@ class EventOperations(InstanceOperations):
         for row in self.db.retrying(claim, what="claim timer start events"):
             try:
                 definition = self.definitions.resolve(row["definition_key"])
-                self._start(definition, {}, None, via=None)
+                self.instances.start_definition(definition, {}, None, via=None)
                 started += 1
             except SteadyflowError as exc:
                 log.warning("timer start event %s could not start an instance: %s", row["id"], exc)

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from engine import instance_triggers
-from engine.engine_base import EngineBase
+from engine.steps import StepRunner
+from engine.store.database import Database
 from engine.store.records import IncidentRecord
+from engine.store.store import Store
 from steadyflow.errors import InvalidInputError
 
 
-class IncidentOperations(EngineBase):
+class IncidentOperations:
+    """The incidents service of an engine."""
+
+    def __init__(self, db: Database, store: Store, steps: StepRunner, notify_jobs: Callable[[], None]) -> None:
+        self.db, self.store, self.steps, self.notify_jobs = db, store, steps, notify_jobs
+
     def incidents(self, instance_id: str | None = None) -> list[IncidentRecord]:
         with self.db.read() as conn:
             return self.store.open_incidents(conn, instance_id)
@@ -17,7 +26,6 @@ class IncidentOperations(EngineBase):
         """Resolve every open incident of the instance and run the failed work again; returns how many."""
         if retries < 1:
             raise InvalidInputError("retries must be at least 1")
-
         count = self.steps.run(instance_id, instance_triggers.retry(retries), what=f"retry instance {instance_id}")
-        self._notify_jobs()
+        self.notify_jobs()
         return count

@@ -7,17 +7,37 @@ import uuid
 from typing import Any
 
 from engine import instance_triggers
-from engine.engine_base import EngineBase, check_variables
+from engine.definitions import DefinitionRegistry
+from engine.engine_base import check_variables
 from engine.instance_cache import LiveInstance
+from engine.job_operations import JobOperations
 from engine.message_once import MessageOnce
 from engine.spiff.checkpoint import Persisted
 from engine.spiff.restore import new_workflow
 from engine.spiff.runtime import visible_variables
+from engine.steps import StepRunner
+from engine.store.database import Database
 from engine.store.records import DefinitionRecord, InstanceRecord
+from engine.store.store import Store
 from engine.views import InstanceView, build_instance_view
+from steadyflow.errors import NotFoundError
 
 
-class InstanceOperations(EngineBase):
+class InstanceOperations:
+    """The instances service of an engine: start, list, inspect, edit variables, cancel."""
+
+    def __init__(
+        self, db: Database, store: Store, definitions: DefinitionRegistry, steps: StepRunner, jobs: JobOperations
+    ) -> None:
+        self.db, self.store, self.definitions, self.steps, self.jobs = db, store, definitions, steps, jobs
+
+    def instance(self, instance_id: str) -> InstanceRecord:
+        with self.db.read() as conn:
+            found = self.store.instance(conn, instance_id)
+        if found is None:
+            raise NotFoundError(f"process instance {instance_id} does not exist; list them with 'steadyflow instances'")
+        return found
+
     def start(
         self,
         key: str,
@@ -29,9 +49,9 @@ class InstanceOperations(EngineBase):
         """Start an instance of the latest (or the given) version of process ``key``."""
         values = check_variables(variables)
         definition = self.definitions.resolve(key, version)
-        return self._start(definition, values, business_key)
+        return self.start_definition(definition, values, business_key)
 
-    def _start(
+    def start_definition(
         self,
         definition: DefinitionRecord,
         values: dict[str, Any],
@@ -94,7 +114,7 @@ class InstanceOperations(EngineBase):
             incidents = self.store.incidents(conn, instance_id)
             events = self.store.events(conn, instance_id)
             timers = self.store.timers(conn, instance_id)
-        jobs = self._with_values(jobs)
+        jobs = self.jobs.with_values(jobs)
         variables = self.variables(instance_id)
         return build_instance_view(instance, rows, jobs, incidents, events, timers, variables)
 

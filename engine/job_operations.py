@@ -4,17 +4,38 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from engine import job_triggers
-from engine.engine_base import EngineBase, check_variables
+from engine.config import EngineConfig
+from engine.engine_base import check_variables
 from engine.job_outcome import JobOutcome
+from engine.spiff.codec import decode_value
 from engine.step_core import StepContext
+from engine.steps import StepRunner
+from engine.store.database import Database
 from engine.store.records import JobRecord
+from engine.store.store import Store
 from steadyflow.errors import NotFoundError, SteadyflowError
 
 
-class JobOperations(EngineBase):
+class JobOperations:
+    """The jobs service of an engine: claim and look at jobs, and the steps their results make."""
+
+    def __init__(self, config: EngineConfig, db: Database, store: Store, steps: StepRunner) -> None:
+        self.config, self.db, self.store, self.steps = config, db, store, steps
+
+    def with_values(self, jobs: list[JobRecord]) -> list[JobRecord]:
+        """Jobs store their variables as blob hashes; give callers the values."""
+        hashes = {h for job in jobs for h in job.variables.values()}
+        if not hashes:
+            return jobs
+        texts = self.steps.blob_texts(hashes)
+        return [
+            replace(job, variables={name: decode_value(texts[h]) for name, h in job.variables.items()}) for job in jobs
+        ]
+
     def claim_jobs(
         self, worker_id: str, types: list[str] | None, *, max_jobs: int = 10, lock_s: float | None = None
     ) -> list[JobRecord]:
@@ -29,9 +50,10 @@ class JobOperations(EngineBase):
 
         claimed = self.db.retrying(claim, what="claim jobs")
         self.steps.metrics.jobs_claimed(job.type for job in claimed)
-        return self._with_values(claimed)
+        return self.with_values(claimed)
 
-    def _job_instance(self, job_id: str) -> str:
+    def job_instance(self, job_id: str) -> str:
+        """The id of the instance ``job_id`` belongs to."""
         with self.db.read() as conn:
             found = self.store.job(conn, job_id)
         if found is None:
@@ -43,13 +65,13 @@ class JobOperations(EngineBase):
             found = self.store.job(conn, job_id)
         if found is None:
             raise NotFoundError(f"job {job_id} does not exist: it finished, or its activity was cancelled")
-        return self._with_values([found])[0]
+        return self.with_values([found])[0]
 
     def store_jobs(self, *, instance_id: str | None = None, state: str | None = None) -> list[JobRecord]:
         """Jobs as stored (for listings and for finding job types nobody serves)."""
         with self.db.read() as conn:
             jobs = self.store.jobs(conn, instance_id=instance_id, state=state)
-        return self._with_values(jobs)
+        return self.with_values(jobs)
 
     def release_locks(self, worker_id: str, job_ids: list[str], *, unstarted: bool = False) -> None:
         """Give up ``worker_id``'s locks on these jobs; ``unstarted`` ones also get their attempt back."""
@@ -77,7 +99,7 @@ class JobOperations(EngineBase):
     ) -> None:
         """The job's handler succeeded with ``variables``: continue the instance."""
         values = check_variables(variables)
-        instance_id = instance_id or self._job_instance(job_id)
+        instance_id = instance_id or self.job_instance(job_id)
         self.steps.run(instance_id, job_triggers.complete(job_id, values, worker_id), what=f"complete job {job_id}")
 
     def fail_job(
@@ -94,7 +116,7 @@ class JobOperations(EngineBase):
         retryable: bool = True,
     ) -> JobRecord | None:
         """The handler failed: schedule the next attempt by the retry policy, or raise an incident."""
-        instance_id = instance_id or self._job_instance(job_id)
+        instance_id = instance_id or self.job_instance(job_id)
         trigger = job_triggers.fail(job_id, error, details, worker_id, retries, retry_in_s, error_type, retryable)
         return self.steps.run(instance_id, trigger, what=f"fail job {job_id}")
 
@@ -108,7 +130,7 @@ class JobOperations(EngineBase):
         instance_id: str | None = None,
     ) -> None:
         """Run the job again after ``delay_s`` without using a retry (long-running work)."""
-        instance_id = instance_id or self._job_instance(job_id)
+        instance_id = instance_id or self.job_instance(job_id)
         trigger = job_triggers.postpone(job_id, delay_s, worker_id, message)
         self.steps.run(instance_id, trigger, what=f"postpone job {job_id}")
 
@@ -124,7 +146,7 @@ class JobOperations(EngineBase):
     ) -> bool:
         """The handler threw BPMN error ``code``: route it to a boundary event, else raise an incident."""
         values = check_variables(variables)
-        instance_id = instance_id or self._job_instance(job_id)
+        instance_id = instance_id or self.job_instance(job_id)
         trigger = job_triggers.throw_error(job_id, code, message, values, worker_id)
         return self.steps.run(instance_id, trigger, what=f"throw error on job {job_id}")
 

@@ -128,7 +128,7 @@ class RestQueries:
         return self._with_values(self.db.retrying(claim, what="fetch and lock external tasks"))
 
     def _with_values(self, claimed: list[ClaimedJob]) -> list[ClaimedJob]:
-        decoded = self.engine._with_values([c.job for c in claimed])
+        decoded = self.engine.job_ops.with_values([c.job for c in claimed])
         return [replace(c, job=job) for c, job in zip(claimed, decoded, strict=True)]
 
     def set_job_retries(self, job_id: str, retries: int) -> None:
@@ -157,7 +157,7 @@ class RestQueries:
             ctx.add(JobUpdate(job_id, values))
 
         self.engine.steps.run(instance_id, trigger, what=f"set retries of job {job_id}")
-        self.engine._notify_jobs()
+        self.engine.notify_jobs()
 
 
 __all__ = ["ClaimedJob", "IncidentQuery", "InstanceQuery", "JobQuery", "RestQueries", "TopicClaim", "value_hash"]
