@@ -13,8 +13,10 @@ from dataclasses import replace
 
 import pytest
 
+from engine import job_triggers
 from engine.engine import Engine
 from engine.job_outcome import JobOutcome
+from engine.step_core import StepContext
 from engine.store.records import JobRecord
 from steadyflow.errors import NotFoundError
 from tests.conftest import deploy, history_types
@@ -121,3 +123,22 @@ def test_results_of_several_instances_interleaved_in_one_batch(any_engine: Engin
     assert (retried.id, retried.retries_left, retried.lock_owner) == (failed.id, 2, None)
     for instance_id in (first, second):
         _assert_history_has_no_gaps(any_engine, instance_id)
+
+
+def test_a_later_step_of_the_batch_completes_the_job_an_earlier_step_created(any_engine: Engine) -> None:
+    instance_id, jobs = _start(any_engine, ["eu", "us"])
+
+    def complete_replicate(ctx: StepContext) -> None:
+        (task,) = [t for t in ctx.workflow.get_tasks() if t.task_spec.bpmn_id == "Activity_Replicate" and t.state == 32]
+        (job_id,) = ctx.reads.job_ids_of_tasks(ctx.instance.id, [str(task.id)])  # created by the step before, unwritten
+        job_triggers.complete(job_id, {"replica": "r1"}, WORKER)(ctx)
+
+    items = [(instance_id, job_triggers.complete(j.id, {"host": "h"}, WORKER)) for j in jobs]
+    refusals = any_engine.steps.run_batch([*items, (instance_id, complete_replicate)], jobs=[j.id for j in jobs])
+
+    assert refusals == [None, None, None]
+    assert any_engine.instance(instance_id).state == "completed"
+    assert not any_engine.store_jobs(instance_id=instance_id), "the replicate job was never left behind"
+    types = history_types(any_engine, instance_id)
+    assert types.count("JobCreated") == 3 and types.count("JobCompleted") == 3 and "JobCancelled" not in types
+    _assert_history_has_no_gaps(any_engine, instance_id)
