@@ -10,8 +10,9 @@ created finds it.
 from __future__ import annotations
 
 import json
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any, Protocol
 
 from engine.store.database import Connection
@@ -43,22 +44,23 @@ def job_record(row: dict[str, Any]) -> JobRecord:
     return JobRecord(**{k: m[k] for k in JobRecord.__dataclass_fields__ if k in m})
 
 
-class _Overlay:
-    """Rows as the store has them, changed by the pending writes of earlier steps."""
+class _Overlay(ABC):
+    """Rows as the store has them (the subclass reads those), changed by the pending writes of earlier steps."""
 
-    pending: PendingWrites
+    def __init__(self, pending: PendingWrites | None = None) -> None:
+        self.pending = pending if pending is not None else PendingWrites()
 
-    def _stored_job(self, job_id: str) -> JobRecord | None:
-        raise NotImplementedError
+    @abstractmethod
+    def _stored_job(self, job_id: str) -> JobRecord | None: ...
 
-    def _stored_job_ids(self, instance_id: str, task_ids: Sequence[str]) -> list[str]:
-        raise NotImplementedError
+    @abstractmethod
+    def _stored_job_ids(self, instance_id: str, task_ids: Sequence[str]) -> list[str]: ...
 
-    def _stored_open_incidents(self, instance_id: str) -> list[IncidentRecord]:
-        raise NotImplementedError
+    @abstractmethod
+    def _stored_open_incidents(self, instance_id: str) -> list[IncidentRecord]: ...
 
-    def _stored_message_result(self, message_id: str) -> str | None:
-        raise NotImplementedError
+    @abstractmethod
+    def _stored_message_result(self, message_id: str) -> str | None: ...
 
     def job(self, job_id: str) -> JobRecord | None:
         created = self.pending.job_inserts.get(job_id)
@@ -78,20 +80,16 @@ class _Overlay:
     def job_ids_of_tasks(self, instance_id: str, task_ids: Sequence[str]) -> list[str]:
         if not task_ids:
             return []
-        wanted = set(task_ids)
         gone = self.pending.job_task_deletes
-        stored = [j for j in self._stored_job_ids(instance_id, task_ids) if j not in self.pending.job_inserts]
-        kept = [j for j in stored if (instance_id, self._task_of(j)) not in gone] if gone else stored
+        still_stored = [t for t in task_ids if (instance_id, t) not in gone]
+        stored = self._stored_job_ids(instance_id, still_stored) if still_stored else []
+        wanted = set(task_ids)
         created = [
             j
             for j, row in self.pending.job_inserts.items()
             if row["instance_id"] == instance_id and row["task_id"] in wanted
         ]
-        return kept + created
-
-    def _task_of(self, job_id: str) -> str:
-        job = self._stored_job(job_id)
-        return job.task_id if job is not None else ""
+        return [j for j in stored if j not in self.pending.job_inserts] + created
 
     def open_incidents(self, instance_id: str) -> list[IncidentRecord]:
         resolved = self.pending.incident_resolves
@@ -118,8 +116,8 @@ class StoreReads(_Overlay):
         pending: PendingWrites | None = None,
         jobs: dict[str, JobRecord] | None = None,
     ) -> None:
+        super().__init__(pending)
         self.store, self.conn = store, conn
-        self.pending = pending if pending is not None else PendingWrites()
         self.prefetched = jobs or {}
         """Job rows a batch read and locked up front, as they were before the batch."""
 
@@ -141,14 +139,14 @@ class StoreReads(_Overlay):
         return self.store.message_result(self.conn, message_id)
 
 
-@dataclass
 class MemoryReads(_Overlay):
     """Reads from plain data: the step core's tests, with no database."""
 
-    jobs: dict[str, JobRecord] = field(default_factory=dict)
-    incidents: list[IncidentRecord] = field(default_factory=list)
-    messages: dict[str, str] = field(default_factory=dict)
-    pending: PendingWrites = field(default_factory=PendingWrites)
+    def __init__(self) -> None:
+        super().__init__()
+        self.jobs: dict[str, JobRecord] = {}
+        self.incidents: list[IncidentRecord] = []
+        self.messages: dict[str, str] = {}
 
     def _stored_job(self, job_id: str) -> JobRecord | None:
         return self.jobs.get(job_id)
