@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from bpmn.parser import parse_model
+from bpmn.script_engine import ExpressionEngine
 from engine import instance_triggers, job_triggers
 from engine.instance_cache import LiveInstance
 from engine.intents import (
@@ -45,7 +46,9 @@ class Core:
 
     def __init__(self, file: str, variables: dict[str, Any] | None = None) -> None:
         model = parse_model((DATA / f"{file}.bpmn").read_bytes(), f"{file}.bpmn").processes[file]
-        self.live = LiveInstance(new_workflow(model.spec, model.subprocess_specs), Persisted(), 0)
+        self.live = LiveInstance(
+            new_workflow(model.spec, model.subprocess_specs, script_engine=ExpressionEngine()), Persisted(), 0
+        )
         self.instance = InstanceRecord("instance-1", "definition-1", file, None, "running", 0, 0, 0, "", 0.0, 0.0, None)
         self.reads = MemoryReads()
         self.known: set[str] = set()
