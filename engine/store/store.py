@@ -478,9 +478,12 @@ def _locked_by_ids(conn: Connection, table: Table, ids: Iterable[str], record: C
 
 
 def _update_by_id(conn: Connection, table: Table, updates: dict[str, dict[str, Any]]) -> None:
-    """One executemany per set of columns changed (the statement is the same for every row of a shape)."""
+    """One executemany per set of columns changed (the statement is the same for every row of a shape).
+
+    Rows are updated in id order, the order every writer locks them in, so two writers never deadlock.
+    """
     by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for row_id, values in updates.items():
+    for row_id, values in sorted(updates.items()):
         shape = tuple(sorted(values))
         by_shape.setdefault(shape, []).append({"row_id": row_id, **{f"v_{k}": values[k] for k in shape}})
     for shape, params in by_shape.items():
