@@ -15,7 +15,7 @@ from engine.accounts import Accounts
 from engine.engine import Engine
 from engine.queries import Queries
 from engine.tasklist import Tasklist
-from webui import auth, errors
+from webui import auth, errors, input_gate
 from webui.services import Services
 
 HERE = Path(__file__).resolve().parent
@@ -65,6 +65,7 @@ def create_app(engine: Engine, *, accounts: Accounts | None = None, config: dict
     )
     auth.init_app(app, accounts)
     errors.init_app(app)
+    input_gate.init_app(app)
 
     @app.get("/health", endpoint="health")
     def health() -> Response:

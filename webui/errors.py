@@ -13,6 +13,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from engine.forms import FormValidationError
+from engine.limits import VariableTooLargeError
 from steadyflow.errors import (
     ConflictError,
     ExpressionError,
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 
 STATUS_OF: list[tuple[type[SteadyflowError], int]] = [
     (NotFoundError, 404),
+    (VariableTooLargeError, 413),
     (InvalidInputError, 400),
     (ModelError, 400),
     (ExpressionError, 400),
@@ -80,11 +82,16 @@ def handle_http_error(error: HTTPException) -> Response:
         message = f"the request body is too large: the limit is {limit // (1024 * 1024)} MiB per request"
     else:
         message = str(error.description or error.name)
-    headers = {}
+    headers = allow_header(error)
     if status == 401 and is_api_request():
         headers["WWW-Authenticate"] = 'Basic realm="steadyflow", charset="UTF-8"'
     code = error.name.lower().replace(" ", "_")
     return _answer(status, error_body(code, message, status), headers)
+
+
+def allow_header(error: HTTPException) -> dict[str, str]:
+    """A 405's ``Allow`` header (RFC 9110 requires it), as werkzeug computed it for the route."""
+    return {name: value for name, value in error.get_headers() if name.lower() == "allow"}
 
 
 def handle_unexpected(error: Exception) -> Response:

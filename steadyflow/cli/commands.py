@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from engine.limits import check_variables, parse_json
 from steadyflow.cli import processes, render
 from steadyflow.errors import InvalidInputError, ModelValidationError, NotFoundError
 
@@ -129,12 +130,16 @@ def parse_vars(pairs: list[str]) -> dict[str, Any]:
         if not sep or not name:
             raise InvalidInputError(f'--var {pair!r}: write NAME=JSON, for example --var \'regions=["eu","us"]\'')
         try:
-            variables[name] = json.loads(text)
+            json.loads(text, parse_constant=str)  # syntax only; the gate below refuses what the store cannot keep
         except json.JSONDecodeError as exc:
             raise InvalidInputError(
                 f"--var {name}: {text!r} is not valid JSON ({exc.msg} at column {exc.colno}); "
                 f"strings need quotes: --var '{name}=\"{text}\"'"
             ) from None
+        except RecursionError:
+            pass  # too deep: parse_json says so with the limit
+        variables[name] = parse_json(text, f"--var {name}")
+    check_variables(variables, "--var values")
     return variables
 
 

@@ -11,10 +11,12 @@ from werkzeug.exceptions import UnsupportedMediaType
 from werkzeug.wrappers import Response
 
 from bpmn.xml_loader import looks_like_xml
+from engine.limits import MAX_COUNT
 from steadyflow.errors import InvalidInputError
 from webui.api import bp
 from webui.api.common import arg_int, json_body, optional_str
 from webui.auth import requires
+from webui.input_gate import checked_variables
 from webui.services import services
 
 BPMN_SUFFIXES = (".bpmn", ".xml")
@@ -71,12 +73,15 @@ def get_definition_forms(key: str) -> Response:
 def start_instance(key: str) -> tuple[Response, int]:
     body = json_body(required=False)
     version = body.get("version")
-    if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
-        raise InvalidInputError("'version' must be a whole number")
+    if version is not None and (not isinstance(version, int) or isinstance(version, bool) or version > MAX_COUNT):
+        raise InvalidInputError(f"'version' must be a whole number up to {MAX_COUNT}")
+    variables = body.get("variables")
+    if isinstance(variables, dict):
+        variables = checked_variables(variables)
     business_key = optional_str(body, "business_key")
     form = body.get("form")
     if form is None:
-        instance = services().engine.start(key, body.get("variables"), business_key=business_key, version=version)
+        instance = services().engine.start(key, variables, business_key=business_key, version=version)
     elif not isinstance(form, dict) or "variables" in body:
         raise InvalidInputError(
             'send "form" (an object of field id -> value, checked by the start form) or "variables", not both'

@@ -9,10 +9,12 @@ from flask import jsonify
 from werkzeug.wrappers import Response
 
 from engine.batch import check_batch, run_batch
+from engine.limits import MAX_COUNT
 from steadyflow.errors import InvalidInputError
 from webui.api import bp
 from webui.api.common import arg_float, arg_int, arg_str, arg_time, json_body, optional_str
 from webui.auth import requires
+from webui.input_gate import checked_variables
 from webui.services import services
 
 
@@ -81,7 +83,7 @@ def set_variables(instance_id: str) -> Response:
     variables = body.get("variables")
     if not isinstance(variables, dict) or not variables:
         raise InvalidInputError('send {"variables": {"name": value, ...}} with at least one variable')
-    services().engine.set_variables(instance_id, variables)
+    services().engine.set_variables(instance_id, checked_variables(variables))
     return jsonify({"variables": services().engine.variables(instance_id)})
 
 
@@ -101,8 +103,10 @@ def get_instance_incidents(instance_id: str) -> Response:
 def retry(instance_id: str) -> Response:
     body = json_body(required=False)
     retries = body.get("retries", 1)
-    if not isinstance(retries, int) or isinstance(retries, bool):
-        raise InvalidInputError("'retries' must be a whole number of attempts to grant each failed job")
+    if not isinstance(retries, int) or isinstance(retries, bool) or not 1 <= retries <= MAX_COUNT:
+        raise InvalidInputError(
+            f"'retries' must be a whole number of attempts (1 to {MAX_COUNT}) to grant each failed job"
+        )
     count = services().engine.retry(instance_id, retries=retries)
     return jsonify({"retried_incidents": count, "instance": services().queries.instance_head(instance_id)})
 

@@ -9,6 +9,7 @@ from steadyflow.errors import InvalidInputError
 from webui.api import bp
 from webui.api.common import json_body
 from webui.auth import can, current_user, requires
+from webui.input_gate import checked_variables
 from webui.services import services
 
 
@@ -45,5 +46,6 @@ def complete(task_id: str) -> Response:
     values = body.get("variables", {})
     if not isinstance(values, dict):
         raise InvalidInputError('send {"variables": {"field": value, ...}}')
+    values = checked_variables(values)
     result = services().tasklist.complete(task_id, current_user().username, values, any_user=can("admin"))
     return jsonify(result)

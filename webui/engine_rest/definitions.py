@@ -123,10 +123,11 @@ def _start(record: DefinitionRecord) -> Response:
         raise bad_request("startInstructions are not supported: start the instance at its start event")
     variables = decode_variables(body.get("variables"))
     business_key = body_str(body, "businessKey")
+    with_variables = body_bool(body, "withVariablesInReturn")  # read before the start: a 400 changes nothing
     engine = rest().engine
     instance = engine.start(record.key, variables, business_key=business_key, version=record.version)
     answer = dto.instance(asdict(instance))
-    if body_bool(body, "withVariablesInReturn"):
+    if with_variables:
         answer["variables"] = encode_variables(engine.variables(instance.id))
     return jsonify(answer)
 

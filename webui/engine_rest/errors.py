@@ -14,6 +14,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from engine.limits import VariableTooLargeError
 from steadyflow.errors import (
     ConflictError,
     ModelValidationError,
@@ -103,6 +104,8 @@ def handle_steadyflow_error(error: SteadyflowError) -> Response:
         return camunda_error(404, "InvalidRequestException", error.message)
     if isinstance(error, ConflictError):
         return camunda_error(400, "BadUserRequestException", error.message)
+    if isinstance(error, VariableTooLargeError):
+        return camunda_error(413, "InvalidRequestException", error.message)
     if isinstance(error, StoreError):
         log.warning("%s %s: %s", request.method, request.path, error)
         return camunda_error(503, "ProcessEngineException", error.message)
@@ -122,6 +125,9 @@ def handle_http_error(error: HTTPException) -> Response:
     response = camunda_error(
         status, HTTP_TYPES.get(status, "RestException" if status >= 405 else "InvalidRequestException"), message
     )
+    for name, value in error.get_headers():
+        if name.lower() == "allow":
+            response.headers["Allow"] = value
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Basic realm="steadyflow", charset="UTF-8"'
     return response

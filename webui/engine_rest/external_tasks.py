@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Response, jsonify
 
+from engine.limits import MAX_DURATION_MS
 from engine.rest_queries import ClaimedJob, JobQuery
 from webui.auth import requires
 from webui.engine_rest import bp, dto
@@ -79,7 +80,7 @@ def failure(task_id: str) -> tuple[str, int]:
     body = json_body(required=True)
     worker_id = _worker(body)
     retries = body_int(body, "retries", 0, minimum=0) or 0
-    retry_ms = body_int(body, "retryTimeout", 0, minimum=0) or 0
+    retry_ms = body_int(body, "retryTimeout", 0, minimum=0, maximum=MAX_DURATION_MS) or 0
     message = (body_str(body, "errorMessage") or "")[:MAX_ERROR_MESSAGE]
     details = body.get("errorDetails")
     if details is not None and not isinstance(details, str):
@@ -124,7 +125,7 @@ def bpmn_error(task_id: str) -> tuple[str, int]:
 def extend_lock(task_id: str) -> tuple[str, int]:
     body = json_body(required=True)
     worker_id = _worker(body)
-    duration_ms = body_int(body, "newDuration")
+    duration_ms = body_int(body, "newDuration", maximum=MAX_DURATION_MS)
     if duration_ms is None or duration_ms <= 0:
         raise bad_request("newDuration must be a positive number of milliseconds")
     held_by(task_id, worker_id, "extended")

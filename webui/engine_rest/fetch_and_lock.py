@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
+from engine.limits import MAX_DURATION_MS
 from engine.rest_queries import ClaimedJob, TopicClaim, value_hash
 from webui.auth import requires
 from webui.engine_rest import bp, dto
@@ -31,7 +32,7 @@ def _one_topic(raw: Any) -> tuple[TopicClaim, list[str] | None]:
         raise bad_request("Every entry of 'topics' must be an object with topicName and lockDuration")
     name = body_str(raw, "topicName", required=True)
     assert name is not None
-    lock_ms = body_int(raw, "lockDuration")
+    lock_ms = body_int(raw, "lockDuration", maximum=MAX_DURATION_MS)
     if lock_ms is None or lock_ms <= 0:
         raise bad_request(f"Topic '{name}': lockDuration must be a positive number of milliseconds")
     names = raw.get("variables")

@@ -52,6 +52,9 @@ def correlate() -> Response | tuple[str, int]:
     variables = decode_variables(body.get("processVariables"), "processVariables")
     variables |= decode_variables(body.get("processVariablesLocal"), "processVariablesLocal")
     correlate_all = body_bool(body, "all")
+    # Every field is read before the correlation: a refusal must leave the engine as it was.
+    result_enabled = body_bool(body, "resultEnabled")
+    with_variables = body_bool(body, "variablesInResultEnabled")
     targets = _targets(name, business_key, instance_id, keys)
     if not correlate_all and len(targets) > 1:
         raise RestError(
@@ -78,9 +81,8 @@ def correlate() -> Response | tuple[str, int]:
             f"Cannot correlate message '{name}': No process definition or execution matches the parameters",
             MISMATCH,
         ) from None
-    if not body_bool(body, "resultEnabled"):
+    if not result_enabled:
         return "", 204
-    with_variables = body_bool(body, "variablesInResultEnabled")
     return jsonify([_result(r, with_variables) for r in results])
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import request
 
+from engine.limits import MAX_COUNT, bounded_int
+from steadyflow.errors import InvalidInputError
 from webui.engine_rest.errors import bad_request
+from webui.input_gate import request_json
 
 MAX_PAGE = 10_000
 
@@ -21,10 +23,7 @@ def json_body(*, required: bool = False) -> dict[str, Any]:
         return {}
     if request.mimetype and request.mimetype not in ("application/json", "text/plain") and not request.is_json:
         raise bad_request(f"Send the body as JSON with 'Content-Type: application/json', not {request.mimetype}")
-    try:
-        value = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise bad_request(f"The request body is not valid JSON: {exc}") from None
+    value = request_json()
     if not isinstance(value, dict):
         raise bad_request(f"The request body must be a JSON object, not {type(value).__name__}")
     return value
@@ -41,15 +40,19 @@ def body_str(body: dict[str, Any], name: str, *, required: bool = False) -> str 
     return value
 
 
-def body_int(body: dict[str, Any], name: str, default: int | None = None, *, minimum: int | None = None) -> int | None:
+def body_int(
+    body: dict[str, Any],
+    name: str,
+    default: int | None = None,
+    *,
+    minimum: int | None = None,
+    maximum: int = MAX_COUNT,
+) -> int | None:
+    """A whole number field within [minimum, maximum] (counts default to Java's int range, as Camunda's)."""
     value = body.get(name)
     if value is None:
         return default
-    if isinstance(value, bool) or not isinstance(value, int | float) or int(value) != value:
-        raise bad_request(f"'{name}' must be a whole number, not {value!r}")
-    if minimum is not None and value < minimum:
-        raise bad_request(f"'{name}' must be at least {minimum}, not {value}")
-    return int(value)
+    return bounded_int(value, name, minimum=-MAX_COUNT - 1 if minimum is None else minimum, maximum=maximum)
 
 
 def body_bool(body: dict[str, Any], name: str, default: bool = False) -> bool:
@@ -93,14 +96,14 @@ def arg_bool(name: str) -> bool | None:
     return value.lower() == "true"
 
 
-def arg_int(name: str, default: int | None = None) -> int | None:
+def arg_int(name: str, default: int | None = None, *, minimum: int = -MAX_COUNT - 1) -> int | None:
     value = request.args.get(name)
     if value is None or value == "":
         return default
     try:
-        return int(value)
-    except ValueError:
-        raise bad_request(f"Cannot set query parameter '{name}' to value '{value}': not a whole number") from None
+        return bounded_int(value, name, minimum=minimum, maximum=MAX_COUNT)
+    except InvalidInputError as exc:
+        raise bad_request(f"Cannot set query parameter '{name}' to value '{value}': {exc.message}") from None
 
 
 def paging(source: dict[str, Any] | None = None) -> tuple[int, int | None]:

@@ -17,7 +17,10 @@ import re
 from datetime import datetime
 from typing import Any
 
+from engine.limits import MAX_YEAR, MIN_YEAR, parse_json
+from steadyflow.errors import InvalidInputError
 from webui.engine_rest.errors import bad_request
+from webui.input_gate import checked_variables, limits
 
 INT32 = (-(2**31), 2**31 - 1)
 INT64 = (-(2**63), 2**63 - 1)
@@ -41,16 +44,26 @@ def parse_date(text: str, what: str) -> datetime:
     """A date in Camunda's format (or any ISO 8601 date-time); 400 naming ``what`` otherwise."""
     for pattern in ("%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S%z"):
         try:
-            return datetime.strptime(text, pattern)
+            return _in_range(datetime.strptime(text, pattern), text, what)
         except ValueError:
             continue
     try:
-        return datetime.fromisoformat(text)
+        parsed = datetime.fromisoformat(text)
     except ValueError:
         raise bad_request(
             f"Cannot convert value '{text}' of {what} to a Date: use the format yyyy-MM-dd'T'HH:mm:ss.SSSZ, "
             "e.g. 2013-01-23T13:59:43.000+0200"
         ) from None
+    return _in_range(parsed, text, what)
+
+
+def _in_range(value: datetime, text: str, what: str) -> datetime:
+    # Year 1 or 9999 overflow when turned into local time or seconds since 1970: refuse them here.
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise bad_request(
+            f"Cannot convert value '{text}' of {what} to a Date: the year must be {MIN_YEAR} to {MAX_YEAR}"
+        )
+    return value
 
 
 def _whole(value: Any, type_: str, name: str, bounds: tuple[int, int]) -> int:
@@ -91,9 +104,9 @@ def _json_text(value: Any, name: str, type_: str) -> Any:
     if not isinstance(value, str):
         return value  # already structured: accept it as it is
     try:
-        return json.loads(value)
-    except ValueError as exc:
-        raise bad_request(f"Cannot deserialize value of variable '{name}' of type {type_}: {exc}") from None
+        return parse_json(value, f"the {type_} value of variable '{name}'", limits())
+    except InvalidInputError as exc:
+        raise bad_request(f"Cannot deserialize value of variable '{name}' of type {type_}: {exc.message}") from None
 
 
 def decode_value(name: str, typed: Any) -> Any:
@@ -143,7 +156,8 @@ def decode_variables(variables: Any, what: str = "variables") -> dict[str, Any]:
         return {}
     if not isinstance(variables, dict):
         raise bad_request(f"'{what}' must be an object mapping variable names to typed values")
-    return {str(name): decode_value(str(name), typed) for name, typed in variables.items()}
+    decoded = {str(name): decode_value(str(name), typed) for name, typed in variables.items()}
+    return checked_variables(decoded, f"'{what}'")
 
 
 def encode_value(value: Any) -> dict[str, Any]:

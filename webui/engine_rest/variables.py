@@ -14,6 +14,7 @@ from webui.engine_rest.errors import RestError, bad_request, not_found
 from webui.engine_rest.instances import running_row
 from webui.engine_rest.request_input import arg_list, arg_str, json_body, page, paging
 from webui.engine_rest.typed_values import decode_value, decode_variables, encode_value, encode_variables
+from webui.input_gate import checked_variables
 
 
 @bp.get("/process-instance/<instance_id>/variables")
@@ -34,9 +35,9 @@ def get_variable(instance_id: str, name: str) -> Response:
 @bp.put("/process-instance/<instance_id>/variables/<name>")
 @requires("operator")
 def put_variable(instance_id: str, name: str) -> tuple[str, int]:
-    value = decode_value(name, json_body(required=True))
+    variables = checked_variables({name: decode_value(name, json_body(required=True))})
     running_row(instance_id)
-    rest().engine.set_variables(instance_id, {name: value})
+    rest().engine.set_variables(instance_id, variables)
     return "", 204
 
 

@@ -1,0 +1,212 @@
+"""The input gate: what every edge (/api/v1, /engine-rest, the CLI, the /v2 API) accepts before anything changes.
+
+Input that the store cannot keep, or that breaks a later read, is refused here
+with a message saying where it is and what to send instead: JSON nested deeper
+than the limit (checked on the raw text, so a 100,000-deep body never reaches
+the recursive parser), numbers that are not finite or do not fit a signed
+64-bit integer, text with lone surrogates (they cannot be written as UTF-8),
+and variables larger than the configured caps. Durations and counts given by
+clients are bounded so that ``now + duration`` stays a time every reader can
+format.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from steadyflow.errors import InvalidInputError
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+INT32_MAX = 2**31 - 1
+MAX_COUNT = INT32_MAX
+"""Paging offsets, page sizes, page numbers and retry counts: Camunda 7 keeps them as Java ints."""
+MAX_DURATION_MS = 10 * 366 * 24 * 3600 * 1000
+"""Lock durations, retry timeouts and other client-given delays: at most ten years, in milliseconds."""
+MIN_YEAR, MAX_YEAR = 1900, 9998
+"""Dates outside these years are refused: the store keeps times as seconds since 1970 and every reader
+must be able to turn them back into a local date (year 1 or 9999 overflow in some time zones)."""
+
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidInputError(f"{name}={raw!r} must be a whole number of bytes (or levels)") from None
+    if value <= 0:
+        raise InvalidInputError(f"{name}={raw!r} must be positive")
+    return value
+
+
+@dataclass(frozen=True)
+class InputLimits:
+    """Caps on client input; each can be set by an environment variable (shown) or passed in."""
+
+    max_json_depth: int = field(default_factory=lambda: _env_int("STEADYFLOW_MAX_JSON_DEPTH", 64))
+    """STEADYFLOW_MAX_JSON_DEPTH: nesting levels of a request body or JSON variable value."""
+    max_variable_bytes: int = field(default_factory=lambda: _env_int("STEADYFLOW_MAX_VARIABLE_BYTES", 1024 * 1024))
+    """STEADYFLOW_MAX_VARIABLE_BYTES: one variable's value as UTF-8 JSON (default 1 MiB)."""
+    max_variables_bytes: int = field(
+        default_factory=lambda: _env_int("STEADYFLOW_MAX_INSTANCE_VARIABLES_BYTES", 16 * 1024 * 1024)
+    )
+    """STEADYFLOW_MAX_INSTANCE_VARIABLES_BYTES: all variables sent in one request (default 16 MiB)."""
+
+
+def json_depth(text: str) -> int:
+    """The deepest nesting of arrays and objects in JSON ``text``, without parsing it (strings skipped)."""
+    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
+    depth = deepest = 0
+    for char in brackets:
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def parse_json(text: str | bytes, what: str = "the request body", limits: InputLimits | None = None) -> Any:
+    """``text`` parsed as JSON and checked by :func:`check_value`; InvalidInputError saying what is wrong."""
+    limits = limits or InputLimits()
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise InvalidInputError(
+                f"{what} is not UTF-8 text (byte {exc.start}): send JSON encoded as UTF-8"
+            ) from None
+    depth = json_depth(text)
+    if depth > limits.max_json_depth:
+        raise InvalidInputError(
+            f"{what} nests arrays/objects {depth} levels deep; at most {limits.max_json_depth} are allowed"
+        )
+    try:
+        # NaN, Infinity and 1e999 parse as non-finite floats; check_value refuses them naming where they are.
+        value = json.loads(text)
+    except RecursionError:
+        raise InvalidInputError(f"{what} nests arrays/objects too deeply") from None
+    except ValueError as exc:
+        raise InvalidInputError(f"{what} is not valid JSON: {exc}") from None
+    check_value(value, what, limits)
+    return value
+
+
+def check_value(value: Any, where: str, limits: InputLimits | None = None) -> None:
+    """Refuse what the store cannot keep: deep nesting, lone surrogates, non-finite or >64-bit numbers."""
+    limits = limits or InputLimits()
+    stack: list[tuple[str, Any, int]] = [(where, value, 0)]
+    while stack:
+        path, item, depth = stack.pop()
+        if depth > limits.max_json_depth:
+            raise InvalidInputError(f"{path} nests more than {limits.max_json_depth} levels deep")
+        if isinstance(item, str):
+            check_text(item, path)
+        elif isinstance(item, bool) or item is None:
+            continue
+        elif isinstance(item, int):
+            if not INT64_MIN <= item <= INT64_MAX:
+                raise InvalidInputError(
+                    f"{path}: {item} does not fit a signed 64-bit integer; send it as a string or a smaller number"
+                )
+        elif isinstance(item, float):
+            if not math.isfinite(item):
+                raise InvalidInputError(
+                    f"{path}: {item} is not a finite number (NaN, Infinity and numbers beyond about 1.8e308 "
+                    "cannot be stored); send a finite number or null"
+                )
+        elif isinstance(item, Mapping):
+            for key, child in item.items():
+                check_text(str(key), f"{path}: the name")
+                stack.append((f"{path}.{key}", child, depth + 1))
+        elif isinstance(item, list | tuple):
+            stack.extend((f"{path}[{i}]", child, depth + 1) for i, child in enumerate(item))
+
+
+def check_text(text: str, where: str) -> None:
+    """Refuse text that has no UTF-8 form (a lone surrogate such as \\ud800), naming its position."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidInputError(
+            f"{where} holds a lone surrogate (\\u{ord(text[exc.start]):04x}) at character {exc.start}: "
+            "send valid Unicode text (surrogates must come in pairs)"
+        ) from None
+
+
+def value_size(value: Any) -> int:
+    """A value's size as the store keeps it: UTF-8 JSON bytes."""
+    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass"))
+
+
+def check_variables(variables: Mapping[str, Any], where: str = "variables", limits: InputLimits | None = None) -> None:
+    """Refuse variables that are malformed (see check_value) or larger than the caps, naming the largest."""
+    limits = limits or InputLimits()
+    check_value(dict(variables), where, limits)
+    total = 0
+    for name, value in variables.items():
+        size = value_size(value)
+        if size > limits.max_variable_bytes:
+            raise VariableTooLargeError(
+                f"variable {name!r} is {size} bytes as JSON; one value may have at most {limits.max_variable_bytes} "
+                "bytes (STEADYFLOW_MAX_VARIABLE_BYTES): keep large data outside and store a reference"
+            )
+        total += size
+    if total > limits.max_variables_bytes:
+        raise VariableTooLargeError(
+            f"the {where} are {total} bytes as JSON together; at most {limits.max_variables_bytes} are allowed "
+            "(STEADYFLOW_MAX_INSTANCE_VARIABLES_BYTES): keep large data outside and store references"
+        )
+
+
+class VariableTooLargeError(InvalidInputError):
+    code = "variable_too_large"
+
+
+def bounded_int(value: Any, name: str, *, minimum: int = 0, maximum: int = MAX_COUNT) -> int:
+    """A whole number from a client, within [minimum, maximum]; ``name`` says which field in the refusal."""
+    if isinstance(value, str):
+        try:
+            value = int(value.strip())
+        except ValueError:
+            raise InvalidInputError(f"'{name}' must be a whole number, not {value!r}") from None
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInputError(f"'{name}' must be a whole number, not {value!r}")
+    if not minimum <= value <= maximum:
+        raise InvalidInputError(f"'{name}' must be between {minimum} and {maximum}, not {value}")
+    return value
+
+
+def bounded_float(value: Any, name: str, *, minimum: float, maximum: float) -> float:
+    """A finite number from a client (a string is parsed), within [minimum, maximum]."""
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            raise InvalidInputError(f"'{name}' must be a number, not {value!r}") from None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise InvalidInputError(f"'{name}' must be a finite number, not {value!r}")
+    if not minimum <= value <= maximum:
+        raise InvalidInputError(f"'{name}' must be between {minimum:g} and {maximum:g}, not {value:g}")
+    return float(value)
+
+
+MIN_EPOCH_S = -2_208_988_800.0  # 1900-01-01 UTC
+MAX_EPOCH_S = 253_370_764_800.0  # 9999-01-01 UTC
+
+
+def check_epoch(seconds: float, name: str) -> float:
+    """A time in seconds since 1970 that every reader can format as a date (years 1900 to 9998)."""
+    return bounded_float(seconds, name, minimum=MIN_EPOCH_S, maximum=MAX_EPOCH_S)

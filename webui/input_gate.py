@@ -1,0 +1,44 @@
+"""The input gate as the HTTP APIs use it: request bodies and variables checked against the app's limits.
+
+/api/v1, /engine-rest and the coming /v2 API read bodies through ``request_json``
+so that depth, numbers, Unicode and sizes are refused the same way everywhere,
+before any endpoint changes anything. The limits are ``InputLimits`` from the
+environment unless the app was created with ``config={"INPUT_LIMITS": ...}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, current_app, request
+
+from engine.limits import InputLimits, check_value, check_variables, parse_json
+
+EXTENSION = "steadyflow.input_limits"
+
+
+def init_app(app: Flask) -> None:
+    configured = app.config.get("INPUT_LIMITS")
+    app.extensions[EXTENSION] = configured if isinstance(configured, InputLimits) else InputLimits()
+
+
+def limits() -> InputLimits:
+    found = current_app.extensions.get(EXTENSION)
+    return found if isinstance(found, InputLimits) else InputLimits()
+
+
+def request_json() -> Any:
+    """The request body parsed and checked (the caller has made sure it is not empty)."""
+    return parse_json(request.get_data(cache=True), "the request body", limits())
+
+
+def checked_variables(variables: Mapping[str, Any], where: str = "variables") -> dict[str, Any]:
+    """``variables`` after the gate's checks: valid values, within the per-value and per-request caps."""
+    check_variables(variables, where, limits())
+    return dict(variables)
+
+
+def checked_value(value: Any, where: str) -> Any:
+    check_value(value, where, limits())
+    return value
