@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from flask import Blueprint, Flask
-from werkzeug.exceptions import NotFound
+from flask import Blueprint, Flask, current_app, request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from engine.engine import Engine
 from engine.queries import Queries
@@ -42,7 +42,27 @@ from webui.engine_rest.webapps import WELL_KNOWN_ENDPOINT, webapps_bp  # noqa: E
 
 @bp.route("/<path:unknown>", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
 def unknown_resource(unknown: str) -> Any:
+    # This catch-all matches every method, so werkzeug never sees a wrong method: find the right ones here.
+    allowed = _methods_elsewhere()
+    if allowed:
+        raise MethodNotAllowed(
+            valid_methods=allowed,
+            description=f"'/{unknown}' does not support {request.method}; use {', '.join(allowed)}",
+        )
     raise NotFound(f"The Camunda REST subset has no resource '/{unknown}'")
+
+
+def _methods_elsewhere() -> list[str]:
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    found: list[str] = []
+    for method in ("GET", "POST", "PUT", "DELETE", "PATCH"):
+        try:
+            endpoint, _ = adapter.match(request.path, method=method)
+        except HTTPException:
+            continue
+        if endpoint != request.endpoint:
+            found.append(method)
+    return found
 
 
 def init_app(app: Flask, engine: Engine, queries: Queries, *, long_poll_capacity: int | None = None) -> None:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import json
+import math
 from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as HttpResponse
 
 from engine.forms import FormValidationError
+from engine.limits import parse_json
 from steadyflow.errors import InvalidInputError, ModelValidationError
 from webui.api.definitions import deployment_answer, uploaded_files
 from webui.auth import requires
+from webui.input_gate import checked_value, checked_variables, limits
 from webui.services import services
 from webui.ui import bp
 
@@ -83,10 +85,7 @@ def start_variables(form: Any) -> dict[str, Any]:
     variables: dict[str, Any] = {}
     text = form.get("variables_json", "").strip()
     if text:
-        try:
-            parsed = json.loads(text)
-        except ValueError as exc:
-            raise InvalidInputError(f"the variables are not valid JSON: {exc}") from None
+        parsed = parse_json(text, "the variables", limits())
         if not isinstance(parsed, dict):
             raise InvalidInputError('the variables must be a JSON object, like {"regions": ["eu", "us"]}')
         variables.update(parsed)
@@ -97,7 +96,7 @@ def start_variables(form: Any) -> dict[str, Any]:
         if not name:
             continue
         variables[name] = typed_value(name, kind, raw)
-    return variables
+    return checked_variables(variables)
 
 
 def typed_value(name: str, kind: str, raw: str) -> Any:
@@ -106,16 +105,18 @@ def typed_value(name: str, kind: str, raw: str) -> Any:
             number = float(raw)
         except ValueError:
             raise InvalidInputError(f"variable '{name}': {raw!r} is not a number") from None
-        return int(number) if number.is_integer() and "." not in raw else number
+        if not math.isfinite(number):
+            raise InvalidInputError(f"variable '{name}': {raw!r} is not a finite number")
+        whole = int(number) if number.is_integer() and "." not in raw else number
+        checked_value(whole, f"variable '{name}'")
+        return whole
     if kind == "boolean":
         if raw.strip().lower() not in ("true", "false"):
             raise InvalidInputError(f"variable '{name}': write true or false, not {raw!r}")
         return raw.strip().lower() == "true"
     if kind == "json":
-        try:
-            return json.loads(raw)
-        except ValueError as exc:
-            raise InvalidInputError(f"variable '{name}': not valid JSON ({exc})") from None
+        return parse_json(raw, f"variable '{name}'", limits())
+    checked_value(raw, f"variable '{name}'")
     return raw
 
 

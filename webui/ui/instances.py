@@ -9,10 +9,12 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as HttpResponse
 
 from engine.batch import check_batch, run_batch
+from engine.limits import parse_json
 from engine.queries import INSTANCE_STATES
 from steadyflow.errors import ConflictError, InvalidInputError
 from webui.api.instances import instance_detail, instance_page_from_args
 from webui.auth import requires
+from webui.input_gate import checked_variables, limits
 from webui.services import services
 from webui.ui import bp
 
@@ -125,12 +127,15 @@ def set_variable(instance_id: str) -> HttpResponse:
         if not name:
             raise InvalidInputError("give the variable a name")
         try:
-            value = json.loads(raw)
+            json.loads(raw)
         except ValueError:
             raise InvalidInputError(
                 f"the value of '{name}' is not JSON: write \"text\" in quotes, 42, true, or [1, 2]"
             ) from None
-        services().engine.set_variables(instance_id, {name: value})
+        except RecursionError:
+            pass  # too deep: the gate says so with the limit
+        variables = checked_variables({name: parse_json(raw, f"the value of '{name}'", limits())})
+        services().engine.set_variables(instance_id, variables)
         flash(f"Variable {name} saved.", "ok")
     except (InvalidInputError, ConflictError) as exc:
         flash(exc.message, "error")
