@@ -118,7 +118,9 @@ def main() -> None:
         accounts = Accounts(engine.db, hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
         accounts.add_user("bench", "viewer", "bench-password")
         client = create_app(engine, accounts=accounts).test_client()
-        client.post("/login", data={"username": "bench", "password": "bench-password"})
+        page = client.get("/login").get_data(as_text=True)
+        token = page.split('name="csrf_token" value="')[1].split('"')[0]
+        client.post("/login", data={"username": "bench", "password": "bench-password", "csrf_token": token})
 
         def html(query: str) -> Callable[[], None]:
             def get() -> None:

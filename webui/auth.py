@@ -21,6 +21,8 @@ from werkzeug.exceptions import Forbidden, Unauthorized
 from werkzeug.wrappers import Response
 
 from engine.accounts import Accounts, UserRecord, role_allows
+from webui import throttle
+from webui.throttle import record_login, refuse_if_throttled
 
 F = TypeVar("F", bound=Callable[..., Any])
 PUBLIC_ENDPOINTS = {"health", "static", "vendor", "ui.login", "engine_rest_webapps.well_known"}
@@ -74,7 +76,9 @@ def _from_header(header: str) -> tuple[UserRecord | None, str]:
         username, sep, password = decoded.partition(":")
         if not sep:
             return None, "basic"
+        refuse_if_throttled(username)
         user = accounts().authenticate(username, password)
+        record_login(username, user is not None)
         if user is None:
             return None, "basic"
         if user.must_change_password:
@@ -95,10 +99,15 @@ def _from_session() -> UserRecord | None:
     return user
 
 
-def _check_csrf() -> None:
+def csrf_token_matches() -> bool:
+    """Whether the request carries this session's CSRF token (header or form field)."""
     sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token", "")
     expected = session.get("csrf")
-    if not isinstance(expected, str) or not hmac.compare_digest(sent.encode(), expected.encode()):
+    return isinstance(expected, str) and hmac.compare_digest(sent.encode(), expected.encode())
+
+
+def _check_csrf() -> None:
+    if not csrf_token_matches():
         raise CsrfError()
 
 
@@ -156,6 +165,7 @@ def requires(role: str) -> Callable[[F], F]:
 
 def init_app(app: Flask, accounts_: Accounts) -> None:
     app.extensions["steadyflow.accounts"] = accounts_
+    throttle.init_app(app)
     app.before_request(authenticate)
     app.jinja_env.globals.update(csrf_token=csrf_token, can=can)
 

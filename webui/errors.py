@@ -90,8 +90,8 @@ def handle_http_error(error: HTTPException) -> Response:
 
 
 def allow_header(error: HTTPException) -> dict[str, str]:
-    """A 405's ``Allow`` header (RFC 9110 requires it), as werkzeug computed it for the route."""
-    return {name: value for name, value in error.get_headers() if name.lower() == "allow"}
+    """A 405's ``Allow`` (RFC 9110 requires it) and a 429's ``Retry-After``, as werkzeug computed them."""
+    return {name: value for name, value in error.get_headers() if name.lower() in ("allow", "retry-after")}
 
 
 def handle_unexpected(error: Exception) -> Response:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -77,9 +78,17 @@ def deployed(engine: Engine) -> Iterator[Engine]:
     yield engine
 
 
+def login_form(client: FlaskClient, username: str, password: str) -> TestResponse:
+    """Post the login form as a browser does: with the CSRF token of the login page it just loaded."""
+    page = client.get("/login").get_data(as_text=True)
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found, "the login page has no CSRF token field"
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": found.group(1)})
+
+
 def session_login(client: FlaskClient, role: str) -> str:
     """Log in through the form; returns the session's CSRF token."""
-    response = client.post("/login", data={"username": role, "password": PASSWORDS[role]})
+    response = login_form(client, role, PASSWORDS[role])
     assert response.status_code == 302, response.get_data(as_text=True)
     me = client.get("/api/v1/me").get_json()
     return str(me["csrf_token"])

@@ -11,7 +11,7 @@ from werkzeug.test import TestResponse
 
 from engine.accounts import Accounts
 from engine.engine import Engine
-from tests.integration.conftest import basic, bpmn_file, session_login
+from tests.integration.conftest import basic, bpmn_file, login_form, session_login
 from webui.api.openapi import OPERATIONS
 from webui.app import create_app
 from webui.server import announce_first_admin
@@ -64,7 +64,7 @@ def test_wrong_password_and_unknown_token_are_refused(client: FlaskClient) -> No
     assert client.get("/api/v1/me", headers={"Authorization": "Basic dmlld2VyOm5vcGU="}).status_code == 401
     assert client.get("/api/v1/me", headers={"Authorization": "Bearer sft_not-a-token"}).status_code == 401
     assert client.get("/api/v1/me", headers={"Authorization": "Basic %%%"}).status_code == 401
-    login = client.post("/login", data={"username": "viewer", "password": "wrong"})
+    login = login_form(client, "viewer", "wrong")
     assert login.status_code == 401
     assert "Wrong user name or password" in login.get_data(as_text=True)
 
@@ -91,13 +91,16 @@ def test_session_writes_need_the_csrf_token(client: FlaskClient, deployed: Engin
 
 
 def test_login_redirects_only_to_this_site(client: FlaskClient) -> None:
-    response = client.post("/login?next=//evil.example/x", data={"username": "viewer", "password": "viewer-password"})
+    page = client.get("/login").get_data(as_text=True)
+    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    form = {"username": "viewer", "password": "viewer-password", "csrf_token": token}
+    response = client.post("/login?next=//evil.example/x", data=form)
     assert response.headers["Location"] == "/"
 
 
 def test_removed_user_loses_its_session(client: FlaskClient, fast_accounts: Accounts) -> None:
     fast_accounts.add_user("temp", "viewer", "temp-password")
-    client.post("/login", data={"username": "temp", "password": "temp-password"})
+    login_form(client, "temp", "temp-password")
     assert client.get("/").status_code == 200
     fast_accounts.remove_user("temp")
     assert client.get("/").status_code == 302
@@ -117,7 +120,7 @@ def test_first_start_creates_one_admin_with_a_one_time_password(
     api = client.get("/api/v1/me", headers=_basic("admin", password))
     assert api.status_code == 403
     assert "one-time password" in api.get_json()["error"]["message"]
-    client.post("/login", data={"username": "admin", "password": password})
+    login_form(client, "admin", password)
     assert client.get("/").headers["Location"] == "/account/password"
     page = client.get("/account/password").get_data(as_text=True)
     csrf = page.split('name="csrf_token" value="')[1].split('"')[0]

@@ -126,8 +126,8 @@ def handle_http_error(error: HTTPException) -> Response:
         status, HTTP_TYPES.get(status, "RestException" if status >= 405 else "InvalidRequestException"), message
     )
     for name, value in error.get_headers():
-        if name.lower() == "allow":
-            response.headers["Allow"] = value
+        if name.lower() in ("allow", "retry-after"):
+            response.headers[name] = value
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Basic realm="steadyflow", charset="UTF-8"'
     return response

@@ -8,8 +8,9 @@ from flask import Response, flash, redirect, render_template, request, session, 
 from werkzeug.wrappers import Response as HttpResponse
 
 from steadyflow.errors import InvalidInputError
-from webui.auth import current_user, login_session
+from webui.auth import csrf_token_matches, current_user, login_session
 from webui.services import services
+from webui.throttle import record_login, refuse_if_throttled
 from webui.ui import bp
 
 
@@ -28,7 +29,17 @@ def login() -> HttpResponse | str:
     if request.method == "POST":
         username = request.form.get("username", "").strip()
         password = request.form.get("password", "")
+        if not csrf_token_matches():
+            # Login CSRF: another site must not log this browser in to an account of its choosing.
+            return Response(
+                render_template(
+                    "ui/login.html", error="The login form was out of date; please log in again.", username=username
+                ),
+                status=403,
+            )
+        refuse_if_throttled(username or None)
         user = services().accounts.authenticate(username, password) if username and password else None
+        record_login(username or None, user is not None)
         if user is not None:
             login_session(user)
             return redirect(_safe_next(request.args.get("next")))
