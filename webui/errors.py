@@ -26,6 +26,7 @@ from steadyflow.errors import (
     StoreError,
 )
 from webui.auth import is_api_request
+from webui.input_gate import without_database_location
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,7 @@ def handle_steadyflow_error(error: SteadyflowError) -> Response:
         extra["fields"] = error.field_errors
     if status >= 500:
         log.warning("%s %s: %s", request.method, request.path, error)
-    return _answer(status, error_body(error.code, error.message, status, **extra))
+    return _answer(status, error_body(error.code, without_database_location(error.message), status, **extra))
 
 
 def handle_http_error(error: HTTPException) -> Response:

@@ -8,6 +8,7 @@ environment unless the app was created with ``config={"INPUT_LIMITS": ...}``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -42,3 +43,19 @@ def checked_variables(variables: Mapping[str, Any], where: str = "variables") ->
 def checked_value(value: Any, where: str) -> Any:
     check_value(value, where, limits())
     return value
+
+
+def without_database_location(message: str) -> str:
+    """``message`` with the database's URL and file path replaced: clients must not learn where it lives."""
+    services = current_app.extensions.get("steadyflow")
+    db = getattr(getattr(services, "engine", None), "db", None)
+    if db is None:
+        return message
+    names = {str(db.url), str(db.safe_url)}
+    if db.is_sqlite:
+        path = str(db.url).removeprefix("sqlite:///")
+        names |= {path, os.path.abspath(path)} if path and path != ":memory:" else set()
+    for name in sorted(names, key=len, reverse=True):
+        if name:
+            message = message.replace(name, "the database")
+    return message

@@ -157,6 +157,8 @@ class Database:
                 conflict = retry_conflicts and isinstance(exc, IntegrityError)
                 waited = time.monotonic() - started
                 if not (conflict or _is_transient(exc)) or waited > deadline_s:
+                    # The log names the database for the operator; the message, which clients see, does not.
+                    log.warning("%s failed on the database at %s: %s", what, self.safe_url, first_line(exc))
                     raise StoreError(f"{what} failed: {self.explain(exc)}") from exc
                 if not warned and waited >= UNREACHABLE_WARNING_S and not conflict:
                     # Busy for a moment is normal; this long means the database is down or unreachable.
@@ -179,20 +181,20 @@ class Database:
             return result
 
     def explain(self, exc: BaseException) -> str:
-        """What the database said, and what to do about it, for an error message."""
+        """What the database said, and what to do about it, for an error message (without its URL or path)."""
         said = first_line(exc)
         lowered = said.lower()
         if "readonly" in lowered or "read-only" in lowered:
             return (
-                f"the database at {self.safe_url} is read-only ({said}); make the file and its folder writable "
+                f"the database is read-only ({said}); make the file and its folder writable "
                 "by this user; nothing of it was written"
             )
         if "disk is full" in lowered or "no space left" in lowered or "could not extend file" in lowered:
             return (
-                f"the disk holding the database at {self.safe_url} is full ({said}); free some space and try "
+                f"the disk holding the database is full ({said}); free some space and try "
                 "again; nothing of it was written"
             )
-        return f"the database at {self.safe_url} reported: {said}; check that it is reachable and writable"
+        return f"the database reported: {said}; check that it is reachable and writable (the server log names it)"
 
     @property
     def safe_url(self) -> str:

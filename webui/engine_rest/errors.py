@@ -23,6 +23,7 @@ from steadyflow.errors import (
     SteadyflowError,
     StoreError,
 )
+from webui.input_gate import without_database_location
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +99,7 @@ def handle_rest_error(error: RestError) -> Response:
 
 
 def handle_steadyflow_error(error: SteadyflowError) -> Response:
+    error.message = without_database_location(error.message)
     if isinstance(error, ModelValidationError):
         return parse_exception(error)
     if isinstance(error, NotFoundError):
