@@ -8,10 +8,36 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.limits import MAX_COUNT, MAX_EPOCH_S, MIN_EPOCH_S
+from engine.queries import INSTANCE_STATES, MAX_PAGE_SIZE
+from engine.store.queries import SORTABLE
+
 ROLE_NOTE = {"viewer": "any logged-in user", "operator": "operator or admin", "admin": "admin only"}
 
 _ID = {"type": "string"}
 _OBJECT = {"type": "object", "additionalProperties": True}
+_VARIABLES = {
+    "type": "object",
+    "additionalProperties": True,
+    "description": "name -> JSON value; numbers finite and within signed 64 bits, nesting at most 64 levels, "
+    "each value at most 1 MiB and all at most 16 MiB as JSON (STEADYFLOW_MAX_VARIABLE_BYTES, "
+    "STEADYFLOW_MAX_INSTANCE_VARIABLES_BYTES)",
+}
+_VERSION = {"anyOf": [{"type": "integer", "minimum": 0, "maximum": MAX_COUNT}, {"const": "all"}, {"const": ""}]}
+_WHEN = {"type": "string", "description": "ISO date/date-time (years 1900-9998) or epoch seconds"}
+QUERY_SCHEMAS: dict[str, dict[str, Any]] = {
+    "state": {"type": "string", "enum": ["", *INSTANCE_STATES]},
+    "sort": {"type": "string", "enum": ["", *SORTABLE]},
+    "order": {"type": "string", "enum": ["", "asc", "desc"]},
+    "page": {"type": "integer", "minimum": 1, "maximum": MAX_COUNT},
+    "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+    "limit": {"type": "integer", "minimum": 1, "maximum": 1000},
+    "version": _VERSION,
+    "since": {"type": "number", "minimum": MIN_EPOCH_S, "maximum": MAX_EPOCH_S},
+    "started_after": _WHEN,
+    "started_before": _WHEN,
+}
+"""Query parameters typed as the server checks them; any other is a string."""
 _ERROR = {
     "type": "object",
     "properties": {
@@ -86,10 +112,12 @@ OPERATIONS: list[tuple[str, str, str, str, list[tuple[str, str]], dict[str, Any]
             "type": "object",
             "properties": {
                 "business_key": {"type": "string"},
-                "variables": _OBJECT,
+                "variables": _VARIABLES,
                 "form": _OBJECT,
-                "version": {"type": "integer"},
+                "version": {"type": "integer", "maximum": MAX_COUNT},
             },
+            "not": {"required": ["form", "variables"]},
+            "description": "send variables or a start form's values (form), not both",
         },
         201,
     ),
@@ -113,7 +141,7 @@ OPERATIONS: list[tuple[str, str, str, str, list[tuple[str, str]], dict[str, Any]
         "Set variables of a running instance",
         "operator",
         [],
-        {"type": "object", "properties": {"variables": _OBJECT}, "required": ["variables"]},
+        {"type": "object", "properties": {"variables": _VARIABLES | {"minProperties": 1}}, "required": ["variables"]},
         200,
     ),
     (
@@ -122,7 +150,7 @@ OPERATIONS: list[tuple[str, str, str, str, list[tuple[str, str]], dict[str, Any]
         "Same as PATCH (sets the given variables)",
         "operator",
         [],
-        {"type": "object", "properties": {"variables": _OBJECT}, "required": ["variables"]},
+        {"type": "object", "properties": {"variables": _VARIABLES | {"minProperties": 1}}, "required": ["variables"]},
         200,
     ),
     ("get", "/instances/{instance_id}/jobs", "Jobs with retries left, due time, last error", "viewer", [], None, 200),
@@ -133,7 +161,7 @@ OPERATIONS: list[tuple[str, str, str, str, list[tuple[str, str]], dict[str, Any]
         "Resolve open incidents and run the failed work again",
         "operator",
         [],
-        {"type": "object", "properties": {"retries": {"type": "integer", "minimum": 1}}},
+        {"type": "object", "properties": {"retries": {"type": "integer", "minimum": 1, "maximum": MAX_COUNT}}},
         200,
     ),
     (
@@ -155,7 +183,7 @@ OPERATIONS: list[tuple[str, str, str, str, list[tuple[str, str]], dict[str, Any]
             "type": "object",
             "properties": {
                 "action": {"type": "string", "enum": ["retry", "cancel"]},
-                "instance_ids": {"type": "array", "items": {"type": "string"}, "maxItems": 1000},
+                "instance_ids": {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 1000},
                 "reason": {"type": "string"},
             },
             "required": ["action", "instance_ids"],
@@ -182,7 +210,7 @@ OPERATIONS: list[tuple[str, str, str, str, list[tuple[str, str]], dict[str, Any]
         "Complete a user task; values are checked against its form",
         "operator",
         [],
-        {"type": "object", "properties": {"variables": _OBJECT}},
+        {"type": "object", "properties": {"variables": _VARIABLES}},
         200,
     ),
 ]
@@ -201,16 +229,26 @@ def _operation(
         for name in (part[1:-1] for part in path.split("/") if part.startswith("{"))
     ]
     parameters += [
-        {"name": n, "in": "query", "required": False, "schema": {"type": "string"}, "description": d} for n, d in params
+        {
+            "name": n,
+            "in": "query",
+            "required": False,
+            "schema": QUERY_SCHEMAS.get(n, {"type": "string"}),
+            "description": d,
+        }
+        for n, d in params
     ]
     error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     responses: dict[str, Any] = {
         str(status): {"description": "success", "content": {"application/json": {"schema": _OBJECT}}},
         "401": {"description": "not logged in (send basic or bearer credentials)", **error},
         "403": {"description": f"role too low: {ROLE_NOTE[role]}", **error},
+        "429": {"description": "too many failed logins: wait Retry-After seconds", **error},
     }
-    if parameters:
+    if parameters or body is not None:
         responses["400"] = {"description": "bad input, with a message saying what to change", **error}
+    if body is not None and "variables" in body.get("properties", {}):
+        responses["413"] = {"description": "variables larger than the configured caps", **error}
     if "{" in path:
         responses["404"] = {"description": "unknown id", **error}
     if method != "get":
