@@ -169,6 +169,21 @@ def check_variables(variables: Mapping[str, Any], where: str = "variables", limi
         )
 
 
+def check_instance_total(
+    existing: Mapping[str, Any], changes: Mapping[str, Any], limits: InputLimits | None = None
+) -> None:
+    """Refuse ``changes`` when the instance's variables with them applied would pass the per-instance cap."""
+    limits = limits or InputLimits()
+    merged = {**existing, **changes}
+    total = sum(value_size(value) for value in merged.values())
+    if total > limits.max_variables_bytes:
+        raise VariableTooLargeError(
+            f"with these changes the instance's variables would be {total} bytes as JSON; at most "
+            f"{limits.max_variables_bytes} are allowed (STEADYFLOW_MAX_INSTANCE_VARIABLES_BYTES): "
+            "keep large data outside and store references"
+        )
+
+
 class VariableTooLargeError(InvalidInputError):
     code = "variable_too_large"
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Flask, current_app, request
 
-from engine.limits import InputLimits, check_value, check_variables, parse_json
+from engine.limits import InputLimits, check_instance_total, check_value, check_variables, parse_json
 
 EXTENSION = "steadyflow.input_limits"
 
@@ -38,6 +38,15 @@ def checked_variables(variables: Mapping[str, Any], where: str = "variables") ->
     """``variables`` after the gate's checks: valid values, within the per-value and per-request caps."""
     check_variables(variables, where, limits())
     return dict(variables)
+
+
+def checked_for_instance(instance_id: str, variables: Mapping[str, Any]) -> dict[str, Any]:
+    """``variables`` checked, and checked to keep the instance's variables within the per-instance cap."""
+    checked = checked_variables(variables)
+    if checked:
+        engine = current_app.extensions["steadyflow"].engine
+        check_instance_total(engine.variables(instance_id), checked, limits())
+    return checked
 
 
 def checked_value(value: Any, where: str) -> Any:

@@ -187,3 +187,24 @@ def test_variable_caps_come_from_the_environment(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("STEADYFLOW_MAX_INSTANCE_VARIABLES_BYTES", "4096")
     limits = InputLimits()
     assert (limits.max_variable_bytes, limits.max_variables_bytes) == (2048, 4096)
+
+
+@pytest.mark.parametrize("api", ["v1", "engine-rest"])
+def test_the_per_instance_cap_counts_the_variables_already_stored(
+    small_limits_client: FlaskClient, deployed: Engine, api: str
+) -> None:
+    instance = deployed.start("database-creation", {"region": "eu"})
+
+    def put(name: str) -> TestResponse:
+        if api == "v1":
+            body: dict[str, Any] = {"variables": {name: "x" * 900}}
+            return small_limits_client.patch(
+                f"/api/v1/instances/{instance.id}/variables", json=body, headers=basic("operator")
+            )
+        path = f"/engine-rest/process-instance/{instance.id}/variables/{name}"
+        return small_limits_client.put(path, json={"value": "x" * 900, "type": "String"}, headers=basic("operator"))
+
+    assert put("a").status_code < 300 and put("b").status_code < 300
+    refused = put("c")
+    assert refused.status_code == 413 and "STEADYFLOW_MAX_INSTANCE_VARIABLES_BYTES" in refused.get_data(as_text=True)
+    assert set(deployed.variables(instance.id)) == {"region", "a", "b"}

@@ -14,7 +14,7 @@ from steadyflow.errors import InvalidInputError
 from webui.api import bp
 from webui.api.common import arg_float, arg_int, arg_str, arg_time, json_body, optional_str
 from webui.auth import requires
-from webui.input_gate import checked_variables
+from webui.input_gate import checked_for_instance
 from webui.services import services
 
 
@@ -83,7 +83,7 @@ def set_variables(instance_id: str) -> Response:
     variables = body.get("variables")
     if not isinstance(variables, dict) or not variables:
         raise InvalidInputError('send {"variables": {"name": value, ...}} with at least one variable')
-    services().engine.set_variables(instance_id, checked_variables(variables))
+    services().engine.set_variables(instance_id, checked_for_instance(instance_id, variables))
     return jsonify({"variables": services().engine.variables(instance_id)})
 
 

@@ -28,6 +28,7 @@ from webui.engine_rest.request_input import (
     paging,
 )
 from webui.engine_rest.typed_values import decode_variables, format_timestamp
+from webui.input_gate import checked_for_instance
 
 MAX_ERROR_MESSAGE = 666
 """Camunda 7 keeps this many characters of a failure's errorMessage."""
@@ -70,6 +71,7 @@ def complete(task_id: str) -> tuple[str, int]:
     variables = decode_variables(body.get("variables"))
     decode_variables(body.get("localVariables"), "localVariables")  # checked; steadyflow has no local scope here
     claimed = held_by(task_id, worker_id, "completed")
+    variables = checked_for_instance(claimed.job.instance_id, variables)
     rest().engine.complete_job(task_id, variables, worker_id=worker_id, instance_id=claimed.job.instance_id)
     return "", 204
 

@@ -14,7 +14,7 @@ from webui.engine_rest.errors import RestError, bad_request, not_found
 from webui.engine_rest.instances import running_row
 from webui.engine_rest.request_input import arg_list, arg_str, json_body, page, paging
 from webui.engine_rest.typed_values import decode_value, decode_variables, encode_value, encode_variables
-from webui.input_gate import checked_variables
+from webui.input_gate import checked_for_instance
 
 
 @bp.get("/process-instance/<instance_id>/variables")
@@ -35,8 +35,8 @@ def get_variable(instance_id: str, name: str) -> Response:
 @bp.put("/process-instance/<instance_id>/variables/<name>")
 @requires("operator")
 def put_variable(instance_id: str, name: str) -> tuple[str, int]:
-    variables = checked_variables({name: decode_value(name, json_body(required=True))})
     running_row(instance_id)
+    variables = checked_for_instance(instance_id, {name: decode_value(name, json_body(required=True))})
     rest().engine.set_variables(instance_id, variables)
     return "", 204
 
@@ -69,7 +69,7 @@ def modify_variables(instance_id: str) -> tuple[str, int]:
             "BadUserRequestException",
         )
     if modifications:
-        rest().engine.set_variables(instance_id, modifications)
+        rest().engine.set_variables(instance_id, checked_for_instance(instance_id, modifications))
     return "", 204
 
 
