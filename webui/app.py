@@ -78,13 +78,14 @@ def create_app(engine: Engine, *, accounts: Accounts | None = None, config: dict
         response = send_from_directory(BPMN_JS_DIST, filename, max_age=3600)
         return response
 
-    from webui import engine_rest, metrics
+    from webui import camunda8, engine_rest, metrics
     from webui.api import bp as api_bp
     from webui.ui import bp as ui_bp
 
     app.register_blueprint(api_bp)
     app.register_blueprint(ui_bp)
     engine_rest.init_app(app, engine, queries, long_poll_capacity=app.config.get("ENGINE_REST_LONG_POLLS"))
+    camunda8.init_app(app, engine, long_poll_capacity=app.config.get("ENGINE_REST_LONG_POLLS"))
     metrics.init_app(app)
 
     @app.after_request

@@ -28,7 +28,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 PUBLIC_ENDPOINTS = {"health", "static", "vendor", "ui.login", "engine_rest_webapps.well_known"}
 """The last one is Camunda Modeler's well-known webapps document, which it fetches without credentials."""
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-API_PREFIXES = ("/api/", "/engine-rest/", "/rest/")
+API_PREFIXES = ("/api/", "/engine-rest/", "/rest/", "/v2/")
 
 
 class CsrfError(Forbidden):

@@ -11,6 +11,7 @@ from waitress.server import create_server
 
 from engine.accounts import Accounts
 from engine.engine import Engine
+from webui import camunda8
 from webui.app import create_app
 from webui.engine_rest import release_long_polls
 
@@ -52,4 +53,5 @@ def serve(
     print(f"steadyflow serving on http://{host}:{server.effective_port} (health: /health)", flush=True)
     until()
     release_long_polls(app)
+    camunda8.release_long_polls(app)
     server.close()

@@ -7,6 +7,7 @@ Alembic migrations in ``engine/store/migrations`` create exactly these tables;
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Float,
@@ -22,7 +23,7 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
-SCHEMA_VERSION = "0002"
+SCHEMA_VERSION = "0003"
 """The Alembic head this code expects; bump with every migration."""
 
 deployments = Table(
@@ -278,3 +279,23 @@ user_task_claims = Table(
     Column("claimed_at", Float, nullable=False),
 )
 """Who is working on an open user task (the tasklist's claim)."""
+
+# -- 0003: Camunda 8 keys ------------------------------------------------------------------------
+
+KEY_TYPE = BigInteger().with_variant(Integer, "sqlite")
+"""SQLite's rowid alias must be spelled INTEGER; PostgreSQL needs 64 bits."""
+
+c8_keys = Table(
+    "c8_keys",
+    metadata,
+    Column("key", KEY_TYPE, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),
+    Column("row_id", String(255), nullable=False),
+    UniqueConstraint("kind", "row_id", name="uq_c8_keys_row"),
+    sqlite_autoincrement=True,
+)
+"""The 64-bit key a Camunda 8 client sees for one of our rows (uuid or definition id).
+
+Given once per row, on first use; AUTOINCREMENT (SQLite) and a sequence (PostgreSQL) never hand
+out a number twice, even after rows are deleted, so a key a client kept never names another row.
+"""
