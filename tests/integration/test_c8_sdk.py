@@ -1,0 +1,217 @@
+"""The official Camunda 8 Python client (camunda-orchestration-sdk), unchanged, against a real ``steadyflow serve``.
+
+The server runs with ``--disable-handler`` for the database-creation job types,
+so only the SDK's job workers (long-polling /v2/jobs/activation) do that work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from camunda_orchestration_sdk import (
+    CamundaAsyncClient,
+    CamundaClient,
+    IncidentSearchQuery,
+    IncidentSearchQueryFilter,
+    JobError,
+    ProcessCreationById,
+    WorkerConfig,
+)
+from camunda_orchestration_sdk.models.process_instance_creation_instruction_base_variables import (
+    ProcessInstanceCreationInstructionBaseVariables,
+)
+
+from tests.conftest import DATA, EXAMPLES
+from tests.integration.test_engine_rest_workers import (
+    PASSWORD,
+    ROOT,
+    Server,
+    _cli,
+    _env,
+    _free_port,
+    _healthy,
+    stop_server,
+    wait_until,
+)
+
+pytestmark = pytest.mark.slow
+WORKER = "sdk-worker"
+
+
+def configuration(server: Server) -> dict[str, str]:
+    return {
+        "CAMUNDA_REST_ADDRESS": f"{server.url}/v2",
+        "CAMUNDA_AUTH_STRATEGY": "BASIC",
+        "CAMUNDA_BASIC_AUTH_USERNAME": "deployer",
+        "CAMUNDA_BASIC_AUTH_PASSWORD": PASSWORD,
+    }
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    data_dir = tmp_path_factory.mktemp("serve-c8")
+    _cli(data_dir, "users", "add", "deployer", "--role", "admin", "--password-stdin", stdin=PASSWORD + "\n")
+    port = _free_port()
+    log = data_dir / "serve.log"
+    process = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "steadyflow", "serve", "--host", "127.0.0.1", "--port", str(port)),
+            *("--data-dir", str(data_dir), "--disable-handler", "create-database"),
+            *("--disable-handler", "create-replication"),
+        ],
+        cwd=ROOT,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        env=_env(),
+    )
+    running = Server(f"http://127.0.0.1:{port}", "", process, log)
+    wait_until(lambda: _healthy(running), f"steadyflow serve did not start: {log.read_text(errors='replace')}")
+    yield running
+    stop_server(running)
+
+
+@pytest.fixture(scope="module")
+def client(server: Server) -> Iterator[CamundaClient]:
+    with CamundaClient(configuration=configuration(server)) as c:
+        c.deploy_resources_from_files([EXAMPLES / "database-creation-c8.bpmn", DATA / "error-boundary.bpmn"])
+        yield c
+
+
+Handler = Callable[[Any], Any]
+
+
+@pytest.fixture
+def workers(server: Server) -> Iterator[Callable[[dict[str, Handler]], None]]:
+    """``workers({type: handler})``: the SDK's own async job workers, polling in a thread until the test ends."""
+    stop = threading.Event()
+    threads: list[threading.Thread] = []
+
+    def run(handlers: dict[str, Handler]) -> None:
+        async def main() -> None:
+            async with CamundaAsyncClient(configuration=configuration(server)) as c:
+                for job_type, handler in handlers.items():
+                    config = WorkerConfig(
+                        job_type=job_type,
+                        job_timeout_milliseconds=30_000,
+                        request_timeout_milliseconds=2_000,
+                        worker_name=WORKER,
+                    )
+                    c.create_job_worker(config=config, callback=handler, execution_strategy="async")
+                while not stop.is_set():
+                    await asyncio.sleep(0.05)
+                for worker in c._workers:
+                    worker.stop()
+
+        thread = threading.Thread(target=asyncio.run, args=(main(),), daemon=True)
+        thread.start()
+        threads.append(thread)
+
+    yield run
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=30)
+
+
+def start(client: CamundaClient, process_id: str, **variables: Any) -> str:
+    created = client.create_process_instance(
+        data=ProcessCreationById(
+            process_definition_id=process_id,
+            variables=ProcessInstanceCreationInstructionBaseVariables.from_dict(variables),
+        )
+    )
+    return str(created.process_instance_key)
+
+
+def state(server: Server, key: str) -> str:
+    response = httpx.get(f"{server.url}/v2/process-instances/{key}", auth=("deployer", PASSWORD), timeout=30)
+    assert response.status_code == 200, response.text
+    return str(response.json()["state"])
+
+
+def test_topology_as_the_client_reads_it(client: CamundaClient) -> None:
+    topology = client.get_topology()
+    assert topology.gateway_version.startswith("8.8.")
+    assert [p.partition_id for p in topology.brokers[0].partitions] == [1]
+
+
+def test_sdk_workers_complete_the_example_with_one_job_per_region(
+    server: Server, client: CamundaClient, workers: Callable[[dict[str, Handler]], None]
+) -> None:
+    seen: list[tuple[str, str]] = []
+
+    async def create_database(job: Any) -> dict[str, Any]:
+        region = job.variables.to_dict()["region"]
+        seen.append(("create-database", region))
+        return {"regionDatabase": f"{region}-db"}
+
+    async def create_replication(job: Any) -> dict[str, Any]:
+        seen.append(("create-replication", ",".join(job.variables.to_dict()["regionDatabases"])))
+        return {"replicated": True}
+
+    key = start(client, "database-creation-c8", regions=["eu-west", "us-east", "ap-south"])
+    workers({"create-database": create_database, "create-replication": create_replication})
+    wait_until(lambda: state(server, key) == "COMPLETED", f"instance {key} did not complete: {seen}")
+    assert sorted(r for t, r in seen if t == "create-database") == ["ap-south", "eu-west", "us-east"]
+    assert [r for t, r in seen if t == "create-replication"] == ["eu-west-db,us-east-db,ap-south-db"]
+
+
+def test_a_failing_worker_runs_out_of_retries_into_an_incident_the_client_finds_and_resolves(
+    server: Server, client: CamundaClient, workers: Callable[[dict[str, Handler]], None]
+) -> None:
+    attempts: list[int] = []
+    repaired = threading.Event()
+
+    async def charge(job: Any) -> dict[str, Any]:
+        attempts.append(job.retries)
+        if not repaired.is_set():
+            raise RuntimeError("payment service down")
+        return {"charged": True}
+
+    key = start(client, "error-boundary", mode="fail")
+    workers({"charge": charge})
+
+    def incidents() -> list[Any]:
+        found = client.search_incidents(
+            data=IncidentSearchQuery(filter_=IncidentSearchQueryFilter(process_instance_key=key))
+        )
+        return list(found.items)
+
+    (incident,) = wait_until(incidents, f"no incident for {key}; attempts {attempts}")
+    assert attempts == [3, 2, 1]  # the worker sends retries - 1 each time; the engine takes them as sent
+    assert "payment service down" in incident.error_message
+    assert str(incident.process_instance_key) == key and incident.error_type.value == "JOB_NO_RETRIES"
+    repaired.set()
+    client.resolve_incident(incident_key=incident.incident_key)
+    wait_until(lambda: state(server, key) == "COMPLETED", f"instance {key} did not complete after resolution")
+    assert attempts == [3, 2, 1, 1] and incidents() == []
+
+
+def test_a_job_error_reaches_the_boundary_event(
+    server: Server, client: CamundaClient, workers: Callable[[dict[str, Handler]], None]
+) -> None:
+    notified: list[dict[str, Any]] = []
+
+    async def charge(job: Any) -> dict[str, Any]:
+        raise JobError("CARD_DECLINED", "limit reached", {"reason": "limit"})
+
+    async def notify(job: Any) -> dict[str, Any]:
+        notified.append(job.variables.to_dict())
+        return {}
+
+    key = start(client, "error-boundary", mode="decline")
+    workers({"charge": charge, "notify": notify})
+    wait_until(lambda: state(server, key) == "COMPLETED", f"instance {key} did not complete: {notified}")
+    assert notified and notified[0]["reason"] == "limit"
+
+
+def test_no_handler_path_takes_the_jobs_the_workers_serve(server: Server) -> None:
+    text = Path(server.log).read_text(errors="replace")
+    assert "Traceback" not in text, text
