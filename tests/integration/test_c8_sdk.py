@@ -10,6 +10,7 @@ import asyncio
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -215,3 +216,39 @@ def test_a_job_error_reaches_the_boundary_event(
 def test_no_handler_path_takes_the_jobs_the_workers_serve(server: Server) -> None:
     text = Path(server.log).read_text(errors="replace")
     assert "Traceback" not in text, text
+
+
+def _activate(server: Server, worker: str, request_timeout_ms: int, **kwargs: Any) -> httpx.Response:
+    body = {
+        "type": "charge",
+        "worker": worker,
+        "timeout": 600_000,
+        "maxJobsToActivate": 10,
+        "requestTimeout": request_timeout_ms,
+    }
+    return httpx.post(f"{server.url}/v2/jobs/activation", json=body, auth=("deployer", PASSWORD), **kwargs)
+
+
+def test_a_long_poll_is_answered_when_a_job_appears(server: Server, client: CamundaClient) -> None:
+    answer: list[httpx.Response] = []
+    poll = threading.Thread(target=lambda: answer.append(_activate(server, "waiting", 60_000, timeout=90)))
+    poll.start()
+    time.sleep(0.5)  # let the poll start waiting first (an ordering aid, not a measurement)
+    key = start(client, "error-boundary", mode="poll")
+    poll.join(timeout=90)
+    jobs = answer[0].json()["jobs"]
+    assert key in {j["processInstanceKey"] for j in jobs} and {j["worker"] for j in jobs} == {"waiting"}
+    for job in jobs:  # leave nothing held for the other tests
+        httpx.post(f"{server.url}/v2/jobs/{job['jobKey']}/completion", json={}, auth=("deployer", PASSWORD))
+
+
+def test_a_long_poll_whose_worker_hung_up_locks_nothing(server: Server, client: CamundaClient) -> None:
+    with pytest.raises(httpx.ReadTimeout):
+        _activate(server, "gone", 60_000, timeout=0.5)  # the client gives up
+    time.sleep(0.5)  # let the server notice the closed connection (an ordering aid, not a measurement)
+    key = start(client, "error-boundary", mode="hung-up")
+    jobs = _activate(server, "alive", 10_000, timeout=60).json()["jobs"]
+    assert key in {j["processInstanceKey"] for j in jobs}
+    assert {j["worker"] for j in jobs} == {"alive"}
+    for job in jobs:
+        httpx.post(f"{server.url}/v2/jobs/{job['jobKey']}/completion", json={}, auth=("deployer", PASSWORD))
