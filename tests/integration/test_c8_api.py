@@ -247,3 +247,33 @@ def test_deploy_refuses_other_tenants_dmn_and_missing_parts(as_role: Call, engin
         assert response.status_code == 400, response.get_json()
     assert engine.definitions.resolve  # the registry exists, and nothing was deployed:
     assert as_role("viewer", "post", "/v2/process-instances/search", json={}).get_json()["page"]["totalItems"] == 0
+
+
+def test_variables_and_element_instances_of_one_instance_are_searchable(as_role: Call) -> None:
+    deploy(as_role, "error-boundary.bpmn")
+    created = start(as_role, "error-boundary", {"amount": 12.5, "customer": {"id": 7}})
+    key = created["processInstanceKey"]
+    found = as_role(
+        "viewer", "post", "/v2/variables/search", json={"filter": {"processInstanceKey": key, "name": "customer"}}
+    ).get_json()
+    assert [(v["name"], v["value"], v["scopeKey"]) for v in found["items"]] == [("customer", '{"id": 7}', key)]
+    again = as_role("viewer", "post", "/v2/variables/search", json={"filter": {"processInstanceKey": key}}).get_json()
+    assert {v["name"] for v in again["items"]} == {"amount", "customer"}
+    assert {v["variableKey"] for v in again["items"]} >= {found["items"][0]["variableKey"]}  # stable keys
+    elements = as_role(
+        "viewer", "post", "/v2/element-instances/search", json={"filter": {"processInstanceKey": key}}
+    ).get_json()["items"]
+    by_id = {e["elementId"]: e for e in elements}
+    assert by_id["StartEvent_1"]["type"] == "START_EVENT" and by_id["StartEvent_1"]["state"] == "COMPLETED"
+    assert by_id["Charge"]["type"] == "SERVICE_TASK" and by_id["Charge"]["state"] == "ACTIVE"
+    (job,) = activate(as_role, "charge")
+    assert job["elementInstanceKey"] == by_id["Charge"]["elementInstanceKey"]
+    active = as_role(
+        "viewer",
+        "post",
+        "/v2/element-instances/search",
+        json={"filter": {"processInstanceKey": key, "state": "ACTIVE", "type": "SERVICE_TASK"}},
+    ).get_json()
+    assert [e["elementId"] for e in active["items"]] == ["Charge"]
+    missing = as_role("viewer", "post", "/v2/variables/search", json={"filter": {}})
+    assert missing.status_code == 400

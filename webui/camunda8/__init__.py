@@ -27,7 +27,14 @@ from webui.engine_rest.long_poll import DEFAULT_CAPACITY, LongPolls
 bp = Blueprint("camunda8", __name__)
 problems.register(bp)
 
-from webui.camunda8 import cluster, deployments, instances, jobs, searches  # noqa: E402  (routes register on bp)
+from webui.camunda8 import (  # noqa: E402  (routes register on bp)
+    cluster,
+    deployments,
+    instances,
+    jobs,
+    runtime_search,
+    searches,
+)
 
 
 @bp.route("/<path:unknown>", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
@@ -51,4 +58,14 @@ def release_long_polls(app: Flask, timeout_s: float = 2.0) -> None:
         context.long_polls.wait_drained(timeout_s)
 
 
-__all__ = ["bp", "cluster", "deployments", "init_app", "instances", "jobs", "release_long_polls", "searches"]
+__all__ = [
+    "bp",
+    "cluster",
+    "deployments",
+    "init_app",
+    "instances",
+    "jobs",
+    "release_long_polls",
+    "runtime_search",
+    "searches",
+]

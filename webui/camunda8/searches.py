@@ -21,7 +21,7 @@ from webui.camunda8.request_input import json_body, obj, page
 STATE_FILTER = {"ACTIVE": ("running", "incident"), "COMPLETED": ("completed",), "TERMINATED": ("cancelled", "failed")}
 
 
-def _values(filters: dict[str, Any], name: str, kind: type) -> tuple[Any, ...] | None:
+def filter_values(filters: dict[str, Any], name: str, kind: type) -> tuple[Any, ...] | None:
     """The values a filter field allows (None: no filter)."""
     raw = filters.get(name)
     if raw is None:
@@ -65,19 +65,19 @@ def search_instances() -> Response:
     filters = obj(body, "filter")
     start, limit = page(body)
     context = c8()
-    ids = _rows_of("instance", _values(filters, "processInstanceKey", str), "Process instance")
-    definition_ids = _rows_of("definition", _values(filters, "processDefinitionKey", str), "Process definition")
-    process_ids = _values(filters, "processDefinitionId", str)
-    versions = _values(filters, "processDefinitionVersion", int)
+    ids = _rows_of("instance", filter_values(filters, "processInstanceKey", str), "Process instance")
+    definition_ids = _rows_of("definition", filter_values(filters, "processDefinitionKey", str), "Process definition")
+    process_ids = filter_values(filters, "processDefinitionId", str)
+    versions = filter_values(filters, "processDefinitionVersion", int)
     states: tuple[str, ...] | None = None
-    wanted_states = _values(filters, "state", str)
+    wanted_states = filter_values(filters, "state", str)
     if wanted_states is not None:
         unknown = [s for s in wanted_states if s not in STATE_FILTER]
         if unknown:
             raise bad_request(f"filter.state must be one of {', '.join(STATE_FILTER)}, not {unknown[0]}")
         states = tuple(s for w in wanted_states for s in STATE_FILTER[w])
-    incident = _values(filters, "hasIncident", bool)
-    business = _values(filters, "businessId", str)
+    incident = filter_values(filters, "hasIncident", bool)
+    business = filter_values(filters, "businessId", str)
     query = InstanceQuery(
         ids=ids,
         definition_keys=process_ids,
@@ -102,12 +102,12 @@ def search_incidents() -> Response:
     filters = obj(body, "filter")
     start, limit = page(body)
     context = c8()
-    instance_ids = _rows_of("instance", _values(filters, "processInstanceKey", str), "Process instance")
-    incident_ids = _rows_of("incident", _values(filters, "incidentKey", str), "Incident")
-    process_ids = _values(filters, "processDefinitionId", str)
-    element_ids = _values(filters, "elementId", str)
-    error_types = _values(filters, "errorType", str)
-    states = _values(filters, "state", str)
+    instance_ids = _rows_of("instance", filter_values(filters, "processInstanceKey", str), "Process instance")
+    incident_ids = _rows_of("incident", filter_values(filters, "incidentKey", str), "Incident")
+    process_ids = filter_values(filters, "processDefinitionId", str)
+    element_ids = filter_values(filters, "elementId", str)
+    error_types = filter_values(filters, "errorType", str)
+    states = filter_values(filters, "state", str)
     found = context.queries.incidents(IncidentQuery())
     found = [
         (record, definition_id)

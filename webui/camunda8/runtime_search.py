@@ -1,0 +1,140 @@
+"""What Operate shows of one instance, searchable: variables and element instances.
+
+Both need a ``processInstanceKey`` filter (one instance at a time, as
+Modeler's task testing asks); steadyflow keeps variables on the instance only,
+so every variable's scope is its process instance.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from flask import Response, jsonify
+
+from bpmn.xml_loader import load_bpmn_xml
+from webui.auth import requires
+from webui.camunda8 import bp, dto
+from webui.camunda8.context import TENANT, C8Context, c8
+from webui.camunda8.problems import bad_request
+from webui.camunda8.request_input import json_body, obj, page
+from webui.camunda8.searches import filter_values
+
+ELEMENT_TYPES = {
+    "START_EVENT", "END_EVENT", "BOUNDARY_EVENT", "INTERMEDIATE_CATCH_EVENT", "INTERMEDIATE_THROW_EVENT",
+    "SERVICE_TASK", "USER_TASK", "SCRIPT_TASK", "BUSINESS_RULE_TASK", "SEND_TASK", "RECEIVE_TASK", "MANUAL_TASK",
+    "TASK", "SUB_PROCESS", "CALL_ACTIVITY", "EXCLUSIVE_GATEWAY", "PARALLEL_GATEWAY", "INCLUSIVE_GATEWAY",
+    "EVENT_BASED_GATEWAY",
+}  # fmt: skip
+ELEMENT_STATES = {"READY": "ACTIVE", "WAITING": "ACTIVE", "STARTED": "ACTIVE", "ERROR": "ACTIVE"}
+ENDED_STATES = {"COMPLETED": "COMPLETED", "CANCELLED": "TERMINATED"}
+
+
+def _instance_id(context: C8Context, filters: dict[str, Any]) -> str:
+    keys = filter_values(filters, "processInstanceKey", str)
+    if not keys or len(keys) != 1:
+        raise bad_request("filter.processInstanceKey is required: search one process instance at a time")
+    return context.keys.row(keys[0], "instance", "Process instance")
+
+
+def _element_types(context: C8Context, definition_id: str) -> dict[str, str]:
+    """Element id -> Camunda 8 element type, read from the deployed XML (e.g. serviceTask -> SERVICE_TASK)."""
+    xml, filename = context.queries.definition_xml(context.definition(definition_id))
+    types: dict[str, str] = {}
+    for element in load_bpmn_xml(xml.encode("utf-8"), filename).iter():
+        tag = element.tag if isinstance(element.tag, str) else ""
+        element_id = element.get("id")
+        if element_id and "}" in tag:
+            name = re.sub(r"(?<!^)(?=[A-Z])", "_", tag.rsplit("}", 1)[1]).upper()
+            types[element_id] = name if name in ELEMENT_TYPES else "UNKNOWN"
+    return types
+
+
+def _names(context: C8Context, definition_id: str) -> dict[str, str]:
+    xml, filename = context.queries.definition_xml(context.definition(definition_id))
+    return {e.get("id"): e.get("name") for e in load_bpmn_xml(xml.encode("utf-8"), filename).iter() if e.get("id")}
+
+
+@bp.post("/variables/search")
+@requires("viewer")
+def search_variables() -> Response:
+    body = json_body(required=False)
+    filters = obj(body, "filter")
+    start, limit = page(body)
+    context = c8()
+    instance_id = _instance_id(context, filters)
+    wanted = filter_values(filters, "name", str)
+    values = context.engine.variables(instance_id)
+    chosen = sorted(n for n in values if wanted is None or n in wanted)
+    instance_key = str(context.keys.key("instance", instance_id))
+    keys = context.keys.keys("variable", [f"{instance_id}/{n}" for n in chosen[start : start + limit]])
+    items = [
+        {
+            "value": json.dumps(values[name]),
+            "isTruncated": False,
+            "name": name,
+            "tenantId": TENANT,
+            "variableKey": str(keys[f"{instance_id}/{name}"]),
+            "scopeKey": instance_key,
+            "processInstanceKey": instance_key,
+            "rootProcessInstanceKey": instance_key,
+        }
+        for name in chosen[start : start + limit]
+    ]
+    return jsonify(dto.page(items, len(chosen)))
+
+
+@bp.post("/element-instances/search")
+@requires("viewer")
+def search_element_instances() -> Response:
+    body = json_body(required=False)
+    filters = obj(body, "filter")
+    start, limit = page(body)
+    context = c8()
+    instance_id = _instance_id(context, filters)
+    element_ids = filter_values(filters, "elementId", str)
+    states = filter_values(filters, "state", str)
+    types = filter_values(filters, "type", str)
+    view = context.engine.view(instance_id)
+    definition_id = str(view.instance["definition_id"])
+    kinds = _element_types(context, definition_id)
+    names = _names(context, definition_id)
+    incidents = {str(i["task_id"]): str(i["id"]) for i in view.incidents if i["state"] == "open" and i["task_id"]}
+    rows = []
+    for activity in view.activities:
+        state = ELEMENT_STATES.get(activity.state) or ENDED_STATES.get(activity.state)
+        kind = kinds.get(activity.element_id, "UNKNOWN")
+        if state is None or (element_ids is not None and activity.element_id not in element_ids):
+            continue
+        if (states is not None and state not in states) or (types is not None and kind not in types):
+            continue
+        rows.append((activity, state, kind))
+    chosen = rows[start : start + limit]
+    keys = context.keys
+    element_keys = keys.keys("element", [a.task_id for a, _, _ in chosen])
+    incident_keys = keys.keys("incident", [incidents[a.task_id] for a, _, _ in chosen if a.task_id in incidents])
+    instance_key = str(keys.key("instance", instance_id))
+    definition_key = str(keys.key("definition", definition_id))
+    items = []
+    for activity, state, kind in chosen:
+        incident = incidents.get(activity.task_id)
+        items.append(
+            {
+                "processDefinitionId": view.instance["definition_key"],
+                "startDate": dto.timestamp(activity.started_at),
+                "endDate": dto.timestamp(activity.ended_at),
+                "elementId": activity.element_id,
+                "elementName": names.get(activity.element_id) or activity.element_id,
+                "type": kind,
+                "state": state,
+                "hasIncident": incident is not None,
+                "tenantId": TENANT,
+                "elementInstanceKey": str(element_keys[activity.task_id]),
+                "processInstanceKey": instance_key,
+                "rootProcessInstanceKey": instance_key,
+                "processDefinitionKey": definition_key,
+                "incidentKey": str(incident_keys[incident]) if incident else None,
+            }
+        )
+    return jsonify(dto.page(items, len(rows)))
