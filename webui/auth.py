@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+import ipaddress
 import secrets
 from collections.abc import Callable
 from functools import wraps
@@ -118,6 +119,9 @@ def authenticate() -> Response | None:
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     header = request.headers.get("Authorization", "")
+    if not header.strip() and _c8_no_auth():
+        g.user, g.auth_method = C8_NO_AUTH_USER, "none"
+        return None
     if header and is_api_request():
         user, method = _from_header(header)
         if user is None:
@@ -137,6 +141,32 @@ def authenticate() -> Response | None:
             raise PasswordChangeRequired()
         return redirect(url_for("ui.change_password"))
     return None
+
+
+C8_NO_AUTH_USER = UserRecord(
+    id="c8-no-auth",
+    username="c8-no-auth",
+    password_hash="",
+    role="admin",
+    must_change_password=False,
+    created_at=0.0,
+    password_changed_at=0.0,
+)
+"""Who a credential-less /v2 request is under ``serve --c8-no-auth`` (Camunda Modeler's zero-configuration default)."""
+
+
+def _c8_no_auth() -> bool:
+    """``serve --c8-no-auth``: /v2 requests without credentials from this machine are let in.
+
+    The CLI only allows it on a loopback listener; the peer address is checked
+    here as well, so a proxy or a wrong bind cannot open /v2 to the network.
+    """
+    if not current_app.config.get("C8_NO_AUTH") or not request.path.startswith("/v2/"):
+        return False
+    try:
+        return ipaddress.ip_address(request.remote_addr or "").is_loopback
+    except ValueError:
+        return False
 
 
 def current_user() -> UserRecord:

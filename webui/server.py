@@ -36,13 +36,22 @@ def announce_first_admin(accounts: Accounts) -> None:
 
 
 def serve(
-    engine: Engine, *, host: str, port: int, until: Callable[[], None], metrics_public: bool = False, **_: Any
+    engine: Engine,
+    *,
+    host: str,
+    port: int,
+    until: Callable[[], None],
+    metrics_public: bool = False,
+    c8_no_auth: bool = False,
+    **_: Any,
 ) -> None:
     """Serve until ``until()`` returns (SIGTERM/SIGINT), then close the listening socket."""
     accounts = Accounts(engine.db)
     announce_first_admin(accounts)
     app = create_app(
-        engine, accounts=accounts, config={"ENGINE_REST_LONG_POLLS": LONG_POLLS, "METRICS_PUBLIC": metrics_public}
+        engine,
+        accounts=accounts,
+        config={"ENGINE_REST_LONG_POLLS": LONG_POLLS, "METRICS_PUBLIC": metrics_public, "C8_NO_AUTH": c8_no_auth},
     )
     # A lookahead lets waitress notice a client that hung up during a long poll (see engine_rest.long_poll).
     server = create_server(

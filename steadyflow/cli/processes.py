@@ -8,6 +8,7 @@ locks of jobs still running so other workers take them at once, and exits 0.
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import logging
 import os
 import signal
@@ -93,11 +94,27 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from engine.worker import WorkerPool
     from steadyflow.cli.commands import handler_set, open_engine
     from webui.server import serve
 
+    if args.c8_no_auth and not is_loopback(args.host):
+        print(
+            f"error: --c8-no-auth lets anyone who can connect deploy and run processes, so it is refused on "
+            f"--host {args.host}; serve on 127.0.0.1 (or ::1), or give Camunda 8 clients credentials instead",
+            file=sys.stderr,
+        )
+        return 2
     stop = StopSignal()  # before the slow start-up, so an early SIGTERM is a clean exit too
     engine = open_engine(args)
     pool = WorkerPool(engine, handler_set(args.disable_handler), concurrency=args.concurrency)
@@ -105,7 +122,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 0
     pool.start()
     try:
-        serve(engine, host=args.host, port=args.port, until=stop.wait, metrics_public=args.metrics_public)
+        serve(
+            engine,
+            host=args.host,
+            port=args.port,
+            until=stop.wait,
+            metrics_public=args.metrics_public,
+            c8_no_auth=args.c8_no_auth,
+        )
     finally:
         drain(pool, args.grace)
     return 0
@@ -152,3 +176,9 @@ def serve_options(p: argparse.ArgumentParser) -> None:
     _pool_opts(p)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8080)
+    p.add_argument(
+        "--c8-no-auth",
+        action="store_true",
+        help="answer /v2 (Camunda 8 API) requests without credentials, as Camunda Modeler's default "
+        "connection expects; only on a loopback --host",
+    )

@@ -1,0 +1,103 @@
+"""``serve --c8-no-auth``: Camunda Modeler's zero-configuration default, on loopback only."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from camunda_orchestration_sdk import CamundaClient
+from flask import Flask
+
+from engine.accounts import Accounts
+from engine.engine import Engine
+from tests.conftest import EXAMPLES
+from tests.integration.conftest import NoServerErrorClient, basic
+from tests.integration.test_engine_rest_workers import ROOT, Server, _env, _free_port, _healthy, stop_server, wait_until
+from webui.app import create_app
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def no_auth_app(engine: Engine, fast_accounts: Accounts) -> Flask:
+    app = create_app(engine, accounts=fast_accounts, config={"TESTING": True, "C8_NO_AUTH": True})
+    app.test_client_class = NoServerErrorClient
+    return app
+
+
+def test_an_empty_authorization_header_from_loopback_is_let_into_v2_only(no_auth_app: Flask) -> None:
+    client = no_auth_app.test_client()
+    assert client.get("/v2/topology", headers={"Authorization": ""}).status_code == 200
+    assert client.get("/v2/topology").status_code == 200
+    assert client.get("/api/v1/definitions", headers={"Authorization": ""}).status_code == 401
+    assert client.get("/engine-rest/deployment").status_code == 401
+    wrong = client.get("/v2/topology", headers={"Authorization": "Basic d3Jvbmc6d3Jvbmc="})
+    assert wrong.status_code == 401 and wrong.get_json()["title"] == "Unauthorized"
+    assert client.get("/v2/topology", headers=basic("viewer")).status_code == 200
+
+
+def test_a_request_from_another_machine_still_needs_credentials(no_auth_app: Flask) -> None:
+    client = no_auth_app.test_client()
+    response = client.get("/v2/topology", environ_base={"REMOTE_ADDR": "192.0.2.7"})
+    assert response.status_code == 401 and response.get_json()["title"] == "Unauthorized"
+
+
+def test_without_the_flag_v2_needs_credentials(app: Flask) -> None:
+    assert app.test_client().get("/v2/topology", headers={"Authorization": ""}).status_code == 401
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.7", "::"])
+def test_serve_refuses_the_flag_on_a_non_loopback_host(tmp_path: Path, host: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "steadyflow", "serve", "--c8-no-auth", "--host", host, "--data-dir", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=_env(),
+    )
+    assert result.returncode == 2 and "--c8-no-auth" in result.stderr and host in result.stderr
+    assert list(tmp_path.iterdir()) == []  # refused before a database was opened
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    data_dir = tmp_path_factory.mktemp("serve-no-auth")
+    port = _free_port()
+    log = data_dir / "serve.log"
+    process = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "steadyflow", "serve", "--host", "127.0.0.1", "--port", str(port)),
+            *("--data-dir", str(data_dir), "--c8-no-auth"),
+        ],
+        cwd=ROOT,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        env=_env(),
+    )
+    running = Server(f"http://127.0.0.1:{port}", "", process, log)
+    wait_until(lambda: _healthy(running), f"steadyflow serve did not start: {log.read_text(errors='replace')}")
+    yield running
+    stop_server(running)
+
+
+def test_modeler_style_requests_without_credentials_deploy_and_start(server: Server) -> None:
+    probe = httpx.get(f"{server.url}/v2/topology", headers={"authorization": "", "content-type": "application/json"})
+    assert probe.status_code == 200 and probe.json()["gatewayVersion"].startswith("8.8")
+    with CamundaClient(
+        configuration={"CAMUNDA_REST_ADDRESS": f"{server.url}/v2", "CAMUNDA_AUTH_STRATEGY": "NONE"}
+    ) as c:
+        deployed = c.deploy_resources_from_files([EXAMPLES / "database-creation-c8.bpmn"])
+        assert deployed.processes[0].resource_name == "database-creation-c8.bpmn"
+    started = httpx.post(
+        f"{server.url}/v2/process-instances",
+        json={"variables": {"regions": ["eu"]}, "processDefinitionId": "database-creation-c8"},
+        headers={"authorization": ""},
+    )
+    assert started.status_code == 200 and started.json()["processInstanceKey"].isdigit()
+    assert httpx.get(f"{server.url}/api/v1/instances").status_code == 401  # the rest of the app is unchanged
