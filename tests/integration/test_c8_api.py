@@ -184,6 +184,22 @@ BAD_INPUT = [
         400,
     ),
     ("post", "/v2/process-instances", "{not json", 400),
+    ("post", "/v2/process-instances", '{"processDefinitionId": "error-boundary", "variables": {"x": 1e400}}', 400),
+    (
+        "post",
+        "/v2/process-instances",
+        '{"processDefinitionId": "error-boundary", "variables": {"x": ' + "9" * 5000 + "}}",
+        400,
+    ),
+    ("post", "/v2/process-instances", b'{"processDefinitionId": "error-\xff"}', 400),
+    ("post", "/v2/jobs/activation", {"type": "charge", "timeout": 1e400, "maxJobsToActivate": 1}, 400),
+    (
+        "post",
+        "/v2/jobs/activation",
+        {"type": "charge", "timeout": 1000, "maxJobsToActivate": 1, "fetchVariable": "x"},
+        400,
+    ),
+    ("post", "/v2/jobs/activation", {"type": ["charge"], "timeout": 1000, "maxJobsToActivate": 1}, 400),
     ("post", "/v2/jobs/activation", {"type": "charge", "timeout": "1", "maxJobsToActivate": 1}, 400),
     ("post", "/v2/jobs/activation", {"type": "charge", "timeout": 1000}, 400),
     ("post", "/v2/jobs/activation", {"timeout": 1000, "maxJobsToActivate": 1}, 400),
@@ -213,7 +229,7 @@ def test_bad_input_is_a_4xx_problem_and_changes_nothing(
     deploy(as_role, "error-boundary.bpmn")
     before = (len(engine.instances()), [(j.id, j.state, j.lock_owner) for j in engine.store_jobs()])
     kwargs: dict[str, Any] = {}
-    if isinstance(body, str):
+    if isinstance(body, (str, bytes)):
         kwargs = {"data": body, "content_type": "application/json"}
     elif body is not None:
         kwargs = {"json": body}

@@ -11,6 +11,7 @@ from typing import Any
 from flask import Response, jsonify
 
 from engine.store.rest_queries import IncidentQuery, InstanceQuery
+from steadyflow.errors import NotFoundError
 from webui.auth import requires
 from webui.camunda8 import bp, dto
 from webui.camunda8.context import c8
@@ -53,7 +54,7 @@ def _rows_of(kind: str, keys: tuple[Any, ...] | None, what: str) -> tuple[str, .
     for key in keys:
         try:
             ids.append(c8().keys.row(str(key), kind, what))
-        except Exception:  # noqa: BLE001 - an unknown key simply matches nothing
+        except NotFoundError:  # an unknown key simply matches nothing
             continue
     return tuple(ids)
 
