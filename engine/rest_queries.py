@@ -127,6 +127,10 @@ class RestQueries:
 
         return self._with_values(self.db.retrying(claim, what="fetch and lock external tasks"))
 
+    def with_values(self, claimed: list[ClaimedJob]) -> list[ClaimedJob]:
+        """Claimed jobs with their variables' values (jobs store blob hashes)."""
+        return self._with_values(claimed)
+
     def _with_values(self, claimed: list[ClaimedJob]) -> list[ClaimedJob]:
         decoded = self.engine.job_ops.with_values([c.job for c in claimed])
         return [replace(c, job=job) for c, job in zip(claimed, decoded, strict=True)]

@@ -21,10 +21,17 @@ def keys_of(conn: Connection, kind: str, row_ids: Iterable[str]) -> dict[str, in
     return found
 
 
-def add_keys(conn: Connection, kind: str, row_ids: Iterable[str]) -> None:
-    """Give each row a key; the caller holds the write lock and checked the rows have none yet."""
-    for row_id in row_ids:
+def give_keys(conn: Connection, kind: str, row_ids: Iterable[str]) -> dict[str, int]:
+    """In a write transaction: a number for every row, new ones for rows that have none yet.
+
+    Another thread or process may have given some since the caller looked, so look again first;
+    a concurrent insert of the same row (PostgreSQL) fails on the unique key and is retried.
+    """
+    wanted = set(row_ids)
+    have = keys_of(conn, kind, wanted)
+    for row_id in sorted(wanted - have.keys()):
         conn.execute(t.c8_keys.insert().values(kind=kind, row_id=row_id))
+    return keys_of(conn, kind, wanted)
 
 
 def row_of(conn: Connection, key: int) -> tuple[str, str] | None:
@@ -32,4 +39,4 @@ def row_of(conn: Connection, key: int) -> tuple[str, str] | None:
     return (row.kind, row.row_id) if row is not None else None
 
 
-__all__ = ["add_keys", "keys_of", "row_of"]
+__all__ = ["give_keys", "keys_of", "row_of"]

@@ -219,6 +219,12 @@ BAD_INPUT = [
     ("post", "/v2/incidents/search", {"page": {"from": -1}}, 400),
     ("get", "/v2/process-instances/99999999999999999999999", None, 404),
     ("post", "/v2/nothing-here", {}, 404),
+    ("post", "/v2/messages/correlation", {"correlationKey": "x"}, 400),
+    ("post", "/v2/messages/correlation", {"name": "payment-received", "correlationKey": 5}, 400),
+    ("post", "/v2/messages/publication", {"name": "m", "timeToLive": -5}, 400),
+    ("post", "/v2/messages/publication", {"name": "m", "timeToLive": 2**70}, 400),
+    ("post", "/v2/signals/broadcast", {"signalName": "go", "variables": "x"}, 400),
+    ("post", "/v2/signals/broadcast", {}, 400),
 ]
 
 
@@ -293,3 +299,47 @@ def test_variables_and_element_instances_of_one_instance_are_searchable(as_role:
     assert [e["elementId"] for e in active["items"]] == ["Charge"]
     missing = as_role("viewer", "post", "/v2/variables/search", json={"filter": {}})
     assert missing.status_code == 400
+
+
+def test_a_message_correlates_to_the_waiting_instance_by_correlation_key(as_role: Call) -> None:
+    deploy(as_role, "message-catch-c8.bpmn")
+    first = start(as_role, "message-catch-c8", {"orderId": "A-1"})
+    second = start(as_role, "message-catch-c8", {"orderId": "B-2"})
+    body = {"name": "payment-received", "correlationKey": "B-2", "variables": {"paid": True}}
+    answer = as_role("operator", "post", "/v2/messages/correlation", json=body).get_json()
+    assert answer["processInstanceKey"] == second["processInstanceKey"] and answer["messageKey"].isdigit()
+    assert as_role("viewer", "get", f"/v2/process-instances/{second['processInstanceKey']}").get_json()["state"] == (
+        "COMPLETED"
+    )
+    assert as_role("viewer", "get", f"/v2/process-instances/{first['processInstanceKey']}").get_json()["state"] == (
+        "ACTIVE"
+    )
+    again = as_role("operator", "post", "/v2/messages/correlation", json=body)
+    assert again.status_code == 404 and again.get_json()["title"] == "NOT_FOUND"
+
+
+def test_a_publication_with_a_message_id_is_delivered_once_and_one_nobody_awaits_is_refused(as_role: Call) -> None:
+    deploy(as_role, "message-catch-c8.bpmn")
+    created = start(as_role, "message-catch-c8", {"orderId": "A-1"})
+    other = start(as_role, "message-catch-c8", {"orderId": "A-1"})
+    body = {"name": "payment-received", "correlationKey": "A-1", "messageId": "pay-1", "timeToLive": 60_000}
+    first = as_role("operator", "post", "/v2/messages/publication", json=body).get_json()
+    second = as_role("operator", "post", "/v2/messages/publication", json=body).get_json()
+    assert first["messageKey"] == second["messageKey"]
+    states = sorted(
+        as_role("viewer", "get", f"/v2/process-instances/{i['processInstanceKey']}").get_json()["state"]
+        for i in (created, other)
+    )
+    assert states == ["ACTIVE", "COMPLETED"]  # the duplicate publication delivered nothing
+    nobody = as_role("operator", "post", "/v2/messages/publication", json={"name": "nobody", "correlationKey": "x"})
+    assert nobody.status_code == 409 and "does not buffer" in nobody.get_json()["detail"]
+
+
+def test_a_signal_broadcast_reaches_every_waiting_instance(as_role: Call) -> None:
+    deploy(as_role, "signal-throw-catch.bpmn")
+    waiting = [start(as_role, "signal-wait") for _ in range(2)]
+    answer = as_role("operator", "post", "/v2/signals/broadcast", json={"signalName": "go"}).get_json()
+    assert answer["signalKey"].isdigit() and answer["tenantId"] == "<default>"
+    for instance in waiting:
+        state = as_role("viewer", "get", f"/v2/process-instances/{instance['processInstanceKey']}").get_json()["state"]
+        assert state == "COMPLETED"

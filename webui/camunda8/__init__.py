@@ -5,7 +5,7 @@ job workers (e.g. the official ``camunda-orchestration-sdk``) activate and
 complete steadyflow's jobs through it unchanged: every job type is a worker
 type, the same jobs in-process handlers and Camunda 7 external-task clients
 take. Modules by resource: ``cluster``, ``deployments``, ``instances``,
-``searches``, ``jobs``; ``problems`` answers errors as RFC 9457 problem
+``searches``, ``runtime_search``, ``jobs``, ``messages``; ``problems`` answers errors as RFC 9457 problem
 details, ``request_input`` reads bodies strictly, ``dto`` shapes answers.
 Keys are the 64-bit numbers of ``engine.c8_keys``, sent as strings.
 """
@@ -32,6 +32,7 @@ from webui.camunda8 import (  # noqa: E402  (routes register on bp)
     deployments,
     instances,
     jobs,
+    messages,
     runtime_search,
     searches,
 )
@@ -65,6 +66,7 @@ __all__ = [
     "init_app",
     "instances",
     "jobs",
+    "messages",
     "release_long_polls",
     "runtime_search",
     "searches",

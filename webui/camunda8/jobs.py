@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
+from engine.c8_keys import Keys
 from engine.rest_queries import ClaimedJob, TopicClaim
 from webui.auth import requires
 from webui.camunda8 import bp, dto
@@ -57,8 +58,12 @@ def activate_jobs() -> Response:
     context = c8()
     claim = TopicClaim(topic=job_type, lock_s=timeout_ms / 1000.0)
 
+    keys: Keys = {}
+
     def attempt() -> list[ClaimedJob]:
-        return context.queries.claim(worker, [claim], limit=max_jobs)
+        found, given = context.keys.claim_jobs(context.queries, worker, [claim], limit=max_jobs)
+        keys.update(given)
+        return found
 
     def maybe_ready() -> bool:
         return context.queries.fetchable_exists([job_type])
@@ -70,17 +75,13 @@ def activate_jobs() -> Response:
         context.engine.release_locks(worker, [c.job.id for c in claimed])
         context.long_polls.notify()
         return jsonify({"jobs": []})
-    return jsonify({"jobs": _activated(context, claimed, worker, wanted)})
+    return jsonify({"jobs": _activated(context, claimed, keys, worker, wanted)})
 
 
 def _activated(
-    context: C8Context, claimed: list[ClaimedJob], worker: str, wanted: list[str] | None
+    context: C8Context, claimed: list[ClaimedJob], keys: Keys, worker: str, wanted: list[str] | None
 ) -> list[dict[str, Any]]:
-    keys = context.keys
-    jobs = keys.keys("job", [c.job.id for c in claimed])
-    instances = keys.keys("instance", [c.job.instance_id for c in claimed])
-    definitions = keys.keys("definition", [c.definition_id for c in claimed])
-    elements = keys.keys("element", [c.job.task_id for c in claimed])
+    jobs, instances, definitions, elements = keys["job"], keys["instance"], keys["definition"], keys["element"]
     answer = []
     for c in claimed:
         values = c.job.variables if wanted is None else {n: c.job.variables[n] for n in wanted if n in c.job.variables}
