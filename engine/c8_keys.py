@@ -134,8 +134,8 @@ class C8Keys:
     def _give(self, conn: Any, missing: Mapping[str, set[str]]) -> Keys:
         """Under the write lock; the caller remembers the keys once the transaction committed."""
         return {
-            kind: {row_id: KEY_BASE + seq for row_id, seq in sql.give_keys(conn, kind, row_ids).items()}
-            for kind, row_ids in missing.items()
+            kind: {row_id: KEY_BASE + seq for row_id, seq in keys.items()}
+            for kind, keys in sql.give_keys(conn, missing).items()
         }
 
     def _remember(self, kind: str, keys: Mapping[str, int]) -> None:
