@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from engine.engine import Engine
-from tests.integration.conftest import basic, bpmn_file
+from tests.integration.conftest import basic, bpmn_file, session_login
 
 Call = Callable[..., TestResponse]
 
@@ -343,3 +343,61 @@ def test_a_signal_broadcast_reaches_every_waiting_instance(as_role: Call) -> Non
     for instance in waiting:
         state = as_role("viewer", "get", f"/v2/process-instances/{instance['processInstanceKey']}").get_json()["state"]
         assert state == "COMPLETED"
+
+
+def test_modeler_links_to_operate_land_on_our_pages(as_role: Call, client: FlaskClient) -> None:
+    deploy(as_role, "error-boundary.bpmn")
+    created = start(as_role, "error-boundary")
+    session_login(client, "viewer")
+    instance = client.get(f"/operate/processes/{created['processInstanceKey']}")
+    assert instance.status_code == 302 and "/instances/" in instance.headers["Location"]
+    assert client.get(instance.headers["Location"]).status_code == 200
+    listing = client.get("/operate/processes?process=error-boundary&version=1&active=true&incidents=true")
+    assert listing.status_code == 302 and listing.headers["Location"].endswith("/definitions/error-boundary?version=1")
+    assert client.get("/operate/processes/12345").status_code == 404
+
+
+MODELER_HEADERS = {
+    # What Camunda Modeler 5.47+ sends through @camunda8/sdk 8.8 (see shared research on Modeler's requests).
+    "user-agent": "camunda8-sdk-nodejs/8.8.11",
+    "accept": "*/*",
+    "accept-encoding": "gzip, deflate, br",
+}
+
+
+def test_camunda_modelers_own_requests_check_deploy_and_start(client: FlaskClient) -> None:
+    auth = basic("admin")["Authorization"]
+    probe = client.get(
+        "/v2/topology", headers=MODELER_HEADERS | {"content-type": "application/json", "authorization": auth}
+    )
+    assert probe.status_code == 200 and probe.get_json()["gatewayVersion"] == "8.8.0"
+    boundary = "--------------------------384021796254071384203918"
+    name, xml = bpmn_file("database-creation-c8.bpmn")
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="tenantId"\r\n\r\n<default>\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="resources"; filename="{name}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        + xml
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    deployed = client.post(
+        "/v2/deployments",
+        data=body,
+        headers=MODELER_HEADERS
+        | {
+            "accept": "application/json",
+            "authorization": auth,
+            "content-type": f"multipart/form-data; boundary={boundary}",
+        },
+    )
+    assert deployed.status_code == 200, deployed.get_json()
+    (entry,) = deployed.get_json()["deployments"]
+    assert entry["processDefinition"]["resourceName"] == name  # Modeler finds its process by this name
+    started = client.post(
+        "/v2/process-instances",
+        data='{"variables":{"regions":["eu"]},"processDefinitionId":"database-creation-c8","tenantId":"<default>"}',
+        headers=MODELER_HEADERS | {"content-type": "application/json", "authorization": auth},
+    )
+    assert started.status_code == 200 and started.get_json()["processInstanceKey"].isdigit()

@@ -22,6 +22,7 @@ from engine.engine import Engine
 from engine.rest_queries import RestQueries
 from webui.camunda8 import problems
 from webui.camunda8.context import EXTENSION, C8Context
+from webui.camunda8.operate import operate_bp
 from webui.engine_rest.long_poll import DEFAULT_CAPACITY, LongPolls
 
 bp = Blueprint("camunda8", __name__)
@@ -49,6 +50,7 @@ def init_app(app: Flask, engine: Engine, *, long_poll_capacity: int | None = Non
     app.extensions[EXTENSION] = C8Context(engine, RestQueries(engine), C8Keys(engine.db), polls)
     engine.add_job_listener(polls.notify)
     app.register_blueprint(bp, url_prefix="/v2")
+    app.register_blueprint(operate_bp)
 
 
 def release_long_polls(app: Flask, timeout_s: float = 2.0) -> None:
