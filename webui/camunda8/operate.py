@@ -25,7 +25,9 @@ def processes() -> Response:
     process_id = request.args.get("process")
     if process_id:
         version = request.args.get("version", type=int)
-        return redirect(url_for("ui.definition", key=process_id, **({"version": version} if version else {})))
+        if version:
+            return redirect(url_for("ui.definition", key=process_id, version=version))
+        return redirect(url_for("ui.definition", key=process_id))
     return redirect(url_for("ui.dashboard"))
 
 
