@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -101,3 +103,30 @@ def test_modeler_style_requests_without_credentials_deploy_and_start(server: Ser
     )
     assert started.status_code == 200 and started.json()["processInstanceKey"].isdigit()
     assert httpx.get(f"{server.url}/api/v1/instances").status_code == 401  # the rest of the app is unchanged
+
+
+def test_a_waiting_job_activation_is_answered_at_shutdown(tmp_path: Path) -> None:
+    port = _free_port()
+    log = tmp_path / "serve.log"
+    process = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "steadyflow", "serve", "--host", "127.0.0.1", "--port", str(port)),
+            *("--data-dir", str(tmp_path), "--c8-no-auth"),
+        ],
+        cwd=ROOT,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        env=_env(),
+    )
+    server = Server(f"http://127.0.0.1:{port}", "", process, log)
+    wait_until(lambda: _healthy(server), f"steadyflow serve did not start: {log.read_text(errors='replace')}")
+    answers: list[httpx.Response] = []
+    body = {"type": "nothing", "worker": "w", "timeout": 60_000, "maxJobsToActivate": 1, "requestTimeout": 120_000}
+    poll = threading.Thread(
+        target=lambda: answers.append(httpx.post(f"{server.url}/v2/jobs/activation", json=body, timeout=150))
+    )
+    poll.start()
+    time.sleep(0.5)  # let the poll start waiting (an ordering aid, not a measurement)
+    assert stop_server(server) == 0
+    poll.join(timeout=60)
+    assert answers and answers[0].status_code == 200 and answers[0].json() == {"jobs": []}
