@@ -17,6 +17,7 @@ from flask import Response, jsonify, request
 
 from engine.c8_keys import Keys
 from engine.rest_queries import ClaimedJob, TopicClaim
+from steadyflow.errors import NotFoundError
 from webui.auth import requires
 from webui.camunda8 import bp, dto
 from webui.camunda8.context import C8Context, c8
@@ -96,10 +97,17 @@ def _activated(
     return answer
 
 
+def _job(context: C8Context, job_key: str) -> ClaimedJob:
+    job_id = context.keys.row(job_key, "job", "Job")
+    try:
+        return context.queries.job(job_id)
+    except NotFoundError as exc:
+        raise C8Problem(404, f"Job with key '{job_key}' not found: it completed, or its element ended") from exc
+
+
 def held(context: C8Context, job_key: str) -> ClaimedJob:
     """The job of ``job_key`` if a worker holds it now; 404 / 409 otherwise."""
-    job_id = context.keys.row(job_key, "job", "Job")
-    claimed = context.queries.job(job_id)
+    claimed = _job(context, job_key)
     job = claimed.job
     if job.lock_owner is None or job.lock_expires_at is None:
         raise C8Problem(409, f"Job with key '{job_key}' is not activated; activate it first")
@@ -170,8 +178,8 @@ def update_job(job_key: str) -> tuple[str, int]:
     if retries is None and timeout_ms is None:
         raise bad_request("changeset needs retries or timeout (or both)")
     context = c8()
-    job_id = context.keys.row(job_key, "job", "Job")
-    claimed = held(context, job_key) if timeout_ms is not None else context.queries.job(job_id)
+    claimed = held(context, job_key) if timeout_ms is not None else _job(context, job_key)
+    job_id = claimed.job.id
     if retries is not None:
         context.queries.set_job_retries(job_id, retries)
     if timeout_ms is not None and claimed.job.lock_owner is not None:
