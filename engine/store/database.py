@@ -157,8 +157,6 @@ class Database:
                 conflict = retry_conflicts and isinstance(exc, IntegrityError)
                 waited = time.monotonic() - started
                 if not (conflict or _is_transient(exc)) or waited > deadline_s:
-                    # The log names the database for the operator; the message, which clients see, does not.
-                    log.warning("%s failed on the database at %s: %s", what, self.safe_url, first_line(exc))
                     raise StoreError(f"{what} failed: {self.explain(exc)}") from exc
                 if not warned and waited >= UNREACHABLE_WARNING_S and not conflict:
                     # Busy for a moment is normal; this long means the database is down or unreachable.
