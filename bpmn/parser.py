@@ -46,6 +46,7 @@ from bpmn.dialects.zeebe import ZEEBE_NS
 from bpmn.gateway_flows import unconditioned_exclusive_flows
 from bpmn.link_events import resolve_link_events
 from bpmn.options import DEFAULT_OPTIONS, ParseOptions
+from bpmn.recursion import recursion_room
 from bpmn.specs import ExpressionScriptTask, JobTask, MultiInstanceActivity, PassThroughTask, PythonScriptTask
 from bpmn.xml_loader import load_bpmn_xml
 from steadyflow.errors import ModelValidationError, Problem
@@ -309,36 +310,38 @@ def parse_model(
     parser = SteadyflowBpmnParser()
     processes: dict[str, ProcessModel] = {}
     spiff_problems: list[Problem] = []
-    try:
-        parser.add_bpmn_xml(root, name)
-        for extra_name, extra_root in extra_roots:
-            parser.add_bpmn_xml(extra_root, extra_name)
-    except Exception as exc:  # noqa: BLE001 - SpiffWorkflow raises plain exceptions too
-        spiff_problems.append(_spiff_problem(exc, name, root))
-    else:
-        own = process_ids(root)
-        executable = [pid for pid in parser.get_process_ids() if pid in own]
-        if not executable and not any(p.severity == "error" for p in problems):
-            first = next(iter(root.iter("{http://www.omg.org/spec/BPMN/20100524/MODEL}process")), None)
-            problems.append(
-                Problem(
-                    "the file has no executable process",
-                    element_id=first.get("id") if first is not None else None,
-                    line=first.sourceline if first is not None else 1,
-                    file=name,
-                    hint="tick 'Executable' on the process in Camunda Modeler (isExecutable=\"true\")",
+    elements = sum(1 for _ in root.iter()) + sum(1 for _, extra in extra_roots for _ in extra.iter())
+    with recursion_room(elements):  # SpiffWorkflow's parser recurses along sequence flows
+        try:
+            parser.add_bpmn_xml(root, name)
+            for extra_name, extra_root in extra_roots:
+                parser.add_bpmn_xml(extra_root, extra_name)
+        except Exception as exc:  # noqa: BLE001 - SpiffWorkflow raises plain exceptions too
+            spiff_problems.append(_spiff_problem(exc, name, root))
+        else:
+            own = process_ids(root)
+            executable = [pid for pid in parser.get_process_ids() if pid in own]
+            if not executable and not any(p.severity == "error" for p in problems):
+                first = next(iter(root.iter("{http://www.omg.org/spec/BPMN/20100524/MODEL}process")), None)
+                problems.append(
+                    Problem(
+                        "the file has no executable process",
+                        element_id=first.get("id") if first is not None else None,
+                        line=first.sourceline if first is not None else 1,
+                        file=name,
+                        hint="tick 'Executable' on the process in Camunda Modeler (isExecutable=\"true\")",
+                    )
                 )
-            )
-        for process_id in executable:
-            try:
-                spec = parser.get_spec(process_id)
-                subprocess_specs = parser.get_subprocess_specs(process_id)
-            except Exception as exc:  # noqa: BLE001 - as above: every failure becomes a located problem
-                spiff_problems.append(_spiff_problem(exc, name, root))
-                continue
-            processes[process_id] = ProcessModel(
-                process_id, parser.get_process_parser(process_id).get_name(), spec, subprocess_specs
-            )
+            for process_id in executable:
+                try:
+                    spec = parser.get_spec(process_id)
+                    subprocess_specs = parser.get_subprocess_specs(process_id)
+                except Exception as exc:  # noqa: BLE001 - as above: every failure becomes a located problem
+                    spiff_problems.append(_spiff_problem(exc, name, root))
+                    continue
+                processes[process_id] = ProcessModel(
+                    process_id, parser.get_process_parser(process_id).get_name(), spec, subprocess_specs
+                )
     problems.extend(parser.problems)
     ours = {p.element_id for p in problems if p.severity == "error" and p.element_id}
     problems.extend(p for p in spiff_problems if p.element_id not in ours)  # never a vaguer repeat of ours

@@ -22,6 +22,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from bpmn.dialects.definitions import JobDefinition
 from bpmn.dialects.templates import evaluate_template
+from bpmn.recursion import recursion_room
 from bpmn.specs import JobTask, MultiInstanceActivity
 from engine.spiff.checkpoint import Checkpoint
 from engine.spiff.events import (
@@ -100,7 +101,9 @@ def set_start_variables(workflow: Any, variables: dict[str, Any]) -> None:
 def run_engine(workflow: Any) -> StepFailure | None:
     """Advance until everything waits; a failing element stops the run and is reported."""
     try:
-        workflow.do_engine_steps()
+        # SpiffWorkflow's task-tree walks recurse as deep as the tree: a long chain needs room.
+        with recursion_room(len(workflow.tasks) + len(workflow.spec.task_specs)):
+            workflow.do_engine_steps()
     except Exception as exc:  # noqa: BLE001 - any failure of model evaluation becomes an incident
         task = getattr(exc, "task", None)
         task_id = getattr(exc, "task_id", None) or (str(task.id) if task is not None else None)
