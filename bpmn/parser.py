@@ -16,6 +16,7 @@ from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser
 from SpiffWorkflow.bpmn.parser.task_parsers import (
     CallActivityParser,
     ConditionalGatewayParser,
+    GatewayParser,
     SubprocessParser,
     SubWorkflowParser,
 )
@@ -47,11 +48,18 @@ from bpmn.gateway_flows import unconditioned_exclusive_flows
 from bpmn.link_events import resolve_link_events
 from bpmn.options import DEFAULT_OPTIONS, ParseOptions
 from bpmn.recursion import recursion_room
-from bpmn.specs import ExpressionScriptTask, JobTask, MultiInstanceActivity, PassThroughTask, PythonScriptTask
+from bpmn.specs import (
+    ExpressionScriptTask,
+    IndexedParallelGateway,
+    JobTask,
+    MultiInstanceActivity,
+    PassThroughTask,
+    PythonScriptTask,
+)
 from bpmn.xml_loader import load_bpmn_xml
 from steadyflow.errors import ModelValidationError, Problem
 
-PARSER_VERSION = 2
+PARSER_VERSION = 3
 """Bumped whenever the specs built from the same XML change shape."""
 
 CAMUNDA_REWRITES = (drop_data_artifacts, unconditioned_exclusive_flows, resolve_link_events)
@@ -206,6 +214,7 @@ class SteadyflowBpmnParser(BpmnParser):
         full_tag("userTask"): (UserTaskParser, UserTask),
         full_tag("exclusiveGateway"): (GatewayConditionParser, ExclusiveGateway),
         full_tag("inclusiveGateway"): (GatewayConditionParser, InclusiveGateway),
+        full_tag("parallelGateway"): (GatewayParser, IndexedParallelGateway),
         full_tag("subProcess"): (SubProcessParser, SubWorkflowTask),
         full_tag("callActivity"): (CallParser, MappedCallActivity),
         full_tag("startEvent"): (events.StartEvents, StartEvent),

@@ -2,7 +2,15 @@
 
 from bpmn.specs.job_task import JobTask
 from bpmn.specs.multi_instance import MultiInstanceActivity
+from bpmn.specs.parallel_gateway import IndexedParallelGateway
 from bpmn.specs.pass_through import PassThroughTask
 from bpmn.specs.script_task import ExpressionScriptTask, PythonScriptTask
 
-__all__ = ["ExpressionScriptTask", "JobTask", "MultiInstanceActivity", "PassThroughTask", "PythonScriptTask"]
+__all__ = [
+    "ExpressionScriptTask",
+    "IndexedParallelGateway",
+    "JobTask",
+    "MultiInstanceActivity",
+    "PassThroughTask",
+    "PythonScriptTask",
+]
