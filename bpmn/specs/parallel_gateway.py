@@ -86,7 +86,7 @@ def _descendant_ids(task: Any) -> set[UUID]:
     return found
 
 
-class IndexedParallelGateway(SpiffParallelGateway):  # type: ignore[misc]
+class IndexedParallelGateway(SpiffParallelGateway):
     """A ``bpmn:parallelGateway`` whose join looks only at its own tasks."""
 
     def _nested_may_hold_me(self, workflow: Any) -> bool:
