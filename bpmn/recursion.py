@@ -15,6 +15,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 FRAMES_PER_ELEMENT = 8
 """Frames one element of a chain costs SpiffWorkflow's deepest walk (the parser's), with margin."""
@@ -43,3 +44,28 @@ def recursion_room(elements: int) -> Iterator[None]:
             _holders -= 1
             if _holders == 0:
                 sys.setrecursionlimit(_saved)
+
+
+def _lift_task_iterator_depth_cap() -> None:
+    """Let SpiffWorkflow's task iterators see the whole tree, however deep.
+
+    Its iterators stop descending at depth 1,000 by default, so in a chain of more
+    than about a thousand tasks the engine finds no READY task below that depth and
+    ``is_completed`` reports an unfinished instance as complete. The cap is a default
+    argument; it is lifted once, here, for every iterator (checked against the
+    defaults of the SpiffWorkflow version this was written for).
+    """
+    from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
+    from SpiffWorkflow.util.task import TaskIterator
+
+    for iterator in (TaskIterator, BpmnTaskIterator):
+        init: Any = iterator.__init__
+        defaults = init.__defaults__
+        if defaults is None or len(defaults) < 2 or defaults[1] != 1000:
+            if defaults is not None and len(defaults) >= 2 and defaults[1] == sys.maxsize:
+                continue
+            raise RuntimeError(f"SpiffWorkflow's {iterator.__name__} changed its arguments: review bpmn/recursion.py")
+        init.__defaults__ = (defaults[0], sys.maxsize, *defaults[2:])
+
+
+_lift_task_iterator_depth_cap()

@@ -1,0 +1,175 @@
+"""Wide fan-outs keep SpiffWorkflow's token semantics: every branch runs, each join fires once.
+
+Models are generated, because a 300-way gateway is not something to draw; sizes are
+chosen to prove behaviour at width, not to time it (timing lives in bench/fanout_bench).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from engine.engine import Engine
+from tests.conftest import run_jobs
+from tests.scenarios.constructs_support import Jobs
+
+BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+HEAD = (
+    f'<?xml version="1.0" encoding="UTF-8"?><bpmn:definitions xmlns:bpmn="{BPMN}" '
+    'xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" '
+    'id="defs" targetNamespace="http://bpmn.io/schema/bpmn"><bpmn:process id="{key}" isExecutable="true">'
+)
+TAIL = "</bpmn:process></bpmn:definitions>"
+
+
+def flow(flow_id: str, source: str, target: str, condition: str | None = None) -> str:
+    if condition is None:
+        return f'<bpmn:sequenceFlow id="{flow_id}" sourceRef="{source}" targetRef="{target}" />'
+    return (
+        f'<bpmn:sequenceFlow id="{flow_id}" sourceRef="{source}" targetRef="{target}">'
+        f"<bpmn:conditionExpression>{condition}</bpmn:conditionExpression></bpmn:sequenceFlow>"
+    )
+
+
+def service_task(task_id: str, job_type: str, flavour: str) -> str:
+    if flavour == "c7":
+        return f'<bpmn:serviceTask id="{task_id}" camunda:type="external" camunda:topic="{job_type}" />'
+    return (
+        f'<bpmn:serviceTask id="{task_id}"><bpmn:extensionElements>'
+        f'<zeebe:taskDefinition type="{job_type}" /></bpmn:extensionElements></bpmn:serviceTask>'
+    )
+
+
+def deploy_xml(engine: Engine, key: str, body: str) -> None:
+    engine.deploy([(f"{key}.bpmn", (HEAD.format(key=key) + body + TAIL).encode())])
+
+
+def activity_counts(engine: Engine, instance_id: str, state: str = "COMPLETED") -> Counter[str]:
+    return Counter(a.element_id for a in engine.view(instance_id).activities if a.state == state)
+
+
+def gateway_body(branches: int, branch: Any) -> str:
+    parts = ['<bpmn:startEvent id="start" />', flow("f0", "start", "fork")]
+    parts.append('<bpmn:parallelGateway id="fork" /><bpmn:parallelGateway id="join" />')
+    for i in range(branches):
+        parts.extend([branch(f"b{i}"), flow(f"fa{i}", "fork", f"b{i}"), flow(f"fb{i}", f"b{i}", "join")])
+    parts.extend([flow("fz", "join", "end"), '<bpmn:endEvent id="end" />'])
+    return "".join(parts)
+
+
+def test_three_hundred_branch_gateway_completes_and_its_join_fires_once(make_engine: Any) -> None:
+    engine: Engine = make_engine()
+    deploy_xml(engine, "wide", gateway_body(300, lambda i: f'<bpmn:task id="{i}" />'))
+
+    instance = engine.start("wide")
+
+    counts = activity_counts(engine, instance.id)
+    assert engine.instance(instance.id).state == "completed"
+    assert all(counts[f"b{i}"] == 1 for i in range(300))
+    assert counts["join"] == 1
+    assert counts["end"] == 1
+
+
+@pytest.mark.parametrize("flavour", ["c7", "c8"])
+def test_join_of_sixty_jobs_waits_for_the_last_one_and_fires_once(engine: Engine, flavour: str) -> None:
+    body = gateway_body(60, lambda i: service_task(i, "work", flavour)).replace(
+        flow("fz", "join", "end"),
+        flow("fz", "join", "after") + service_task("after", "after", flavour) + flow("fy", "after", "end"),
+    )
+    deploy_xml(engine, f"wide-jobs-{flavour}", body)
+    instance = engine.start(f"wide-jobs-{flavour}")
+    jobs = Jobs()
+
+    run_jobs(engine, {"work": jobs.answer({"done": True}), "after": jobs.answer()}, max_wait_s=1)
+
+    assert Counter(jobs.types()) == {"work": 60, "after": 1}
+    assert jobs.types()[-1] == "after"  # the join let nothing through before the last branch
+    counts = activity_counts(engine, instance.id)
+    assert counts["join"] == 1
+    assert engine.instance(instance.id).state == "completed"
+
+
+def test_parallel_gateways_nested_in_a_multi_instance_join_once_per_instance(engine: Engine) -> None:
+    inner = "".join(
+        [
+            '<bpmn:startEvent id="in_start" />',
+            flow("i0", "in_start", "in_fork"),
+            '<bpmn:parallelGateway id="in_fork" /><bpmn:parallelGateway id="in_join" />',
+            *(
+                service_task(f"in_{n}", "part", "c8")
+                + flow(f"ia{n}", "in_fork", f"in_{n}")
+                + flow(f"ib{n}", f"in_{n}", "in_join")
+                for n in range(3)
+            ),
+            flow("iz", "in_join", "in_end"),
+            '<bpmn:endEvent id="in_end" />',
+        ]
+    )
+    body = (
+        '<bpmn:startEvent id="start" />'
+        + flow("f0", "start", "each")
+        + '<bpmn:subProcess id="each"><bpmn:multiInstanceLoopCharacteristics><bpmn:extensionElements>'
+        '<zeebe:loopCharacteristics inputCollection="=items" inputElement="item" />'
+        "</bpmn:extensionElements></bpmn:multiInstanceLoopCharacteristics>"
+        + inner
+        + "</bpmn:subProcess>"
+        + flow("f1", "each", "end")
+        + '<bpmn:endEvent id="end" />'
+    )
+    deploy_xml(engine, "nested", body)
+    instance = engine.start("nested", {"items": list(range(12))})
+    jobs = Jobs()
+
+    run_jobs(engine, {"part": jobs.answer()}, max_wait_s=1)
+
+    counts = activity_counts(engine, instance.id)
+    assert jobs.types().count("part") == 36
+    assert counts["in_join"] == 12
+    assert counts["end"] == 1
+    assert engine.instance(instance.id).state == "completed"
+
+
+def test_inclusive_join_at_width_waits_for_exactly_the_branches_taken(make_engine: Any) -> None:
+    engine: Engine = make_engine()
+    parts = ['<bpmn:startEvent id="start" />', flow("f0", "start", "split")]
+    parts.append('<bpmn:inclusiveGateway id="split" /><bpmn:inclusiveGateway id="merge" />')
+    for i in range(120):
+        parts.extend(
+            [
+                service_task(f"b{i}", "work", "c8"),
+                flow(f"fa{i}", "split", f"b{i}", f"=taken &gt; {i}"),
+                flow(f"fb{i}", f"b{i}", "merge"),
+            ]
+        )
+    parts.extend([flow("fz", "merge", "end"), '<bpmn:endEvent id="end" />'])
+    deploy_xml(engine, "inclusive-wide", "".join(parts))
+    instance = engine.start("inclusive-wide", {"taken": 70})
+    jobs = Jobs()
+
+    run_jobs(engine, {"work": jobs.answer()}, max_wait_s=1)
+
+    counts = activity_counts(engine, instance.id)
+    assert len(jobs.types()) == 70
+    assert {f"b{i}" for i in range(120) if counts[f"b{i}"]} == {f"b{i}" for i in range(70)}
+    assert counts["merge"] == 1
+    assert engine.instance(instance.id).state == "completed"
+
+
+def test_two_thousand_task_chain_parses_deploys_and_runs(make_engine: Any) -> None:
+    engine: Engine = make_engine()
+    parts = ['<bpmn:startEvent id="start" />']
+    previous = "start"
+    for i in range(2000):
+        parts.extend([f'<bpmn:task id="t{i}" />', flow(f"f{i}", previous, f"t{i}")])
+        previous = f"t{i}"
+    parts.extend([flow("fz", previous, "end"), '<bpmn:endEvent id="end" />'])
+    deploy_xml(engine, "chain", "".join(parts))
+
+    instance = engine.start("chain")
+
+    counts = activity_counts(engine, instance.id)
+    assert engine.instance(instance.id).state == "completed"
+    assert sum(counts[f"t{i}"] for i in range(2000)) == 2000
+    assert counts["end"] == 1
