@@ -24,7 +24,7 @@ from engine.spiff.codec import decode_value, dumps
 from engine.store.records import TaskRow
 
 
-class SteadyflowWorkflow(BpmnWorkflow):  # type: ignore[misc]
+class SteadyflowWorkflow(BpmnWorkflow):
     """SpiffWorkflow's workflow, with a cheaper look for waiting tasks after each completion.
 
     SpiffWorkflow walks the whole task tree with its (pure Python) iterator after every
