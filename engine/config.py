@@ -16,7 +16,14 @@ class EngineConfig:
     retry_policy: RetryPolicy = field(default_factory=RetryPolicy)
     job_lock_s: float = field(default_factory=lambda: float(os.environ.get("STEADYFLOW_JOB_LOCK_S", "300")))
     """How long a claimed job stays locked; in-flight handlers extend it while they run.
-    A worker that dies holds its jobs this long before others take them over."""
+    External clients' locks (Camunda ``lockDuration``) last as asked; a job held by one of our
+    pools whose heartbeat stopped is taken over after ``worker_timeout_s`` instead."""
+    worker_heartbeat_s: float = field(
+        default_factory=lambda: float(os.environ.get("STEADYFLOW_WORKER_HEARTBEAT_S", "2"))
+    )
+    """How often each worker pool records that it is alive (and looks for dead ones)."""
+    worker_timeout_s: float = field(default_factory=lambda: float(os.environ.get("STEADYFLOW_WORKER_TIMEOUT_S", "10")))
+    """A pool whose heartbeat is older than this is dead: its jobs are released for others at once."""
     cache_capacity: int = 512
     create_schema: bool = True
     allow_python_scripts: bool = field(

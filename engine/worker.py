@@ -1,8 +1,10 @@
 """The in-process worker pool: claims due jobs, runs handlers outside any lock, reports back.
 
-Also runs the timer scheduler. A job whose worker dies keeps its lock only
-until the lock expires; then any worker claims it again (at-least-once), and
-the handler's idempotency key makes the repeat harmless.
+Also runs the timer scheduler. Each pool registers in the ``workers`` table and
+heartbeats (engine/liveness.py); a job whose pool dies is released within
+``worker_timeout_s`` (at once by a restarted process on the same host), then any
+worker claims it again (at-least-once), and the handler's idempotency key makes
+the repeat harmless.
 """
 
 from __future__ import annotations
@@ -23,9 +25,11 @@ from typing import Any
 from engine.engine import Engine
 from engine.handlers import BpmnError, HandlerSet, JobContext, NonRetryableError, RetryLater
 from engine.job_outcome import JobOutcome
+from engine.liveness import WorkerRegistration
 from engine.log_context import log_context
+from engine.result_check import result_problem
 from engine.store.records import JobRecord
-from steadyflow.errors import SteadyflowError
+from steadyflow.errors import ConflictError, NotFoundError, SteadyflowError
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +103,12 @@ class WorkerPool:
         self._threads: list[threading.Thread] = []
         self._handler_s: float | None = None
         """Moving average of how long a handler runs (seconds)."""
+        self.registration = WorkerRegistration(
+            engine.db,
+            self.worker_id,
+            heartbeat_s=engine.config.worker_heartbeat_s,
+            timeout_s=engine.config.worker_timeout_s,
+        )
         engine.add_job_listener(self._wake.set)
 
     @property
@@ -107,7 +117,8 @@ class WorkerPool:
 
     # -- lifecycle ---------------------------------------------------------
     def start(self) -> None:
-        """Start claiming in background threads (what ``steadyflow serve`` does)."""
+        """Register (taking over dead predecessors' jobs), then claim in background threads."""
+        self.registration.start()
         self._stop.clear()
         loops: list[tuple[str, Callable[[], None]]] = [
             (DISPATCH_THREAD, self._dispatch_loop),
@@ -149,6 +160,7 @@ class WorkerPool:
             except SteadyflowError as exc:
                 log.warning("releasing %d job locks failed: %s", len(unfinished), exc)
         self._executor.shutdown(wait=False, cancel_futures=True)
+        self.registration.stop()
         return not unfinished
 
     def _release_queued(self) -> None:
@@ -273,9 +285,9 @@ class WorkerPool:
             return JobOutcome(job, "fail", message=message, details=details, error_type=type(exc).__name__)
         finally:
             self._observe(time.perf_counter() - started)
-        if result is not None and not isinstance(result, Mapping):
-            message = f"handler for '{job.type}' returned {type(result).__name__}, not a mapping of variables"
-            return JobOutcome(job, "fail", message=message, retryable=False)
+        if problem := result_problem(job.type, result):
+            return JobOutcome(job, "fail", message=problem, retryable=False, error_type="NonJsonResult")
+        assert result is None or isinstance(result, Mapping)
         return JobOutcome(job, "complete", dict(result or {}))
 
     def _observe(self, seconds: float) -> None:
@@ -298,14 +310,17 @@ class WorkerPool:
         except SteadyflowError as exc:
             log.error("recording %d job results failed: %s", len(outcomes), exc)
             return
-        except Exception:  # a bug must not stop the pool: the jobs run again elsewhere
-            log.exception("recording %d job results failed unexpectedly; giving their jobs back", len(outcomes))
-            try:
-                self.engine.release_locks(self.worker_id, [o.job.id for o in outcomes])
-            except Exception:  # noqa: BLE001 - their locks expire then
-                log.warning("could not give back %d jobs; their locks expire", len(outcomes))
-            return
+        except Exception as exc:  # a bug in one step must not sink the batch, nor loop it
+            if len(outcomes) > 1:
+                log.exception("recording %d job results failed unexpectedly; recording them one by one", len(outcomes))
+                for outcome in outcomes:
+                    self._report([outcome])
+                return
+            errors = [SteadyflowError(f"recording its result failed unexpectedly: {type(exc).__name__}: {exc}")]
+            log.exception("recording the result of job %s failed unexpectedly", outcomes[0].job.id)
         for outcome, error in zip(outcomes, errors, strict=True):
+            if error is not None:
+                self._refused(outcome, error)
             job = outcome.job
             with log_context(instance_id=job.instance_id, job_id=job.id, element_id=job.element_id):
                 self._log_outcome(outcome, error)
@@ -317,6 +332,26 @@ class WorkerPool:
                 self.stats.postponed += 1
             elif error is None:
                 self.stats.errors_thrown += 1
+
+    def _refused(self, outcome: JobOutcome, error: SteadyflowError) -> None:
+        """The batch would not take this result: give the job what the refusal says, never a re-run loop.
+
+        Gone (cancelled, finished) or taken over by another worker: nothing left to do here. Any
+        other refusal (the step itself failed) would refuse the same result again on every
+        attempt, so the job gets an incident with the reason, for an operator to look at.
+        """
+        if isinstance(error, (NotFoundError, ConflictError)):
+            return
+        job = outcome.job
+        message = f"job {job.id} ({job.type}): recording the handler's {outcome.kind} result was refused: {error}"
+        try:
+            self.engine.fail_job(
+                job.id, message, worker_id=self.worker_id, instance_id=job.instance_id, retries=0, retryable=False
+            )
+        except (NotFoundError, ConflictError):
+            return
+        except Exception:  # the lock expires and the job runs again; logged for the operator
+            log.exception("job %s: raising an incident for its refused result failed", job.id)
 
     @staticmethod
     def _log_outcome(outcome: JobOutcome, error: SteadyflowError | None) -> None:
@@ -334,11 +369,13 @@ class WorkerPool:
         stop_beating = threading.Event()
         beat = threading.Thread(target=self._heartbeat_loop, args=(stop_beating,), name="steadyflow-heartbeat")
         beat.daemon = True
+        self.registration.start()
         beat.start()
         try:
             return self._until_idle(max_wait_s, on_progress)
         finally:
             stop_beating.set()
+            self.registration.stop()
 
     def _run_claimed(self, jobs: list[JobRecord], on_progress: Callable[[], None] | None) -> None:
         """Run claimed jobs; record the results of those finished every REPORT_EVERY_S (all at once when quick)."""

@@ -23,7 +23,7 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
-SCHEMA_VERSION = "0003"
+SCHEMA_VERSION = "0004"
 """The Alembic head this code expects; bump with every migration."""
 
 deployments = Table(
@@ -298,4 +298,21 @@ c8_keys = Table(
 
 Given once per row, on first use; AUTOINCREMENT (SQLite) and a sequence (PostgreSQL) never hand
 out a number twice, even after rows are deleted, so a key a client kept never names another row.
+"""
+
+# -- 0004: worker liveness ---------------------------------------------------------------------
+
+workers = Table(
+    "workers",
+    metadata,
+    Column("id", String(255), primary_key=True),
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("started_at", Float, nullable=False),
+    Column("heartbeat_at", Float, nullable=False),
+)
+Index("ix_workers_host", workers.c.host)
+"""Our own worker pools, each heartbeating; a job locked by one whose heartbeat stopped is taken over.
+
+Lock owners not listed here (external clients' ``workerId``) keep their locks until those expire.
 """

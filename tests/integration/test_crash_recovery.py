@@ -41,8 +41,10 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _serve(data_dir: Path, delay_s: float) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "STEADYFLOW_DEMO_DELAY_S": str(delay_s), "STEADYFLOW_JOB_LOCK_S": "2"}
+def _serve(data_dir: Path, delay_s: float, concurrency: int = 3) -> subprocess.Popen[bytes]:
+    # The default lock (300 s) on purpose: taking over a dead server's jobs must not depend on short locks.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("STEADYFLOW_JOB_LOCK", "STEADYFLOW_WORKER_"))}
+    env["STEADYFLOW_DEMO_DELAY_S"] = str(delay_s)
     return subprocess.Popen(
         [
             sys.executable,
@@ -54,7 +56,7 @@ def _serve(data_dir: Path, delay_s: float) -> subprocess.Popen[bytes]:
             "--port",
             str(_free_port()),
             "--concurrency",
-            "3",
+            str(concurrency),
         ],
         cwd=ROOT,
         env=env,
@@ -126,6 +128,61 @@ def test_killed_server_resumes_every_instance_without_duplicates(
             joins = [e for e in view.history if e["element_id"] == "Gateway_Join" and e["type"] == "ActivityCompleted"]
             if view.instance["definition_key"] == "database-creation":
                 assert len(joins) == 1
+        assert engine.store_jobs() == []
+    finally:
+        if restarted.poll() is None:
+            restarted.kill()
+        engine.close()
+
+
+def test_restarted_server_takes_over_its_killed_predecessors_jobs_at_once_with_default_locks(
+    tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """8 instances of a 3-region fan-out, 1.5 s per region: all complete within 15 s of the restart."""
+    monkeypatch.setenv("STEADYFLOW_DB", db_url)
+    data_dir = tmp_path / "var"
+    deployed = _cli(data_dir, "deploy", "examples/database-creation-c8.bpmn")
+    assert deployed.returncode == 0, deployed.stderr
+    ids = []
+    for n in range(8):
+        regions = json.dumps(REGIONS).join(["regions=", ""])
+        started = _cli(data_dir, "start", "database-creation-c8", "--var", f'database="db{n}"', "--var", regions)
+        assert started.returncode == 0, started.stderr
+        ids.append(started.stdout.split()[1])
+
+    server = _serve(data_dir, delay_s=1.5, concurrency=8)
+    deadline = time.monotonic() + 60
+    while len(_creations(data_dir)) < 4 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    server.send_signal(signal.SIGKILL)
+    server.wait(timeout=10)
+    assert 0 < len(_creations(data_dir)) < 8 * len(REGIONS), "the kill must land in the middle of the fan-out"
+
+    restarted = _serve(data_dir, delay_s=1.5, concurrency=8)
+    restarted_at = time.monotonic()
+    engine = Engine(EngineConfig(data_dir=data_dir))
+    try:
+        while time.monotonic() - restarted_at < 15:
+            if {engine.instance(i).state for i in ids} == {"completed"}:
+                break
+            time.sleep(0.2)
+        states = Counter(engine.instance(i).state for i in ids)
+        assert states == {"completed": 8}, f"15 s after the restart: {dict(states)}"
+        restarted.send_signal(signal.SIGTERM)
+        restarted.wait(timeout=30)
+
+        per_database = Counter((c["region"], c["database"]) for c in _creations(data_dir))
+        assert len(per_database) == 8 * len(REGIONS)
+        assert set(per_database.values()) == {1}, "a region database was created twice"
+        for instance_id in ids:
+            history = engine.view(instance_id).history
+            assert [e["seq"] for e in history] == list(range(1, len(history) + 1))
+            completed = Counter(
+                e["task_id"]
+                for e in history
+                if e["type"] == "JobCompleted" and e["element_id"] == "Activity_CreateDatabase"
+            )
+            assert len(completed) == len(REGIONS) and set(completed.values()) == {1}
         assert engine.store_jobs() == []
     finally:
         if restarted.poll() is None:
