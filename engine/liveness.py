@@ -27,6 +27,19 @@ _LIVE_HERE: set[str] = set()
 _LIVE_HERE_LOCK = threading.Lock()
 
 
+def host_identity() -> str:
+    """This machine as seen by pid checks: its name, and its pid namespace where Linux tells it.
+
+    Two containers may share a host name (``--network host``) but not their pids; a pid is
+    only judged by a process of the same namespace.
+    """
+    try:
+        namespace = os.readlink("/proc/self/ns/pid")
+    except OSError:
+        return socket.gethostname()
+    return f"{socket.gethostname()}/{namespace}"
+
+
 def pid_alive(pid: int) -> bool:
     """Whether a process with ``pid`` exists on this host (it may be another program that reused it)."""
     try:
@@ -69,7 +82,7 @@ class WorkerRegistration:
         self.db = db
         self.timeout_s = timeout_s
         self.heartbeat_s = heartbeat_s
-        self.row = WorkerRow(worker_id, socket.gethostname(), os.getpid(), time.time(), time.time())
+        self.row = WorkerRow(worker_id, host_identity(), os.getpid(), time.time(), time.time())
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.taken_over = 0

@@ -168,6 +168,7 @@ def test_restarted_server_takes_over_its_killed_predecessors_jobs_at_once_with_d
             time.sleep(0.2)
         states = Counter(engine.instance(i).state for i in ids)
         assert states == {"completed": 8}, f"15 s after the restart: {dict(states)}"
+        print(f"restart: 8 instances completed {time.monotonic() - restarted_at:.1f} s after the restart")
         restarted.send_signal(signal.SIGTERM)
         restarted.wait(timeout=30)
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import time
 
 from engine.engine import Engine
-from engine.liveness import WorkerRegistration
+from engine.liveness import WorkerRegistration, host_identity
 from engine.store import workers as store
 from engine.store.workers import WorkerRow
 from tests.conftest import deploy
@@ -54,7 +53,7 @@ def test_jobs_of_a_worker_whose_heartbeat_stopped_are_claimable_again_despite_a_
 
 
 def test_a_restarted_process_takes_over_a_killed_predecessor_on_its_host_at_once(engine: Engine) -> None:
-    _register(engine, "killed", host=socket.gethostname(), pid=_gone_pid(), beat_ago_s=0.5)
+    _register(engine, "killed", host=host_identity(), pid=_gone_pid(), beat_ago_s=0.5)
     _locked_jobs(engine, "killed", 2)
 
     registration = _registration(engine, "restarted")
