@@ -29,7 +29,7 @@ from engine.liveness import WorkerRegistration
 from engine.log_context import log_context
 from engine.result_check import result_problem
 from engine.store.records import JobRecord
-from steadyflow.errors import ConflictError, NotFoundError, SteadyflowError
+from steadyflow.errors import ConflictError, NotFoundError, SteadyflowError, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -274,6 +274,8 @@ class WorkerPool:
             with log_context(instance_id=job.instance_id, job_id=job.id, element_id=job.element_id):
                 result = handler(context)
         except BpmnError as exc:
+            if problem := result_problem(job.type, exc.variables):
+                return JobOutcome(job, "fail", message=f"{problem} (with BPMN error {exc.code})", retryable=False)
             return JobOutcome(job, "error", dict(exc.variables), exc.message, code=exc.code)
         except RetryLater as exc:
             return JobOutcome(job, "postpone", message=exc.message, delay_s=exc.delay_s)
@@ -307,7 +309,7 @@ class WorkerPool:
             return
         try:
             errors = self.engine.report_outcomes(self.worker_id, outcomes)
-        except SteadyflowError as exc:
+        except StoreError as exc:  # database trouble, already retried: the jobs' locks expire or are taken over
             log.error("recording %d job results failed: %s", len(outcomes), exc)
             return
         except Exception as exc:  # a bug in one step must not sink the batch, nor loop it
@@ -316,7 +318,7 @@ class WorkerPool:
                 for outcome in outcomes:
                     self._report([outcome])
                 return
-            errors = [SteadyflowError(f"recording its result failed unexpectedly: {type(exc).__name__}: {exc}")]
+            errors = [exc if isinstance(exc, SteadyflowError) else SteadyflowError(f"{type(exc).__name__}: {exc}")]
             log.exception("recording the result of job %s failed unexpectedly", outcomes[0].job.id)
         for outcome, error in zip(outcomes, errors, strict=True):
             if error is not None:

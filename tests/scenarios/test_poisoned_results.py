@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from engine.engine import Engine
-from engine.handlers import HandlerSet, JobContext
+from engine.handlers import BpmnError, HandlerSet, JobContext
 from engine.job_outcome import JobOutcome
 from engine.worker import WorkerPool
 from steadyflow.errors import SteadyflowError
@@ -110,3 +110,20 @@ def test_an_unexpected_error_recording_a_batch_fails_only_the_result_that_caused
 
     [left] = engine.store_jobs(instance_id=instance_id)
     assert left.variables["region"] == "r2" and left.state == "incident" and left.attempt == 1
+
+
+def test_a_bpmn_error_carrying_a_non_json_variable_is_an_incident_not_a_lost_batch(engine: Engine) -> None:
+    instance_id = _start_regions(engine, 2)
+
+    def create(context: JobContext) -> dict[str, Any]:
+        if context.variables["region"] == "r0":
+            raise BpmnError("FATAL", "quota", {"at": datetime.time(12, 0)})
+        return {"host": "db"}
+
+    run_jobs(engine, {"create": create}, max_wait_s=1)
+
+    [left] = engine.store_jobs(instance_id=instance_id)
+    assert left.variables["region"] == "r0" and left.state == "incident"
+    [incident] = engine.incidents(instance_id)
+    assert "variable 'at' is a time; return ISO text instead" in incident.message
+    assert "BPMN error FATAL" in incident.message
