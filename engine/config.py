@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bpmn.expressions.limits import ExpressionLimits
+from engine.limits import InputLimits, expression_limits_from_env
 from engine.retry_policy import RetryPolicy
 
 
@@ -30,3 +32,9 @@ class EngineConfig:
         default_factory=lambda: os.environ.get("STEADYFLOW_ALLOW_PYTHON_SCRIPTS", "").lower() in ("1", "true", "yes")
     )
     """Run Python script tasks in the sandbox (engine/sandbox); off by default, then such models are refused."""
+    input_limits: InputLimits = field(default_factory=InputLimits)
+    """Variable caps: a handler result past them fails its job with an incident. (The HTTP and CLI
+    edges build their own InputLimits from the same environment variables.)"""
+    expression_limits: ExpressionLimits = field(default_factory=expression_limits_from_env)
+    """How much text one FEEL/JUEL evaluation of this engine may build (STEADYFLOW_MAX_EXPRESSION_TEXT);
+    applied to every step and handler of this engine, not to other engines in the process."""

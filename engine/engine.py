@@ -56,7 +56,12 @@ class Engine:
         self.cache = InstanceCache(self.config.cache_capacity)
         self._job_listeners: list[Callable[[], None]] = []
         self.steps = StepRunner(
-            self.store, self.definitions, self.cache, self.config.retry_policy, on_jobs_created=self.notify_jobs
+            self.store,
+            self.definitions,
+            self.cache,
+            self.config.retry_policy,
+            on_jobs_created=self.notify_jobs,
+            limits=self.config.expression_limits,
         )
         self.job_ops = JobOperations(self.config, self.db, self.store, self.steps)
         self.incident_ops = IncidentOperations(self.db, self.store, self.steps, self.notify_jobs)

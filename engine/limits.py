@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bpmn.expressions.limits import MAX_STRING_LENGTH, ExpressionLimits
 from steadyflow.errors import InvalidInputError
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
@@ -36,17 +37,27 @@ _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 
 
-def _env_int(name: str, default: int) -> int:
+def _env_int(name: str, default: int, unit: str = "bytes (or levels)") -> int:
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
     try:
         value = int(raw)
     except ValueError:
-        raise InvalidInputError(f"{name}={raw!r} must be a whole number of bytes (or levels)") from None
+        raise InvalidInputError(f"{name}={raw!r} must be a whole number of {unit}") from None
     if value <= 0:
-        raise InvalidInputError(f"{name}={raw!r} must be positive")
+        raise InvalidInputError(f"{name}={raw!r} must be positive (a whole number of {unit})")
     return value
+
+
+def expression_limits_from_env() -> ExpressionLimits:
+    """The expression output limits an operator set: STEADYFLOW_MAX_EXPRESSION_TEXT characters per string.
+
+    One evaluation may build ten such strings in total (the default ratio), so lowering the
+    one limit lowers the memory an expression can take with it.
+    """
+    longest = _env_int("STEADYFLOW_MAX_EXPRESSION_TEXT", MAX_STRING_LENGTH, "characters")
+    return ExpressionLimits(max_string_length=longest, max_total_text=longest * 10)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
 """Check what a handler returned before it joins a results batch: plain JSON, or a precise reason why not.
 
 A value that cannot be stored must fail its own job where the handler returned it; found
-later, while the batch is written, it would sink every other result of that batch.
+later, while the batch is written, it would sink every other result of that batch. The
+same goes for values past the engine's variable caps (engine/limits.py), which the edges
+apply to client input: a handler is one more way in.
 """
 
 from __future__ import annotations
@@ -11,6 +13,9 @@ import decimal
 import math
 from collections.abc import Mapping
 from typing import Any
+
+from engine.limits import InputLimits, check_variables
+from steadyflow.errors import InvalidInputError
 
 MAX_DEPTH = 200
 """Deeper values are refused: they are almost always a structure that contains itself."""
@@ -64,4 +69,20 @@ def result_problem(job_type: str, result: object) -> str | None:
             return f"handler for job type {job_type} returned a variable name {name!r}; names must be non-empty text"
         if found := _problem(value, f"variable '{name}'", 0):
             return f"handler for job type {job_type} returned a value that is not JSON: {found}"
+    return None
+
+
+def result_refusal(job_type: str, result: Mapping[str, Any] | None, limits: InputLimits) -> InvalidInputError | None:
+    """Why the JSON ``result`` is refused by the variable caps or the input checks, or None when it is not.
+
+    A value past the per-value cap, the result past the per-request cap, a lone surrogate or a
+    number past 64 bits. Call after :func:`result_problem` found ``result`` to be JSON. The cap on
+    the instance's variables together is not checked here: it would cost sizing them all per job.
+    """
+    if not result:
+        return None
+    try:
+        check_variables(result, "variables", limits)
+    except InvalidInputError as exc:
+        return type(exc)(f"handler for job type {job_type} returned a result the engine does not store: {exc}")
     return None

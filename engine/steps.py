@@ -12,8 +12,10 @@ import threading
 import time
 import zlib
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from typing import Any, TypeVar
 
+from bpmn.expressions.limits import DEFAULT_LIMITS, ExpressionLimits, expression_limits
 from engine.blob_memory import BlobMemory
 from engine.definitions import DefinitionRegistry
 from engine.instance_cache import InstanceCache, LiveInstance
@@ -51,8 +53,11 @@ class StepRunner:
         cache: InstanceCache,
         default_retry: RetryPolicy,
         on_jobs_created: Callable[[], None] | None = None,
+        limits: ExpressionLimits = DEFAULT_LIMITS,
     ) -> None:
         self.store = store
+        self.expression_limits = limits
+        """Every step evaluates its expressions under these (a context variable: other engines keep theirs)."""
         self.definitions = definitions
         self.cache = cache
         self.default_retry = default_retry
@@ -73,7 +78,7 @@ class StepRunner:
         ``retry_conflicts``: a unique key another transaction inserted first (a message id) runs the
         step again, so its trigger sees that row.
         """
-        with self._locks(instance_id), log_context(instance_id=instance_id):
+        with self._locks(instance_id), log_context(instance_id=instance_id), self._limits():
             for _ in range(50):
                 try:
                     return self.store.db.retrying(
@@ -128,9 +133,10 @@ class StepRunner:
             refused: dict[int, SteadyflowError] = {}
             for _ in range(50):
                 try:
-                    self.store.db.retrying(
-                        lambda: self._run_batch_once(ordered, jobs, refused), what="record job results"
-                    )
+                    with self._limits():
+                        self.store.db.retrying(
+                            lambda: self._run_batch_once(ordered, jobs, refused), what="record job results"
+                        )
                     break
                 except ConcurrentStepError:
                     continue  # every instance of the batch was evicted; the next try reloads them
@@ -252,7 +258,11 @@ class StepRunner:
             assert ctx.after is not None
             return ctx.after
 
-        return self.store.db.retrying(once, what="start", retry_conflicts=retry_conflicts)
+        with self._limits():
+            return self.store.db.retrying(once, what="start", retry_conflicts=retry_conflicts)
+
+    def _limits(self) -> AbstractContextManager[ExpressionLimits]:
+        return expression_limits(self.expression_limits)
 
     def _after_commit(self, ctx: StepContext) -> None:
         """Bookkeeping that is only true once the step's transaction committed."""
@@ -281,7 +291,8 @@ class StepRunner:
 
             live = self.store.db.retrying(load, what="read an instance")
             try:
-                return reader(live.workflow)
+                with self._limits():
+                    return reader(live.workflow)
             finally:
                 self.cache.put(instance_id, live)
 

@@ -22,12 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bpmn.expressions.limits import expression_limits
 from engine.engine import Engine
 from engine.handlers import BpmnError, HandlerSet, JobContext, NonRetryableError, RetryLater
 from engine.job_outcome import JobOutcome
 from engine.liveness import WorkerRegistration
 from engine.log_context import log_context
-from engine.result_check import result_problem
+from engine.result_check import result_problem, result_refusal
 from engine.store.records import JobRecord
 from steadyflow.errors import ConflictError, NotFoundError, SteadyflowError, StoreError
 
@@ -270,12 +271,19 @@ class WorkerPool:
             retries_left=job.retries_left,
         )
         started = time.perf_counter()
+        config = self.engine.config
         try:
-            with log_context(instance_id=job.instance_id, job_id=job.id, element_id=job.element_id):
+            # A handler evaluating FEEL (an HTTP connector's mappings) does so under its engine's limits.
+            with (
+                log_context(instance_id=job.instance_id, job_id=job.id, element_id=job.element_id),
+                expression_limits(config.expression_limits),
+            ):
                 result = handler(context)
         except BpmnError as exc:
             if problem := result_problem(job.type, exc.variables):
                 return JobOutcome(job, "fail", message=f"{problem} (with BPMN error {exc.code})", retryable=False)
+            if refusal := result_refusal(job.type, exc.variables, config.input_limits):
+                return JobOutcome(job, "fail", message=f"{refusal} (with BPMN error {exc.code})", retryable=False)
             return JobOutcome(job, "error", dict(exc.variables), exc.message, code=exc.code)
         except RetryLater as exc:
             return JobOutcome(job, "postpone", message=exc.message, delay_s=exc.delay_s)
@@ -290,6 +298,8 @@ class WorkerPool:
         if problem := result_problem(job.type, result):
             return JobOutcome(job, "fail", message=problem, retryable=False, error_type="NonJsonResult")
         assert result is None or isinstance(result, Mapping)
+        if refusal := result_refusal(job.type, result, config.input_limits):
+            return JobOutcome(job, "fail", message=str(refusal), retryable=False, error_type=type(refusal).__name__)
         return JobOutcome(job, "complete", dict(result or {}))
 
     def _observe(self, seconds: float) -> None:
