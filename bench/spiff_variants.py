@@ -18,6 +18,7 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
 from bench.disk_usage import DiskUsage, durability
@@ -27,11 +28,17 @@ from bpmn.parser import ProcessModel, parse_model
 from bpmn.script_engine import ExpressionEngine
 from bpmn.specs import JobTask
 from engine.config import EngineConfig
-from engine.spiff.restore import new_workflow
 from engine.spiff.runtime import complete_job_task, set_start_variables
 from engine.worker import claim_size
 
 SCRIPTS = ExpressionEngine()
+
+
+def new_workflow(model: ProcessModel) -> Any:
+    """SpiffWorkflow's own workflow class: what its serializer knows, and what "SpiffWorkflow alone" means."""
+    return BpmnWorkflow(model.spec, model.subprocess_specs, script_engine=SCRIPTS)
+
+
 LOCK_S = EngineConfig(data_dir=Path(".")).job_lock_s
 """The job lock a steadyflow pool claims with by default; claim_size depends on it."""
 
@@ -54,7 +61,7 @@ def run_spiff(model: ProcessModel, instances: int, regions: int) -> Measurement:
     steps = 0
     started = time.perf_counter()
     for i in range(instances):
-        workflow = new_workflow(model.spec, model.subprocess_specs, script_engine=SCRIPTS)
+        workflow = new_workflow(model)
         set_start_variables(workflow, start_variables(i, regions))
         workflow.do_engine_steps()
         steps += 1
@@ -95,7 +102,7 @@ def run_hand_written(model: ProcessModel, instances: int, regions: int, workdir:
         disk.start()
         started = time.perf_counter()
         for i in range(instances):
-            workflow = new_workflow(model.spec, model.subprocess_specs, script_engine=SCRIPTS)
+            workflow = new_workflow(model)
             instance_id = str(uuid.uuid4())
             set_start_variables(workflow, start_variables(i, regions))
             workflow.do_engine_steps()
@@ -157,7 +164,7 @@ def verify_hand_written(model: ProcessModel, regions: int, workdir: Path) -> dic
     serializer = make_serializer()
     conn = open_sqlite(workdir / "verify-by-hand.db")
     try:
-        workflow = new_workflow(model.spec, model.subprocess_specs, script_engine=SCRIPTS)
+        workflow = new_workflow(model)
         set_start_variables(workflow, start_variables(0, regions))
         workflow.do_engine_steps()
         complete_job_task(started_jobs(workflow)[0], {})
