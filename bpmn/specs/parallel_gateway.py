@@ -28,21 +28,46 @@ class TaskIndex(dict[UUID, Any]):
     """A workflow's ``tasks`` dict that also knows its tasks by spec name.
 
     SpiffWorkflow adds a task with ``tasks[id] = task`` and removes it with
-    ``tasks.pop(id)``; those two keep the index.
+    ``tasks.pop(id)``; those two keep the index. ``Task.__init__`` adds itself
+    before it sets its spec, so such a task is filed when the index is next read.
     """
 
     def __init__(self, tasks: dict[UUID, Any]) -> None:
         super().__init__(tasks)
-        self.by_spec: dict[str, dict[UUID, Any]] = {}
+        self._by_spec: dict[str, dict[UUID, Any]] = {}
+        self._unfiled: list[tuple[UUID, Any]] = []
         for task in tasks.values():
-            self.by_spec.setdefault(task.task_spec.name, {})[task.id] = task
+            self._by_spec.setdefault(task.task_spec.name, {})[task.id] = task
+        # Per join spec: the input found missing last time, where the next search starts.
+        self.join_cursor: dict[str, int] = {}
+        # Per join spec: every task of it that may be waiting (a superset; see IndexedParallelGateway).
+        self.waiting_joins: dict[str, set[UUID]] = {}
+
+    @property
+    def by_spec(self) -> dict[str, dict[UUID, Any]]:
+        if self._unfiled:
+            unfiled, self._unfiled = self._unfiled, []
+            for key, task in unfiled:
+                filed: Any = dict.get(self, key)
+                if filed is task:
+                    self._by_spec.setdefault(task.task_spec.name, {})[key] = task
+        return self._by_spec
+
+    def _unindex(self, key: UUID, task: Any) -> None:
+        spec = getattr(task, "task_spec", None)
+        if spec is not None:
+            self._by_spec.get(spec.name, {}).pop(key, None)
 
     def __setitem__(self, key: UUID, task: Any) -> None:
         old = self.get(key)
         if old is not None:
-            self.by_spec.get(old.task_spec.name, {}).pop(key, None)
+            self._unindex(key, old)
         super().__setitem__(key, task)
-        self.by_spec.setdefault(task.task_spec.name, {})[key] = task
+        spec = getattr(task, "task_spec", None)
+        if spec is None:
+            self._unfiled.append((key, task))
+        else:
+            self._by_spec.setdefault(spec.name, {})[key] = task
 
     def __delitem__(self, key: UUID) -> None:
         self.pop(key)
@@ -50,7 +75,7 @@ class TaskIndex(dict[UUID, Any]):
     def pop(self, key: UUID, *default: Any) -> Any:
         task = super().pop(key, *default)
         if task is not None and not (default and task is default[0]):
-            self.by_spec.get(task.task_spec.name, {}).pop(key, None)
+            self._unindex(key, task)
         return task
 
 
@@ -98,17 +123,54 @@ class IndexedParallelGateway(SpiffParallelGateway):
         specs: Iterable[Any] = getattr(workflow.top_workflow, "subprocess_specs", {}).values()
         return any(spec is not workflow.spec and self.name in spec.task_specs for spec in specs)
 
-    def _join_tasks(self, workflow: Any) -> list[Any]:
-        return list(indexed_tasks(workflow).by_spec.get(self.name, {}).values())
-
     def _check_threshold_unstructured(self, my_task: Any) -> bool:
         workflow = my_task.workflow
         if self._nested_may_hold_me(workflow):
             return bool(super()._check_threshold_unstructured(my_task))
-        waiting_inputs = set(self.inputs)
+        index = indexed_tasks(workflow)
+        mine = index.by_spec.get(self.name, {})
         above = _ancestor_ids(my_task)
         below = _descendant_ids(my_task)
-        for task in self._join_tasks(workflow):
+        # Iterate the small sets: isdisjoint would walk the join's tasks, as wide as the fan-out.
+        if not any(task_id in mine for task_id in above) and not any(task_id in mine for task_id in below):
+            return self._all_inputs_arrived(index)
+        return self._check_with_loop(my_task, mine.values(), above, below)
+
+    def _all_inputs_arrived(self, index: TaskIndex) -> bool:
+        """No loop pass in play: every input has a join task whose parent of that input completed.
+
+        The answer is exact on every call: a False names an input found missing now, a True
+        checked every input now. Where the search starts is only remembered (the input missing
+        last time) so that N arrivals cost O(N) in all, not O(N) each.
+        """
+        names = self._inputs
+        count = len(names)
+        if count == 0:
+            return True
+        start = index.join_cursor.get(self.name, 0) % count
+        for offset in range(count):
+            position = (start + offset) % count
+            if not self._input_arrived(index, names[position]):
+                index.join_cursor[self.name] = position
+                return False
+        return True
+
+    def _input_arrived(self, index: TaskIndex, name: str) -> bool:
+        spec = self._wf_spec.task_specs.get(name)
+        if spec is None:
+            return False  # SpiffWorkflow waits on a missing input forever, too
+        for parent in index.by_spec.get(name, {}).values():
+            if parent.task_spec != spec or parent._state != TaskState.COMPLETED:
+                continue
+            for child_id in parent._children:
+                child = index.get(child_id)
+                if child is not None and child.task_spec.name == self.name:
+                    return True
+        return False
+
+    def _check_with_loop(self, my_task: Any, join_tasks: Iterable[Any], above: set[UUID], below: set[UUID]) -> bool:
+        waiting_inputs = set(self.inputs)
+        for task in list(join_tasks):
             if not waiting_inputs:
                 break
             if task.id in below:
@@ -127,18 +189,38 @@ class IndexedParallelGateway(SpiffParallelGateway):
                     waiting_inputs.remove(parent.task_spec)
         return len(waiting_inputs) == 0
 
+    def _may_be_waiting(self, index: TaskIndex) -> set[UUID]:
+        """The join's tasks that may be waiting: those found so on first use, and each this hook set waiting.
+
+        Only this hook puts a parallel gateway's task in WAITING once a workflow is live
+        (a restored workflow is a new one, with a new index), so the set holds every waiting
+        one; each is still checked, as a cancel or reset may have moved it on.
+        """
+        waiting = index.waiting_joins.get(self.name)
+        if waiting is None:
+            tasks = index.by_spec.get(self.name, {}).values()
+            waiting = {t.id for t in tasks if t._state == TaskState.WAITING}
+            index.waiting_joins[self.name] = waiting
+        return waiting
+
     def _update_hook(self, my_task: Any) -> Any:
         may_fire = self._check_threshold_unstructured(my_task)
-        others = [
-            t
-            for t in self._join_tasks(my_task.workflow)
-            if t.task_spec == self and t is not my_task and t.state is TaskState.WAITING
-        ]
+        index = indexed_tasks(my_task.workflow)
+        waiting = self._may_be_waiting(index)
+        others = []
+        for task_id in list(waiting):
+            task = index.get(task_id)
+            if task is None or task.task_spec != self or task._state != TaskState.WAITING:
+                waiting.discard(task_id)
+            elif task is not my_task:
+                others.append(task)
         for task in others:
             # As SpiffWorkflow does: only the latest arrival waits, so waiting ones are not updated again and again.
             task.cancel()
+            waiting.discard(task.id)
         if not may_fire:
             my_task._set_state(TaskState.WAITING)
+            waiting.add(my_task.id)
         else:
             my_task._inherit_data()
         return may_fire

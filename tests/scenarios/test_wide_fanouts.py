@@ -173,3 +173,38 @@ def test_two_thousand_task_chain_parses_deploys_and_runs(make_engine: Any) -> No
     assert engine.instance(instance.id).state == "completed"
     assert sum(counts[f"t{i}"] for i in range(2000)) == 2000
     assert counts["end"] == 1
+
+
+def test_parallel_gateway_inside_a_loop_joins_once_per_pass(make_engine: Any) -> None:
+    engine: Engine = make_engine()
+    body = "".join(
+        [
+            '<bpmn:startEvent id="start" />',
+            flow("f0", "start", "again"),
+            '<bpmn:exclusiveGateway id="again" />',
+            flow("f1", "again", "count"),
+            '<bpmn:scriptTask id="count"><bpmn:extensionElements>'
+            '<zeebe:script expression="=n + 1" resultVariable="n" /></bpmn:extensionElements></bpmn:scriptTask>',
+            flow("f2", "count", "fork"),
+            '<bpmn:parallelGateway id="fork" /><bpmn:parallelGateway id="join" />',
+            *(
+                f'<bpmn:task id="b{i}" />' + flow(f"fa{i}", "fork", f"b{i}") + flow(f"fb{i}", f"b{i}", "join")
+                for i in range(4)
+            ),
+            flow("f3", "join", "more"),
+            '<bpmn:exclusiveGateway id="more" default="f5" />',
+            flow("f4", "more", "again", "=n &lt; 3"),
+            flow("f5", "more", "end"),
+            '<bpmn:endEvent id="end" />',
+        ]
+    )
+    deploy_xml(engine, "looped", body)
+
+    instance = engine.start("looped", {"n": 0})
+
+    counts = activity_counts(engine, instance.id)
+    assert engine.instance(instance.id).state == "completed"
+    assert engine.view(instance.id).variables["n"] == 3
+    assert counts["join"] == 3
+    assert all(counts[f"b{i}"] == 3 for i in range(4))
+    assert counts["end"] == 1
