@@ -21,7 +21,30 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.defaults import ParallelGateway as SpiffParallelGateway
+from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
+
+
+class _TrackedTask(Task):
+    """A task whose every state write keeps its index's set of waiting tasks.
+
+    Every write of ``_state`` (``Task.__init__``, ``_set_state``, a restore) goes
+    through this property, so the set is exact without any walk.
+    """
+
+    @property
+    def _state(self) -> int:
+        return int(self.__dict__["_tracked_state"])
+
+    @_state.setter
+    def _state(self, value: int) -> None:
+        self.__dict__["_tracked_state"] = value
+        index = self.__dict__.get("_waiting_index")
+        if index is not None:
+            if value == TaskState.WAITING:
+                index.waiting.add(self.id)
+            else:
+                index.waiting.discard(self.id)
 
 
 class TaskIndex(dict[UUID, Any]):
@@ -36,8 +59,14 @@ class TaskIndex(dict[UUID, Any]):
         super().__init__(tasks)
         self._by_spec: dict[str, dict[UUID, Any]] = {}
         self._unfiled: list[tuple[UUID, Any]] = []
+        # The waiting tasks, exact while every task is a _TrackedTask; with the order each was filed.
+        self.waiting: set[UUID] = set()
+        self.tracks_waiting = True
+        self._filed_at: dict[UUID, int] = {}
+        self._next_position = 0
         for task in tasks.values():
             self._by_spec.setdefault(task.task_spec.name, {})[task.id] = task
+            self._track(task)
         # Per join spec: the input found missing last time, where the next search starts.
         self.join_cursor: dict[str, int] = {}
         # Per join spec: every task of it that may be waiting (a superset; see IndexedParallelGateway).
@@ -53,16 +82,48 @@ class TaskIndex(dict[UUID, Any]):
                     self._by_spec.setdefault(task.task_spec.name, {})[key] = task
         return self._by_spec
 
+    def _track(self, task: Any) -> None:
+        if task.id not in self._filed_at:
+            self._filed_at[task.id] = self._next_position
+            self._next_position += 1
+        if type(task) is _TrackedTask:
+            task.__dict__["_waiting_index"] = self
+            if task._state == TaskState.WAITING:
+                self.waiting.add(task.id)
+        elif type(task) is Task:
+            state = task.__dict__.pop("_state", None)
+            task.__class__ = _TrackedTask
+            task.__dict__["_waiting_index"] = self
+            if state is not None:
+                task._state = state
+        else:
+            self.tracks_waiting = False  # a task class of its own: its state writes are not seen
+
+    def waiting_tasks(self) -> list[Any] | None:
+        """The waiting tasks in the order the dict holds them, or None when they are not tracked."""
+        if not self.tracks_waiting:
+            return None
+        found = [t for t in (self.get(i) for i in self.waiting) if t is not None and t._state == TaskState.WAITING]
+        return sorted(found, key=lambda t: self._filed_at.get(t.id, 0))
+
     def _unindex(self, key: UUID, task: Any) -> None:
+        self.waiting.discard(key)
+        self._filed_at.pop(key, None)
+        if type(task) is _TrackedTask:
+            task.__dict__["_waiting_index"] = None
         spec = getattr(task, "task_spec", None)
         if spec is not None:
             self._by_spec.get(spec.name, {}).pop(key, None)
 
     def __setitem__(self, key: UUID, task: Any) -> None:
         old = self.get(key)
+        position = self._filed_at.get(key)
         if old is not None:
             self._unindex(key, old)
+        if position is not None:
+            self._filed_at[key] = position  # the dict keeps a replaced key where it was
         super().__setitem__(key, task)
+        self._track(task)
         spec = getattr(task, "task_spec", None)
         if spec is None:
             self._unfiled.append((key, task))

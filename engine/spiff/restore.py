@@ -19,6 +19,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from bpmn.recursion import recursion_room
 from bpmn.script_engine import ExpressionEngine
+from bpmn.specs.parallel_gateway import TaskIndex
 from engine.spiff.checkpoint import Persisted, TaskMemory, ValueRef, encode_workflow_data
 from engine.spiff.codec import decode_value, dumps
 from engine.store.records import TaskRow
@@ -35,7 +36,10 @@ class SteadyflowWorkflow(BpmnWorkflow):
     """
 
     def update_waiting_tasks(self) -> None:
-        waiting = [t for t in self.tasks.values() if t._state == TaskState.WAITING]
+        tasks = self.tasks
+        # Once a parallel gateway has indexed the tasks, the index knows the waiting ones.
+        tracked = tasks.waiting_tasks() if isinstance(tasks, TaskIndex) else None
+        waiting = tracked if tracked is not None else [t for t in tasks.values() if t._state == TaskState.WAITING]
         for task in waiting:
             if task._state == TaskState.WAITING:
                 task.task_spec._update(task)
