@@ -1,9 +1,11 @@
 """Worker liveness: each pool heartbeats in the ``workers`` table and takes over the jobs of dead ones.
 
-A pool is dead when its heartbeat is older than ``worker_timeout_s``, or at once when it ran on
-this host and its process is gone (a restarted ``serve`` takes over its SIGKILLed predecessor's
-jobs before claiming). A live pool is never taken over: its own process, or a heartbeat within
-the timeout, keeps it. Lock owners that never registered (external clients) are not ours to judge.
+A pool of this host (same host name, boot id and pid namespace) is dead exactly when its process
+(pid and start time) is gone: at once, so a restarted ``serve`` takes over its SIGKILLed
+predecessor's jobs before claiming, and never while it runs, however late its heartbeat. A pool
+of another host is dead when its heartbeat is older than ``worker_timeout_s``; heartbeats are
+written and judged by the database's clock, so a host whose clock is off is not taken for dead.
+Lock owners that never registered (external clients) are not ours to judge.
 """
 
 from __future__ import annotations
@@ -27,17 +29,36 @@ _LIVE_HERE: set[str] = set()
 _LIVE_HERE_LOCK = threading.Lock()
 
 
-def host_identity() -> str:
-    """This machine as seen by pid checks: its name, and its pid namespace where Linux tells it.
+def host_identity() -> str | None:
+    """This machine boot as seen by pid checks: host name, boot id and pid namespace; None if unknown.
 
-    Two containers may share a host name (``--network host``) but not their pids; a pid is
-    only judged by a process of the same namespace.
+    Two machines may share a host name, and every Linux host starts with the same pid namespace
+    inode, so only the boot id tells machines apart; the namespace tells containers sharing a
+    kernel apart. Without ``/proc`` no pid is judged at all: staleness alone decides.
     """
     try:
+        with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as file:
+            boot_id = file.read().strip()
         namespace = os.readlink("/proc/self/ns/pid")
     except OSError:
-        return socket.gethostname()
-    return f"{socket.gethostname()}/{namespace}"
+        return None
+    if not boot_id:
+        return None
+    return f"{socket.gethostname()}/{boot_id}/{namespace}"
+
+
+def process_start(pid: int) -> str | None:
+    """When process ``pid`` started (clock ticks since boot, /proc/<pid>/stat field 22); None if gone.
+
+    A pid reused by a later process has a different start time, so (pid, start) names one process.
+    """
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as file:
+            stat = file.read()
+    except OSError:
+        return None
+    fields = stat[stat.rfind(")") + 1 :].split()  # the command name may hold spaces and parentheses
+    return fields[19] if len(fields) > 19 else None  # fields[0] is field 3 (state)
 
 
 def pid_alive(pid: int) -> bool:
@@ -53,24 +74,38 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
+def process_alive(pid: int, start: str | None) -> bool:
+    """Whether the process that registered as (``pid``, ``start``) still runs on this host."""
+    if not pid_alive(pid):
+        return False
+    return start is None or process_start(pid) == start
+
+
 def dead_workers(
     rows: Iterable[WorkerRow],
     *,
     now: float,
     timeout_s: float,
-    host: str,
+    host: str | None,
     pid: int,
     live_here: set[str],
-    alive: Callable[[int], bool] = pid_alive,
+    alive: Callable[[int, str | None], bool] = process_alive,
 ) -> list[str]:
-    """Which registered workers are dead: a stale heartbeat, or a pool of this host whose process is gone."""
+    """Which registered workers are dead: on this host, those whose process is gone; elsewhere, stale ones.
+
+    A pool of this host whose process still runs is never dead, however old its heartbeat: a
+    long write transaction can hold back its heartbeat, not end it. ``host`` None means this
+    process cannot judge pids, so staleness alone decides.
+    """
     dead = []
     for row in rows:
         if row.id in live_here:
             continue
-        stale = row.heartbeat_at < now - timeout_s
-        gone_here = row.host == host and (row.pid == pid or not alive(row.pid))
-        if stale or gone_here:
+        machine, _, start = row.host.partition("#")
+        if host is not None and machine == host:
+            if row.pid == pid or not alive(row.pid, start or None):
+                dead.append(row.id)
+        elif row.heartbeat_at < now - timeout_s:
             dead.append(row.id)
     return dead
 
@@ -82,7 +117,11 @@ class WorkerRegistration:
         self.db = db
         self.timeout_s = timeout_s
         self.heartbeat_s = heartbeat_s
-        self.row = WorkerRow(worker_id, host_identity(), os.getpid(), time.time(), time.time())
+        self.host = host_identity()
+        start = process_start(os.getpid()) if self.host is not None else None
+        identity = self.host or socket.gethostname()
+        host_column = f"{identity}#{start}" if start else identity
+        self.row = WorkerRow(worker_id, host_column, os.getpid(), time.time(), time.time())
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.taken_over = 0
@@ -125,20 +164,20 @@ class WorkerRegistration:
 
     def _heartbeat(self) -> None:
         with self.db.write() as conn:
-            store.heartbeat(conn, self.row, time.time())
+            store.heartbeat(conn, self.row)
 
     def _deregister(self) -> None:
         with self.db.write() as conn:
             store.deregister(conn, self.row.id)
 
     def _sweep(self) -> int:
-        now = time.time()
         with self.db.write() as conn:
-            suspects = store.lock_suspects(conn, stale_before=now - self.timeout_s, host=self.row.host)
+            now = store.database_now(conn)
+            suspects = store.lock_suspects(conn, stale_before=now - self.timeout_s, host=self.host)
             with _LIVE_HERE_LOCK:
                 live = set(_LIVE_HERE)
             dead = dead_workers(
-                suspects, now=now, timeout_s=self.timeout_s, host=self.row.host, pid=self.row.pid, live_here=live
+                suspects, now=now, timeout_s=self.timeout_s, host=self.host, pid=self.row.pid, live_here=live
             )
             if not dead:
                 return 0

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import ColumnElement, Connection, Float, cast, delete, func, literal, or_, select, update
 
 from engine.store import schema as t
 from engine.store.dialect import for_update, upsert
@@ -24,10 +25,28 @@ class WorkerRow:
     heartbeat_at: float
 
 
-def heartbeat(conn: Connection, worker: WorkerRow, now: float) -> None:
-    """Record that ``worker`` is alive at ``now``; registers it again if a sweeper had forgotten it."""
+def database_now(conn: Connection) -> float:
+    """The database server's clock in epoch seconds: one clock for every heartbeat and every sweep.
+
+    Heartbeats written with each worker's own clock and judged with the sweeper's would make a
+    host whose clock runs behind look dead forever; the database's clock is shared by all.
+    """
+    now: ColumnElement[Any]
+    if conn.dialect.name == "postgresql":
+        now = cast(func.extract("epoch", func.clock_timestamp()), Float)
+    else:
+        now = (func.julianday(literal("now")) - 2440587.5) * 86400.0
+    return float(conn.execute(select(now)).scalar_one())
+
+
+def heartbeat(conn: Connection, worker: WorkerRow, at: float | None = None) -> None:
+    """Record that ``worker`` is alive now by the database's clock (or at ``at``, for tests and tools).
+
+    Registers it again if a sweeper had forgotten it.
+    """
     row = {"id": worker.id, "host": worker.host, "pid": worker.pid, "started_at": worker.started_at}
-    upsert(conn, t.workers, [{**row, "heartbeat_at": now}], keys=["id"])
+    beat = database_now(conn) if at is None else at
+    upsert(conn, t.workers, [{**row, "heartbeat_at": beat}], keys=["id"])
 
 
 def deregister(conn: Connection, worker_id: str) -> None:
@@ -38,14 +57,20 @@ def workers(conn: Connection) -> list[WorkerRow]:
     return [WorkerRow(*r) for r in conn.execute(select(*_COLUMNS).order_by(t.workers.c.id))]
 
 
-def lock_suspects(conn: Connection, *, stale_before: float, host: str) -> list[WorkerRow]:
+def lock_suspects(conn: Connection, *, stale_before: float, host: str | None) -> list[WorkerRow]:
     """Workers whose heartbeat is older than ``stale_before``, and every worker of ``host`` (for a pid check).
+
+    A worker's ``host`` column is its host identity, optionally followed by ``#`` and its
+    process's start time; ``host`` None (no reliable identity) selects by staleness only.
 
     Locked so two sweepers never take over the same worker at once; rows another sweeper holds
     are skipped. On PostgreSQL a heartbeat committed meanwhile makes the row fail the staleness
     test again when it is locked, so a worker that just beat is not taken for dead.
     """
-    query = select(*_COLUMNS).where((t.workers.c.heartbeat_at < stale_before) | (t.workers.c.host == host))
+    condition = t.workers.c.heartbeat_at < stale_before
+    if host is not None:
+        condition = or_(condition, t.workers.c.host == host, t.workers.c.host.startswith(f"{host}#", autoescape=True))
+    query = select(*_COLUMNS).where(condition)
     return [WorkerRow(*r) for r in conn.execute(for_update(conn, query.order_by(t.workers.c.id), skip_locked=True))]
 
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import time
+from collections.abc import Iterator
 
+import pytest
+
+from engine import liveness
 from engine.engine import Engine
-from engine.liveness import WorkerRegistration, host_identity
+from engine.liveness import WorkerRegistration, host_identity, process_start
 from engine.store import workers as store
 from engine.store.workers import WorkerRow
 from tests.conftest import deploy
@@ -21,9 +26,10 @@ def _gone_pid() -> int:
     return child.pid
 
 
-def _register(engine: Engine, worker_id: str, *, host: str, pid: int, beat_ago_s: float) -> None:
-    now = time.time()
+def _register(engine: Engine, worker_id: str, *, host: str | None, pid: int, beat_ago_s: float) -> None:
+    assert host is not None, "these tests need /proc for a host identity"
     with engine.db.write() as conn:
+        now = store.database_now(conn)
         store.heartbeat(conn, WorkerRow(worker_id, host, pid, now - 600, now), now - beat_ago_s)
 
 
@@ -96,3 +102,58 @@ def test_a_graceful_stop_deregisters_and_a_forgotten_worker_registers_again_on_i
 
     with engine.db.read() as conn:
         assert "pool-1" not in {row.id for row in store.workers(conn)}
+
+
+@pytest.fixture
+def neighbour() -> Iterator[subprocess.Popen[bytes]]:
+    """Another live process on this host, standing in for a pool of another ``serve``."""
+    child = subprocess.Popen(["sleep", "120"])
+    try:
+        yield child
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_a_live_pool_of_this_host_keeps_its_jobs_however_late_its_heartbeat(
+    engine: Engine, neighbour: subprocess.Popen[bytes]
+) -> None:
+    # as when a 2,500-task start holds SQLite's write lock and the neighbour's heartbeat waits
+    here = f"{host_identity()}#{process_start(neighbour.pid)}"
+    _register(engine, "blocked-neighbour", host=here, pid=neighbour.pid, beat_ago_s=3600)
+    _locked_jobs(engine, "blocked-neighbour", 2)
+
+    assert _registration(engine).beat() == 0
+
+    assert _owners(engine) == {"blocked-neighbour"}
+
+
+def test_a_pool_whose_pid_another_process_reused_is_taken_over_at_once(
+    engine: Engine, neighbour: subprocess.Popen[bytes]
+) -> None:
+    started = process_start(neighbour.pid)
+    assert started is not None
+    earlier = str(int(started) - 1)  # the pool's process started earlier; the pid is now the neighbour's
+    _register(engine, "reused-pid", host=f"{host_identity()}#{earlier}", pid=neighbour.pid, beat_ago_s=0.5)
+    _locked_jobs(engine, "reused-pid", 2)
+
+    assert _registration(engine).beat() == 2
+
+    assert _owners(engine) == {None}
+
+
+def test_a_heartbeat_from_a_host_whose_clock_is_behind_is_judged_by_the_database_clock(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    behind = _registration(engine, "late-clock")
+    behind.host = None  # judged as another host would judge it: by its heartbeat alone
+    behind.row = dataclasses.replace(behind.row, host="remote-host")
+    real_time = time.time
+    monkeypatch.setattr(liveness.time, "time", lambda: real_time() - 60)
+    behind.beat()
+    monkeypatch.setattr(liveness.time, "time", real_time)  # the sweeper's clock is right
+    _locked_jobs(engine, "late-clock", 2)
+
+    assert _registration(engine).beat() == 0
+
+    assert _owners(engine) == {"late-clock"}
