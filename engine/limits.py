@@ -4,7 +4,9 @@ Input that the store cannot keep, or that breaks a later read, is refused here
 with a message saying where it is and what to send instead: JSON nested deeper
 than the limit (checked on the raw text, so a 100,000-deep body never reaches
 the recursive parser), numbers that are not finite or do not fit a signed
-64-bit integer, text with lone surrogates (they cannot be written as UTF-8),
+64-bit integer, text with NUL characters (PostgreSQL text cannot hold them) or lone
+surrogates (they cannot be written as UTF-8), variable names longer than
+1,000 characters,
 and variables larger than the configured caps. Durations and counts given by
 clients are bounded so that ``now + duration`` stays a time every reader can
 format.
@@ -33,8 +35,16 @@ MIN_YEAR, MAX_YEAR = 1900, 9998
 """Dates outside these years are refused: the store keeps times as seconds since 1970 and every reader
 must be able to turn them back into a local date (year 1 or 9999 overflow in some time zones)."""
 
-_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+MAX_NAME_LENGTH = 1000
+"""Characters in a variable name. Camunda 7 stores names as VARCHAR(255); this is more generous
+but keeps error messages and indexes small."""
+
+# The scan for json_depth, linear in the body's length by construction: outside strings a single
+# character class is searched forward from where the last match stopped; a string's rest is matched
+# once with possessive quantifiers (Python 3.11+), which never backtrack, so an unterminated string
+# with many escapes costs one pass, not one pass per quote.
+_OUTSIDE_STRING = re.compile(r'["\[\]{}]')
+_STRING_REST = re.compile(r'(?:[^"\\]++|\\.)*+"', re.DOTALL)
 
 
 def _env_int(name: str, default: int, unit: str = "bytes (or levels)") -> int:
@@ -75,14 +85,24 @@ class InputLimits:
 
 
 def json_depth(text: str) -> int:
-    """The deepest nesting of arrays and objects in JSON ``text``, without parsing it (strings skipped)."""
-    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
-    depth = deepest = 0
-    for char in brackets:
-        if char in "[{":
+    """The deepest nesting of arrays and objects in JSON ``text``, without parsing it (strings skipped).
+
+    One pass from left to right: outside a string the next quote or bracket is found; at a quote the
+    string's rest (escapes included) is skipped. An unterminated string ends the scan; json.loads then
+    reports the syntax error with its position.
+    """
+    depth = deepest = pos = 0
+    while (found := _OUTSIDE_STRING.search(text, pos)) is not None:
+        char, pos = found.group(), found.end()
+        if char == '"':
+            rest = _STRING_REST.match(text, pos)
+            if rest is None:
+                break
+            pos = rest.end()
+        elif char in "[{":
             depth += 1
             deepest = max(deepest, depth)
-        elif char in "]}":
+        else:
             depth -= 1
     return deepest
 
@@ -113,46 +133,87 @@ def parse_json(text: str | bytes, what: str = "the request body", limits: InputL
     return value
 
 
+_Path = tuple["_Path | str", "str | int"]
+"""Where a value sits: (parent, key or index), the root being the caller's ``where`` text. Kept as
+links and rendered only for a refusal, so a long key over a long list is not copied per element."""
+
+
+def _render(path: _Path | str) -> str:
+    parts: list[str] = []
+    while isinstance(path, tuple):
+        path, key = path
+        if isinstance(key, int):
+            parts.append(f"[{key}]")
+        else:
+            parts.append("." + (key if len(key) <= 80 else f"{key[:80]}...({len(key)} characters)"))
+    return path + "".join(reversed(parts))
+
+
 def check_value(value: Any, where: str, limits: InputLimits | None = None) -> None:
-    """Refuse what the store cannot keep: deep nesting, lone surrogates, non-finite or >64-bit numbers."""
+    """Refuse what the store cannot keep: deep nesting, NUL or lone surrogates, non-finite or >64-bit numbers."""
     limits = limits or InputLimits()
-    stack: list[tuple[str, Any, int]] = [(where, value, 0)]
+    stack: list[tuple[_Path | str, Any, int]] = [(where, value, 0)]
     while stack:
         path, item, depth = stack.pop()
         if depth > limits.max_json_depth:
-            raise InvalidInputError(f"{path} nests more than {limits.max_json_depth} levels deep")
+            raise InvalidInputError(f"{_render(path)} nests more than {limits.max_json_depth} levels deep")
         if isinstance(item, str):
-            check_text(item, path)
+            _check_text_at(item, path)
         elif isinstance(item, bool) or item is None:
             continue
         elif isinstance(item, int):
             if not INT64_MIN <= item <= INT64_MAX:
                 raise InvalidInputError(
-                    f"{path}: {item} does not fit a signed 64-bit integer; send it as a string or a smaller number"
+                    f"{_render(path)}: {item} does not fit a signed 64-bit integer; "
+                    "send it as a string or a smaller number"
                 )
         elif isinstance(item, float):
             if not math.isfinite(item):
                 raise InvalidInputError(
-                    f"{path}: {item} is not a finite number (NaN, Infinity and numbers beyond about 1.8e308 "
-                    "cannot be stored); send a finite number or null"
+                    f"{_render(path)}: {item} is not a finite number (NaN, Infinity and numbers beyond about "
+                    "1.8e308 cannot be stored); send a finite number or null"
                 )
         elif isinstance(item, Mapping):
             for key, child in item.items():
-                check_text(str(key), f"{path}: the name")
-                stack.append((f"{path}.{key}", child, depth + 1))
+                name = str(key)
+                if _text_problem(name) is not None:
+                    check_text(name, f"{_render(path)}: the name")
+                stack.append(((path, name), child, depth + 1))
         elif isinstance(item, list | tuple):
-            stack.extend((f"{path}[{i}]", child, depth + 1) for i, child in enumerate(item))
+            stack.extend(((path, i), child, depth + 1) for i, child in enumerate(item))
 
 
-def check_text(text: str, where: str) -> None:
-    """Refuse text that has no UTF-8 form (a lone surrogate such as \\ud800), naming its position."""
+def _text_problem(text: str) -> int | None:
+    """The index of the first character the store cannot keep (NUL or a lone surrogate), or None."""
+    if "\x00" in text:
+        return text.index("\x00")
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as exc:
+        return exc.start
+    return None
+
+
+def _check_text_at(text: str, path: _Path | str) -> None:
+    if _text_problem(text) is not None:
+        check_text(text, _render(path))
+
+
+def check_text(text: str, where: str) -> None:
+    """Refuse text the store cannot keep, naming its position: a NUL character (PostgreSQL text cannot
+    hold one) or a lone surrogate such as \\ud800 (it has no UTF-8 form)."""
+    at = _text_problem(text)
+    if at is None:
+        return
+    if text[at] == "\x00":
         raise InvalidInputError(
-            f"{where} holds a lone surrogate (\\u{ord(text[exc.start]):04x}) at character {exc.start}: "
-            "send valid Unicode text (surrogates must come in pairs)"
-        ) from None
+            f"{where} holds a NUL character (\\u0000) at character {at}: the store cannot keep it in text; "
+            "remove it, or send binary data encoded (for example as base64)"
+        )
+    raise InvalidInputError(
+        f"{where} holds a lone surrogate (\\u{ord(text[at]):04x}) at character {at}: "
+        "send valid Unicode text (surrogates must come in pairs)"
+    )
 
 
 def value_size(value: Any) -> int:
@@ -163,6 +224,12 @@ def value_size(value: Any) -> int:
 def check_variables(variables: Mapping[str, Any], where: str = "variables", limits: InputLimits | None = None) -> None:
     """Refuse variables that are malformed (see check_value) or larger than the caps, naming the largest."""
     limits = limits or InputLimits()
+    for name in variables:
+        if len(str(name)) > MAX_NAME_LENGTH:
+            raise InvalidInputError(
+                f"{where}: a variable name is {len(str(name))} characters long (it starts {str(name)[:40]!r}); "
+                f"at most {MAX_NAME_LENGTH} are allowed: use a shorter name"
+            )
     check_value(dict(variables), where, limits)
     total = 0
     for name, value in variables.items():
