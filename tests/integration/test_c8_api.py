@@ -180,6 +180,19 @@ BAD_INPUT = [
     (
         "post",
         "/v2/process-instances",
+        '{"processDefinitionId": "error-boundary", "variables": {"x": "a\\u0000b"}}',
+        400,
+    ),
+    ("post", "/v2/process-instances", '{"processDefinitionId": "error-boundary", "variables": {"a\\u0000": 1}}', 400),
+    (
+        "post",
+        "/v2/process-instances",
+        '{"processDefinitionId": "error-boundary", "variables": {"%s": 1}}' % ("n" * 1001),
+        400,
+    ),
+    (
+        "post",
+        "/v2/process-instances",
         '{"processDefinitionId": "error-boundary", "variables": ' + "[" * 5000 + "]" * 5000 + "}",
         400,
     ),

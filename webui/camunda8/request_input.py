@@ -1,46 +1,20 @@
 """Reading /v2 request bodies strictly: every field's type checked before anything changes.
 
-Unknown fields are ignored, as Camunda ignores them. Bodies are parsed here,
-not by Flask, so NaN, Infinity, deep nesting and invalid Unicode are a 400.
+Unknown fields are ignored, as Camunda ignores them. Bodies go through the
+input gate (``engine.limits``) shared with the other APIs: NaN, Infinity, deep nesting,
+invalid Unicode, NUL and oversized variables are a 400 problem.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import request
 
-from engine.engine import check_variables
 from webui.camunda8.problems import C8Problem, bad_request
+from webui.input_gate import checked_variables, request_json
 
-MAX_DEPTH = 64
 INT64_MAX = 2**63 - 1
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def _check_depth(value: Any, depth: int = 0) -> None:
-    if depth > MAX_DEPTH:
-        raise bad_request(f"The request body is nested deeper than {MAX_DEPTH} levels")
-    if isinstance(value, dict):
-        for name, item in value.items():
-            _check_text(name)
-            _check_depth(item, depth + 1)
-    elif isinstance(value, list):
-        for item in value:
-            _check_depth(item, depth + 1)
-    elif isinstance(value, str):
-        _check_text(value)
-
-
-def _check_text(text: str) -> None:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise bad_request("The request body holds a string that is not valid Unicode (a lone surrogate)") from exc
 
 
 def json_body(*, required: bool = True) -> dict[str, Any]:
@@ -52,15 +26,9 @@ def json_body(*, required: bool = True) -> dict[str, Any]:
         return {}
     if request.mimetype != "application/json" and not request.mimetype.endswith("+json"):
         raise C8Problem(415, f"Send the body as application/json, not '{request.mimetype or 'none'}'")
-    try:
-        body = json.loads(data.decode("utf-8"), parse_constant=_reject_constant)
-    except RecursionError as exc:
-        raise bad_request("The request body is nested too deeply") from exc
-    except ValueError as exc:
-        raise bad_request(f"The request body is not valid JSON: {exc}") from exc
+    body = request_json()  # the input gate: bounded depth, finite numbers, valid Unicode, no NUL
     if not isinstance(body, dict):
         raise bad_request(f"The request body must be a JSON object, not {type(body).__name__}")
-    _check_depth(body)
     return body
 
 
@@ -126,7 +94,7 @@ def variables(body: dict[str, Any], name: str = "variables") -> dict[str, Any]:
     value = body.get(name)
     if value is not None and not isinstance(value, dict):
         raise bad_request(f"{name} must be a JSON object of name -> value, not {type(value).__name__}")
-    return check_variables(value, name)
+    return checked_variables(value or {}, name)
 
 
 def obj(body: dict[str, Any], name: str) -> dict[str, Any]:
