@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -44,6 +44,17 @@ def recursion_room(elements: int) -> Iterator[None]:
             _holders -= 1
             if _holders == 0:
                 sys.setrecursionlimit(_saved)
+
+
+def spec_elements(spec: Any, subprocess_specs: Mapping[str, Any]) -> int:
+    """How many task specs a workflow of ``spec`` can walk: its own and every subprocess's (embedded ones too)."""
+    return len(spec.task_specs) + sum(len(sub.task_specs) for sub in subprocess_specs.values())
+
+
+def workflow_elements(workflow: Any) -> int:
+    """The task specs and tasks of ``workflow`` and of every subworkflow it has started."""
+    tasks = len(workflow.tasks) + sum(len(sub.tasks) for sub in workflow.subprocesses.values())
+    return tasks + spec_elements(workflow.spec, workflow.subprocess_specs)
 
 
 def _lift_task_iterator_depth_cap() -> None:

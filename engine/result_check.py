@@ -36,8 +36,18 @@ def _describe(value: Any) -> str:
     return f"is a {type(value).__name__}; return plain JSON values (dict, list, str, int, float, bool, None)"
 
 
+def _nul_problem(text: str, where: str) -> str | None:
+    # PostgreSQL text and JSON cannot hold U+0000; stored, it would sink the whole results batch.
+    at = text.find("\x00")
+    if at < 0:
+        return None
+    return f"{where} holds a NUL character (\\x00) at position {at}; PostgreSQL cannot store it, remove it first"
+
+
 def _problem(value: Any, where: str, depth: int) -> str | None:
-    if value is None or isinstance(value, (str, bool, int)):
+    if isinstance(value, str):
+        return _nul_problem(value, where)
+    if value is None or isinstance(value, (bool, int)):
         return None
     if isinstance(value, float):
         return None if math.isfinite(value) else f"{where} is {value!r}; return a finite number or None instead"
@@ -47,6 +57,8 @@ def _problem(value: Any, where: str, depth: int) -> str | None:
         for key, item in value.items():
             if not isinstance(key, str):
                 return f"{where} has a key {key!r} of type {type(key).__name__}; use text keys"
+            if found := _nul_problem(key, f"a key of {where}"):
+                return found
             if found := _problem(item, f"{where}[{key!r}]", depth + 1):
                 return found
         return None
@@ -65,8 +77,11 @@ def result_problem(job_type: str, result: object) -> str | None:
     if not isinstance(result, Mapping):
         return f"handler for job type {job_type} returned a {type(result).__name__}, not a mapping of variables"
     for name, value in result.items():
-        if not isinstance(name, str) or not name:
-            return f"handler for job type {job_type} returned a variable name {name!r}; names must be non-empty text"
+        if not isinstance(name, str) or not name or "\x00" in name:
+            return (
+                f"handler for job type {job_type} returned a variable name {name!r};"
+                " names must be non-empty text without NUL characters"
+            )
         if found := _problem(value, f"variable '{name}'", 0):
             return f"handler for job type {job_type} returned a value that is not JSON: {found}"
     return None

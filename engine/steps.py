@@ -25,7 +25,7 @@ from engine.retry_policy import RetryPolicy
 from engine.spiff.restore import referenced_hashes, restore
 from engine.step_core import StepContext, finish_step
 from engine.step_reads import StoreReads
-from engine.store.database import Connection
+from engine.store.database import Connection, is_database_error
 from engine.store.records import InstanceRecord, JobRecord
 from engine.store.store import Store
 from engine.writer import PendingWrites, write_intents
@@ -211,10 +211,16 @@ class StepRunner:
                     with log_context(instance_id=instance_id):
                         trigger(ctx)
                         self._finish(ctx)
-                except SteadyflowError as exc:
-                    refused[index] = exc
-                    failed = True
-                except Exception as exc:  # one bad step must not sink its batch
+                except Exception as exc:
+                    if is_database_error(exc):
+                        # A read inside the trigger met database trouble: the whole batch is retried or
+                        # fails as one; refusing this step for good would turn a hiccup into an incident.
+                        raise
+                    if isinstance(exc, SteadyflowError):
+                        refused[index] = exc
+                        failed = True
+                        break
+                    # one bad step must not sink its batch
                     log.exception("a step of instance %s failed unexpectedly; refusing that step alone", instance_id)
                     refused[index] = StepFailedError(
                         f"the step on instance {instance_id} failed unexpectedly ({type(exc).__name__}: {exc}); "

@@ -25,7 +25,7 @@ from typing import Any
 from bpmn.expressions.limits import expression_limits
 from engine.engine import Engine
 from engine.handlers import BpmnError, HandlerSet, JobContext, NonRetryableError, RetryLater
-from engine.job_outcome import JobOutcome
+from engine.job_outcome import JobOutcome, storable_text
 from engine.liveness import WorkerRegistration
 from engine.log_context import log_context
 from engine.result_check import result_problem, result_refusal
@@ -254,6 +254,10 @@ class WorkerPool:
     # -- one job -----------------------------------------------------------
     def _execute(self, job: JobRecord) -> JobOutcome | None:
         """Run the handler; what it produced is recorded later, possibly with other results."""
+        outcome = self._run_handler(job)
+        return None if outcome is None else storable_text(outcome)
+
+    def _run_handler(self, job: JobRecord) -> JobOutcome | None:
         handler = self.handlers.get(job.type)
         if handler is None:  # claimed by type, so only if handlers changed under us
             return None

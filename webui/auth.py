@@ -16,6 +16,7 @@ import secrets
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, redirect, request, session, url_for
 from werkzeug.exceptions import Forbidden, Unauthorized
@@ -163,10 +164,52 @@ def _c8_no_auth() -> bool:
     """
     if not current_app.config.get("C8_NO_AUTH") or not request.path.startswith("/v2/"):
         return False
+    if not _is_loopback(request.remote_addr or ""):
+        return False
+    _refuse_browser_requests_from_other_sites()
+    return True
+
+
+class NoAuthCrossSiteRequest(Forbidden):
+    pass
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
     try:
-        return ipaddress.ip_address(request.remote_addr or "").is_loopback
+        return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _host_without_port(host: str) -> str:
+    if host.startswith("["):
+        return host[1:].partition("]")[0]
+    return host.rpartition(":")[0] if host.count(":") == 1 else host
+
+
+def _refuse_browser_requests_from_other_sites() -> None:
+    """A loopback peer is not enough: a web page can make the browser on this machine send requests.
+
+    A multipart POST needs no CORS preflight, and DNS rebinding points a foreign
+    name at 127.0.0.1; so the Host must name loopback and a browser's Origin /
+    Sec-Fetch-Site must not be another site. Camunda Modeler sends no Origin or a loopback one.
+    """
+    if not _is_loopback(_host_without_port(request.headers.get("Host", ""))):
+        raise NoAuthCrossSiteRequest(
+            "--c8-no-auth only answers requests addressed to localhost, 127.0.0.1 or [::1];"
+            " use that address or send credentials"
+        )
+    origin = request.headers.get("Origin")
+    if origin is not None and not _is_loopback(urlsplit(origin).hostname or ""):
+        raise NoAuthCrossSiteRequest(
+            f"--c8-no-auth refuses requests from the web origin {origin!r}; send credentials instead"
+        )
+    if request.headers.get("Sec-Fetch-Site", "").lower() in ("cross-site", "same-site"):
+        raise NoAuthCrossSiteRequest(
+            "--c8-no-auth refuses requests a browser sent on behalf of another site; send credentials instead"
+        )
 
 
 def current_user() -> UserRecord:

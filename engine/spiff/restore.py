@@ -17,7 +17,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
-from bpmn.recursion import recursion_room
+from bpmn.recursion import recursion_room, spec_elements
 from bpmn.script_engine import ExpressionEngine
 from bpmn.specs.parallel_gateway import TaskIndex
 from engine.spiff.checkpoint import Persisted, TaskMemory, ValueRef, encode_workflow_data
@@ -78,7 +78,7 @@ def build_frame(
 def new_workflow(spec: Any, subprocess_specs: dict[str, Any], *, script_engine: ExpressionEngine) -> Any:
     """A fresh workflow whose scripts and expressions run on ``script_engine`` (one per engine)."""
     # A new workflow predicts its task tree recursively, as deep as the longest chain of the model.
-    with recursion_room(len(spec.task_specs)):
+    with recursion_room(spec_elements(spec, subprocess_specs)):
         return SteadyflowWorkflow(spec, subprocess_specs, script_engine=script_engine)
 
 

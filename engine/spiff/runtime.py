@@ -22,7 +22,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from bpmn.dialects.definitions import JobDefinition
 from bpmn.dialects.templates import evaluate_template
-from bpmn.recursion import recursion_room
+from bpmn.recursion import recursion_room, workflow_elements
 from bpmn.specs import JobTask, MultiInstanceActivity
 from engine.spiff.checkpoint import Checkpoint
 from engine.spiff.events import (
@@ -102,7 +102,7 @@ def run_engine(workflow: Any) -> StepFailure | None:
     """Advance until everything waits; a failing element stops the run and is reported."""
     try:
         # SpiffWorkflow's task-tree walks recurse as deep as the tree: a long chain needs room.
-        with recursion_room(len(workflow.tasks) + len(workflow.spec.task_specs)):
+        with recursion_room(workflow_elements(workflow)):
             workflow.do_engine_steps()
     except Exception as exc:  # noqa: BLE001 - any failure of model evaluation becomes an incident
         task = getattr(exc, "task", None)

@@ -70,6 +70,15 @@ def _is_transient(exc: BaseException) -> bool:
     return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
 
 
+def is_database_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is the database's trouble (maybe passing), not the step's: it must reach ``retrying``.
+
+    Callers outside the store catch broad exceptions around their own code; they use this
+    to let database errors through instead of taking them for a bug in that code.
+    """
+    return isinstance(exc, (StoreError, DBAPIError))
+
+
 class Database:
     """One SQLAlchemy engine plus the dialect-specific ways to begin and lock."""
 

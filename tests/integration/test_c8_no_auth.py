@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -46,6 +47,46 @@ def test_a_request_from_another_machine_still_needs_credentials(no_auth_app: Fla
     client = no_auth_app.test_client()
     response = client.get("/v2/topology", environ_base={"REMOTE_ADDR": "192.0.2.7"})
     assert response.status_code == 401 and response.get_json()["title"] == "Unauthorized"
+
+
+def _multipart_deploy(client: Any, headers: dict[str, str]) -> Any:
+    data = {"resources": ((EXAMPLES / "database-creation-c8.bpmn").open("rb"), "database-creation-c8.bpmn")}
+    return client.post("/v2/deployments", data=data, content_type="multipart/form-data", headers=headers)
+
+
+@pytest.mark.parametrize(
+    ("headers", "refused_for"),
+    [
+        ({"Origin": "https://attacker.example", "Host": "rebound.attacker.example:8080"}, "localhost"),
+        ({"Host": "rebound.attacker.example:8080"}, "localhost"),
+        ({"Origin": "https://attacker.example"}, "attacker.example"),
+        ({"Origin": "null"}, "null"),
+        ({"Sec-Fetch-Site": "cross-site"}, "another site"),
+        ({"Origin": "http://localhost:3000", "Sec-Fetch-Site": "same-site"}, "another site"),
+    ],
+)
+def test_a_browser_request_from_another_site_or_a_rebound_name_is_refused(
+    no_auth_app: Flask, headers: dict[str, str], refused_for: str
+) -> None:
+    response = _multipart_deploy(no_auth_app.test_client(), headers)
+    assert response.status_code == 403 and response.content_type.startswith("application/problem+json")
+    assert "--c8-no-auth" in response.get_json()["detail"] and refused_for in response.get_json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Host": "127.0.0.1:8080"},
+        {"Host": "[::1]:8080", "Origin": "http://[::1]:8080"},
+        {"Host": "localhost", "Origin": "http://localhost:8080", "Sec-Fetch-Site": "same-origin"},
+        {"Sec-Fetch-Site": "none"},
+    ],
+)
+def test_a_loopback_addressed_request_without_a_foreign_origin_is_let_in(
+    no_auth_app: Flask, headers: dict[str, str]
+) -> None:
+    assert _multipart_deploy(no_auth_app.test_client(), headers).status_code == 200
 
 
 def test_without_the_flag_v2_needs_credentials(app: Flask) -> None:

@@ -6,12 +6,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from engine import job_triggers
 from engine.engine import Engine
 from engine.job_outcome import JobOutcome
 from engine.store.records import JobRecord
-from steadyflow.errors import StepFailedError
+from steadyflow.errors import StepFailedError, StoreError
 from tests.conftest import deploy
 
 WORKER = "worker-1"
@@ -72,3 +73,44 @@ def test_the_other_steps_of_the_refused_steps_instance_still_commit(
 
     monkeypatch.undo()
     assert engine.report_outcomes(WORKER, [JobOutcome(poisoned, "complete", {"host": "db"})]) == [None]
+
+
+def _database_trouble_once(monkeypatch: pytest.MonkeyPatch, poisoned: JobRecord, error: Exception) -> list[Exception]:
+    """Completing ``poisoned``'s task meets ``error`` the first time, as a read inside the trigger would."""
+    real: Callable[..., Any] = job_triggers.complete_job_task
+    raised: list[Exception] = []
+
+    def complete(task: Any, values: dict[str, Any]) -> None:
+        if str(task.id) == poisoned.task_id and not raised:
+            raised.append(error)
+            raise error
+        real(task, values)
+
+    monkeypatch.setattr(job_triggers, "complete_job_task", complete)
+    return raised
+
+
+def test_a_passing_database_error_inside_a_step_retries_the_batch_instead_of_refusing_the_step(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    jobs = _claimed(engine, 4, ["eu"])
+    locked = OperationalError("SELECT ...", {}, Exception("database is locked"))
+    raised = _database_trouble_once(monkeypatch, jobs[2], locked)
+
+    results = engine.report_outcomes(WORKER, [JobOutcome(j, "complete", {"host": "db"}) for j in jobs])
+
+    assert raised and results == [None] * len(jobs)
+    assert not [j for j in engine.store_jobs(state="ready") if j.type == "create"]
+    assert not [i for j in jobs for i in engine.incidents(j.instance_id)]
+
+
+def test_a_store_error_inside_a_step_fails_the_batch_as_one_instead_of_refusing_the_step(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    jobs = _claimed(engine, 3, ["eu"])
+    _database_trouble_once(monkeypatch, jobs[1], StoreError("reading the instance failed: server closed"))
+
+    with pytest.raises(StoreError, match="server closed"):
+        engine.report_outcomes(WORKER, [JobOutcome(j, "complete", {"host": "db"}) for j in jobs])
+
+    assert {j.id for j in engine.store_jobs(state="ready") if j.type == "create"} == {j.id for j in jobs}

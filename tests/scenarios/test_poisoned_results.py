@@ -127,3 +127,55 @@ def test_a_bpmn_error_carrying_a_non_json_variable_is_an_incident_not_a_lost_bat
     [incident] = engine.incidents(instance_id)
     assert "variable 'at' is a time; return ISO text instead" in incident.message
     assert "BPMN error FATAL" in incident.message
+
+
+def test_a_failure_message_with_a_nul_character_is_recorded_alongside_the_rest_of_its_batch(engine: Engine) -> None:
+    instance_id = _start_regions(engine, 2)
+
+    def create(context: JobContext) -> dict[str, Any]:
+        if context.variables["region"] == "r0":
+            raise ValueError("device answered b'ok\x00\x00'")
+        return {"host": "db"}
+
+    pool = WorkerPool(engine, HandlerSet({"create": create}))
+    jobs = engine.claim_jobs(pool.worker_id, ["create"], max_jobs=2)
+    try:
+        pool._record([outcome for job in jobs if (outcome := pool._execute(job)) is not None])  # one batch
+    finally:
+        pool.stop(timeout_s=1)
+
+    assert pool.stats.completed == 1 and pool.stats.failed == 1
+    [failed] = engine.store_jobs(instance_id=instance_id)
+    assert failed.variables["region"] == "r0" and failed.attempt == 1
+    assert failed.last_error == "ValueError: device answered b'ok\ufffd\ufffd'"
+    assert failed.error_details is not None and "\x00" not in failed.error_details
+
+
+@pytest.mark.parametrize(
+    ("result", "reason"),
+    [
+        ({"reply": "ok\x00"}, "variable 'reply' holds a NUL character (\\x00) at position 2"),
+        ({"rows": [{"k\x00": 1}]}, "a key of variable 'rows'[0] holds a NUL character"),
+        ({"a\x00b": 1}, "names must be non-empty text without NUL characters"),
+    ],
+)
+def test_a_result_with_a_nul_character_is_an_incident_and_the_rest_of_the_batch_commits(
+    engine: Engine, result: dict[str, Any], reason: str
+) -> None:
+    instance_id = _start_regions(engine, 2)
+
+    def create(context: JobContext) -> dict[str, Any]:
+        return result if context.variables["region"] == "r0" else {"host": "db"}
+
+    pool = WorkerPool(engine, HandlerSet({"create": create}))
+    jobs = engine.claim_jobs(pool.worker_id, ["create"], max_jobs=2)
+    try:
+        pool._record([outcome for job in jobs if (outcome := pool._execute(job)) is not None])
+    finally:
+        pool.stop(timeout_s=1)
+
+    assert pool.stats.completed == 1 and pool.stats.failed == 1
+    [left] = engine.store_jobs(instance_id=instance_id)
+    assert left.variables["region"] == "r0" and left.state == "incident"
+    [incident] = engine.incidents(instance_id)
+    assert reason in incident.message and "\x00" not in incident.message

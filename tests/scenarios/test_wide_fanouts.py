@@ -208,3 +208,32 @@ def test_parallel_gateway_inside_a_loop_joins_once_per_pass(make_engine: Any) ->
     assert counts["join"] == 3
     assert all(counts[f"b{i}"] == 3 for i in range(4))
     assert counts["end"] == 1
+
+
+def test_an_embedded_subprocess_holding_a_twelve_hundred_task_chain_runs_to_completion(engine: Engine) -> None:
+    inner = ['<bpmn:startEvent id="sub_start" />']
+    previous = "sub_start"
+    for i in range(1200):
+        inner.extend([f'<bpmn:task id="t{i}" />', flow(f"f{i}", previous, f"t{i}")])
+        previous = f"t{i}"
+    # A job at the end of the chain: the instance is stored, then restored to record its result.
+    inner.extend([service_task("check", "check", "c8"), flow("fc", previous, "check")])
+    inner.extend([flow("fe", "check", "sub_end"), '<bpmn:endEvent id="sub_end" />'])
+    body = (
+        '<bpmn:startEvent id="start" />'
+        + flow("fs", "start", "sub")
+        + f'<bpmn:subProcess id="sub">{"".join(inner)}</bpmn:subProcess>'
+        + flow("fz", "sub", "end")
+        + '<bpmn:endEvent id="end" />'
+    )
+    deploy_xml(engine, "nested-chain", body)
+
+    instance = engine.start("nested-chain")
+    assert not engine.incidents(instance.id)
+    run_jobs(engine, {"check": lambda _context: {"checked": True}})
+
+    assert not engine.incidents(instance.id)
+    assert engine.instance(instance.id).state == "completed"
+    counts = activity_counts(engine, instance.id)
+    assert sum(counts[f"t{i}"] for i in range(1200)) == 1200
+    assert counts["check"] == 1 and counts["end"] == 1
