@@ -14,14 +14,9 @@ import logging
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from steadyflow.errors import (
-    ConflictError,
-    ModelValidationError,
-    NotFoundError,
-    Problem,
-    SteadyflowError,
-    StoreError,
-)
+from steadyflow.errors import ModelValidationError, Problem, SteadyflowError
+from webui.errors import allow_header, status_of
+from webui.input_gate import without_database_location
 
 log = logging.getLogger(__name__)
 
@@ -91,16 +86,13 @@ def handle_problem(error: C8Problem) -> Response:
 
 
 def handle_steadyflow_error(error: SteadyflowError) -> Response:
+    """Our errors as problems, with the status the rest of the web layer gives them (``webui.errors``)."""
     if isinstance(error, ModelValidationError):
         return problem(400, model_problems(error))
-    if isinstance(error, NotFoundError):
-        return problem(404, error.message)
-    if isinstance(error, ConflictError):
-        return problem(409, error.message)
-    if isinstance(error, StoreError):
+    status = status_of(error)
+    if status >= 500:
         log.warning("%s %s: %s", request.method, request.path, error)
-        return problem(503, error.message)
-    return problem(400, error.message)
+    return problem(status, without_database_location(error.message))
 
 
 def handle_http_error(error: HTTPException) -> Response:
@@ -111,6 +103,7 @@ def handle_http_error(error: HTTPException) -> Response:
     else:
         detail = str(error.description or error.name)
     response = problem(status, detail)
+    response.headers.update(allow_header(error))
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Basic realm="steadyflow", charset="UTF-8"'
     return response

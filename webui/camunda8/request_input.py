@@ -11,10 +11,9 @@ from typing import Any
 
 from flask import request
 
+from engine.limits import INT64_MAX
 from webui.camunda8.problems import C8Problem, bad_request
 from webui.input_gate import checked_variables, request_json
-
-INT64_MAX = 2**63 - 1
 
 
 def json_body(*, required: bool = True) -> dict[str, Any]:
