@@ -272,6 +272,12 @@ def test_a_wrong_content_type_is_415(as_role: Call, engine: Engine, path: str, c
     assert engine.instances() == []
 
 
+def test_a_wrong_method_is_405_naming_the_allowed_ones(as_role: Call) -> None:
+    response = as_role("admin", "get", "/v2/deployments")
+    assert response.status_code == 405 and response.mimetype == "application/problem+json"
+    assert response.headers["Allow"] == "POST"
+
+
 def test_deploy_refuses_other_tenants_dmn_and_missing_parts(as_role: Call, engine: Engine) -> None:
     for data in (
         {"resources": (io.BytesIO(b"<x/>"), "rules.dmn")},

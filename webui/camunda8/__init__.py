@@ -15,7 +15,6 @@ from __future__ import annotations
 from typing import Any, cast
 
 from flask import Blueprint, Flask
-from werkzeug.exceptions import NotFound
 
 from engine.c8_keys import C8Keys
 from engine.engine import Engine
@@ -24,6 +23,7 @@ from webui.camunda8 import problems
 from webui.camunda8.context import EXTENSION, C8Context
 from webui.camunda8.operate import operate_bp
 from webui.engine_rest.long_poll import DEFAULT_CAPACITY, LongPolls
+from webui.unknown_routes import refuse_unknown
 
 bp = Blueprint("camunda8", __name__)
 problems.register(bp)
@@ -41,7 +41,7 @@ from webui.camunda8 import (  # noqa: E402  (routes register on bp)
 
 @bp.route("/<path:unknown>", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
 def unknown_resource(unknown: str) -> Any:
-    raise NotFound(f"The Camunda 8 REST subset has no resource '/v2/{unknown}'")
+    refuse_unknown(f"The Camunda 8 REST subset has no resource '/v2/{unknown}'")
 
 
 def init_app(app: Flask, engine: Engine, *, long_poll_capacity: int | None = None) -> None:

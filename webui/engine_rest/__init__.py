@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from flask import Blueprint, Flask, current_app, request
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from flask import Blueprint, Flask
 
 from engine.engine import Engine
 from engine.queries import Queries
@@ -38,31 +37,12 @@ from webui.engine_rest import (  # noqa: E402  (routes register on bp)
     variables,
 )
 from webui.engine_rest.webapps import WELL_KNOWN_ENDPOINT, webapps_bp  # noqa: E402
+from webui.unknown_routes import refuse_unknown  # noqa: E402
 
 
 @bp.route("/<path:unknown>", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
 def unknown_resource(unknown: str) -> Any:
-    # This catch-all matches every method, so werkzeug never sees a wrong method: find the right ones here.
-    allowed = _methods_elsewhere()
-    if allowed:
-        raise MethodNotAllowed(
-            valid_methods=allowed,
-            description=f"'/{unknown}' does not support {request.method}; use {', '.join(allowed)}",
-        )
-    raise NotFound(f"The Camunda REST subset has no resource '/{unknown}'")
-
-
-def _methods_elsewhere() -> list[str]:
-    adapter = current_app.url_map.bind_to_environ(request.environ)
-    found: list[str] = []
-    for method in ("GET", "POST", "PUT", "DELETE", "PATCH"):
-        try:
-            endpoint, _ = adapter.match(request.path, method=method)
-        except HTTPException:
-            continue
-        if endpoint != request.endpoint:
-            found.append(method)
-    return found
+    refuse_unknown(f"The Camunda REST subset has no resource '/{unknown}'")
 
 
 def init_app(app: Flask, engine: Engine, queries: Queries, *, long_poll_capacity: int | None = None) -> None:
