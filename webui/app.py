@@ -15,11 +15,10 @@ from engine.accounts import Accounts
 from engine.engine import Engine
 from engine.queries import Queries
 from engine.tasklist import Tasklist
-from webui import auth, errors, input_gate
+from webui import assets, auth, errors, input_gate
 from webui.services import Services
 
 HERE = Path(__file__).resolve().parent
-BPMN_JS_DIST = HERE / "node_modules" / "bpmn-js" / "dist"
 MAX_UPLOAD_BYTES = 16 * 1024 * 1024
 
 
@@ -61,7 +60,7 @@ def create_app(engine: Engine, *, accounts: Accounts | None = None, config: dict
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.jinja_env.filters.update(ts=_format_time, duration=_format_duration, iso=_iso)
     app.jinja_env.globals.update(
-        now=time.time, bpmn_js_available=(BPMN_JS_DIST / "bpmn-navigated-viewer.production.min.js").exists()
+        now=time.time, bpmn_js_available=assets.has_asset("bpmn-js", "bpmn-navigated-viewer.production.min.js")
     )
     auth.init_app(app, accounts)
     errors.init_app(app)
@@ -71,12 +70,16 @@ def create_app(engine: Engine, *, accounts: Accounts | None = None, config: dict
     def health() -> Response:
         return jsonify({"status": "ok"})
 
-    @app.get("/vendor/bpmn-js/<path:filename>", endpoint="vendor")
-    def vendor(filename: str) -> Response:
-        if not BPMN_JS_DIST.is_dir():
-            raise NotFound("bpmn-js is not installed: run 'make run' (npm ci in webui/) to install the diagram viewer")
-        response = send_from_directory(BPMN_JS_DIST, filename, max_age=3600)
-        return response
+    @app.get("/vendor/bpmn-js/<path:filename>", endpoint="vendor", defaults={"package": "bpmn-js"})
+    @app.get("/vendor/<package>/<path:filename>", endpoint="vendor")
+    def vendor(package: str, filename: str) -> Response:
+        root = assets.asset_root(package)
+        if root is None:
+            raise NotFound(
+                f"the browser library {package!r} is not installed: in a source checkout run 'make run' "
+                "(npm ci in webui/); an installed steadyflow carries it in its wheel"
+            )
+        return send_from_directory(root, filename, max_age=3600)
 
     from webui import camunda8, engine_rest, metrics
     from webui.api import bp as api_bp

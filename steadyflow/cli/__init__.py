@@ -7,6 +7,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from steadyflow import __version__
 from steadyflow.cli import commands
 from steadyflow.errors import SteadyflowError
 
@@ -50,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
         "  steadyflow start database-creation-c8 --var database='\"orders\"' "
         '--var regions=\'["eu","us"]\' --wait',
     )
+    parser.add_argument("--version", action="version", version=f"steadyflow {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for spec in commands.COMMANDS:
