@@ -19,6 +19,8 @@ def samples(text: str) -> dict[str, float]:
     """``name{labels}`` -> value, for every sample line; also checks that each line is well formed."""
     found: dict[str, float] = {}
     for line in text.splitlines():
+        if not line:  # the text format ignores empty lines
+            continue
         if line.startswith("#"):
             assert re.match(r"^# (HELP|TYPE) [a-z_]+ .+$", line), line
             continue
@@ -93,10 +95,10 @@ def test_queue_depth_and_oldest_due_job_are_read_at_scrape_time(engine: Engine) 
     engine.start("wide-join", {})
     due_at = min(job.due_at for job in engine.store_jobs())
 
-    waiting = samples("\n".join(render_gauges(engine.db, now=due_at + 90)))
+    waiting = samples(render_gauges(engine.db, now=due_at + 90))
     assert waiting["steadyflow_job_queue_depth"] == 8
     assert waiting["steadyflow_job_oldest_due_seconds"] == pytest.approx(90)
 
-    not_yet = samples("\n".join(render_gauges(engine.db, now=due_at - 1)))
+    not_yet = samples(render_gauges(engine.db, now=due_at - 1))
     assert not_yet["steadyflow_job_queue_depth"] == 0
     assert not_yet["steadyflow_job_oldest_due_seconds"] == 0

@@ -17,6 +17,7 @@ import pytest
 from engine.accounts import Accounts
 from engine.engine import Engine
 from tests.conftest import deploy
+from tests.integration.test_metrics import samples
 from tests.integration.worker_processes import ROOT, start_worker, stop_all, wait_until
 
 pytestmark = pytest.mark.slow
@@ -57,8 +58,9 @@ def test_worker_metrics_port_needs_a_token_and_counts_its_jobs(
         assert _get(url)[0] == 401
         status, body = _get(url, token)
         assert status == 200
-        assert 'steadyflow_job_attempts_total{type="create-database"} 1' in body
-        assert 'steadyflow_instances{state="completed"} 1' in body
+        found = samples(body)
+        assert found['steadyflow_job_attempts_total{type="create-database"}'] == 1
+        assert found['steadyflow_instances{state="completed"}'] == 1
         worker.send_signal(signal.SIGTERM)
         assert worker.wait(timeout=60) == 0
     finally:
@@ -84,7 +86,7 @@ def test_serve_answers_public_metrics_and_exits_zero_on_sigterm(db_url: str, tmp
         status, body = _get(base + "/metrics")
         assert status == 200
         assert "# TYPE steadyflow_step_duration_seconds histogram" in body
-        assert "steadyflow_job_queue_depth 0" in body
+        assert samples(body)["steadyflow_job_queue_depth"] == 0
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=60) == 0, log.read_text()
     finally:
