@@ -126,6 +126,8 @@ class WorkerRegistration:
         self._thread: threading.Thread | None = None
         self.taken_over = 0
         """Jobs of dead workers this pool released (for tests and logs)."""
+        self.last_beat: float | None = None
+        """``time.monotonic()`` of the last heartbeat the database took (None before the first)."""
 
     def start(self) -> None:
         """Register, take over dead workers' jobs at once, then heartbeat in a thread until ``stop``."""
@@ -151,6 +153,7 @@ class WorkerRegistration:
     def beat(self) -> int:
         """One heartbeat and one sweep, in separate transactions; returns how many jobs were taken over."""
         self.db.retrying(self._heartbeat, what="worker heartbeat")
+        self.last_beat = time.monotonic()
         released = self.db.retrying(self._sweep, what="take over dead workers' jobs")
         self.taken_over += released
         return released

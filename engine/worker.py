@@ -25,6 +25,7 @@ from typing import Any
 from bpmn.expressions.limits import expression_limits
 from engine.engine import Engine
 from engine.handlers import BpmnError, HandlerSet, JobContext, NonRetryableError, RetryLater
+from engine.health import Check
 from engine.job_outcome import JobOutcome, storable_text
 from engine.liveness import WorkerRegistration
 from engine.log_context import log_context
@@ -163,6 +164,24 @@ class WorkerPool:
         self._executor.shutdown(wait=False, cancel_futures=True)
         self.registration.stop()
         return not unfinished
+
+    def health(self) -> Check:
+        """The scheduler part of ``/ready``: running, every loop thread alive, heartbeat reaching the database."""
+        if not self._threads or self._stop.is_set():
+            return Check("scheduler", False, "stopped")
+        dead = [thread.name for thread in self._threads if not thread.is_alive()]
+        if dead:
+            return Check("scheduler", False, f"thread {', '.join(dead)} ended; restart the process")
+        last = self.registration.last_beat
+        age = None if last is None else time.monotonic() - last
+        if age is None or age > self.registration.timeout_s:
+            since = "never" if age is None else f"{age:.0f} s ago"
+            return Check(
+                "scheduler",
+                False,
+                f"heartbeat last written {since} (take-over after {self.registration.timeout_s:.0f} s)",
+            )
+        return Check("scheduler", True, f"running; heartbeat {age:.1f} s ago")
 
     def _release_queued(self) -> None:
         """Jobs claimed ahead that no handler has started: give them back at once."""

@@ -7,15 +7,16 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, jsonify, send_from_directory
+from flask import Flask, send_from_directory
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
 from engine.accounts import Accounts
 from engine.engine import Engine
+from engine.health import Scheduler
 from engine.queries import Queries
 from engine.tasklist import Tasklist
-from webui import assets, auth, errors, input_gate
+from webui import assets, auth, errors, health, input_gate
 from webui.services import Services
 
 HERE = Path(__file__).resolve().parent
@@ -42,7 +43,13 @@ def _iso(value: float | None) -> str:
     return datetime.fromtimestamp(value).astimezone().isoformat() if value is not None else ""
 
 
-def create_app(engine: Engine, *, accounts: Accounts | None = None, config: dict[str, Any] | None = None) -> Flask:
+def create_app(
+    engine: Engine,
+    *,
+    accounts: Accounts | None = None,
+    config: dict[str, Any] | None = None,
+    scheduler: Scheduler | None = None,
+) -> Flask:
     app = Flask(__name__, static_folder="static", template_folder="templates")
     accounts = accounts or Accounts(engine.db)
     queries = Queries(engine)
@@ -66,9 +73,7 @@ def create_app(engine: Engine, *, accounts: Accounts | None = None, config: dict
     errors.init_app(app)
     input_gate.init_app(app)
 
-    @app.get("/health", endpoint="health")
-    def health() -> Response:
-        return jsonify({"status": "ok"})
+    health.init_app(app, scheduler)
 
     @app.get("/vendor/bpmn-js/<path:filename>", endpoint="vendor", defaults={"package": "bpmn-js"})
     @app.get("/vendor/<package>/<path:filename>", endpoint="vendor")

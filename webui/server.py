@@ -11,6 +11,7 @@ from waitress.server import create_server
 
 from engine.accounts import Accounts
 from engine.engine import Engine
+from engine.health import Scheduler
 from webui import camunda8
 from webui.app import create_app
 from webui.engine_rest import release_long_polls
@@ -43,6 +44,7 @@ def serve(
     until: Callable[[], None],
     metrics_public: bool = False,
     c8_no_auth: bool = False,
+    scheduler: Scheduler | None = None,
     **_: Any,
 ) -> None:
     """Serve until ``until()`` returns (SIGTERM/SIGINT), then close the listening socket."""
@@ -52,6 +54,7 @@ def serve(
         engine,
         accounts=accounts,
         config={"ENGINE_REST_LONG_POLLS": LONG_POLLS, "METRICS_PUBLIC": metrics_public, "C8_NO_AUTH": c8_no_auth},
+        scheduler=scheduler,
     )
     # A lookahead lets waitress notice a client that hung up during a long poll (see engine_rest.long_poll).
     server = create_server(
@@ -59,7 +62,9 @@ def serve(
     )
     thread = threading.Thread(target=server.run, name="steadyflow-http", daemon=True)
     thread.start()
-    print(f"steadyflow serving on http://{host}:{server.effective_port} (health: /health)", flush=True)
+    print(
+        f"steadyflow serving on http://{host}:{server.effective_port} (health: /health, readiness: /ready)", flush=True
+    )
     until()
     release_long_polls(app)
     camunda8.release_long_polls(app)

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.pool import QueuePool
 
@@ -186,6 +186,15 @@ class Database:
                     "database at %s is back after %.1f s; %s done", self.safe_url, time.monotonic() - started, what
                 )
             return result
+
+    def ping(self) -> str | None:
+        """One round trip, no retry: None when the database answered, else why not (without URL or path)."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except (OperationalError, DBAPIError) as exc:
+            return f"the database did not answer ({type(exc.orig or exc).__name__})"
+        return None
 
     def explain(self, exc: BaseException) -> str:
         """What the database said, and what to do about it, for an error message (without its URL or path)."""

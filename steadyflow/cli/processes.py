@@ -84,7 +84,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
     if args.metrics_port is not None:
         from steadyflow.cli.metrics_http import start_metrics_server
 
-        metrics_server = start_metrics_server(engine, args.metrics_host, args.metrics_port, public=args.metrics_public)
+        metrics_server = start_metrics_server(
+            engine, args.metrics_host, args.metrics_port, public=args.metrics_public, scheduler=pool
+        )
     pool.start()
     print(f"worker {pool.worker_id} serving {', '.join(pool.types) or 'no job types'}", flush=True)
     stop.wait()
@@ -129,6 +131,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             until=stop.wait,
             metrics_public=args.metrics_public,
             c8_no_auth=args.c8_no_auth,
+            scheduler=pool,
         )
     finally:
         drain(pool, args.grace)
@@ -168,7 +171,9 @@ def worker_options(p: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="with --until-idle: wait for retries and timers due within this long (default 60)",
     )
-    p.add_argument("--metrics-port", type=int, metavar="PORT", help="serve Prometheus /metrics on this port")
+    p.add_argument(
+        "--metrics-port", type=int, metavar="PORT", help="serve Prometheus /metrics, /health and /ready on this port"
+    )
     p.add_argument("--metrics-host", default="127.0.0.1", metavar="HOST", help="address of --metrics-port")
 
 
