@@ -21,6 +21,7 @@ from engine.instance_cache import InstanceCache
 from engine.instance_operations import InstanceOperations
 from engine.job_operations import JobOperations
 from engine.job_outcome import JobOutcome
+from engine.message_buffer import MessageBuffer, Publication
 from engine.retry_policy import RetryPolicy
 from engine.sandbox import check_python_script, run_python_script
 from engine.steps import StepRunner
@@ -67,6 +68,8 @@ class Engine:
         self.incident_ops = IncidentOperations(self.db, self.store, self.steps, self.notify_jobs)
         self.instance_ops = InstanceOperations(self.db, self.store, self.definitions, self.steps, self.job_ops)
         self.event_ops = EventOperations(self.db, self.store, self.definitions, self.steps, self.instance_ops)
+        self.message_buffer = MessageBuffer(self.db, self.event_ops, self.instance_ops)
+        self.steps.on_subscribed = self.message_buffer.on_subscribed
 
     @classmethod
     def open(
@@ -295,6 +298,26 @@ class Engine:
             all=all,
             start_instances=start_instances,
         )
+
+    def publish(
+        self,
+        name: str,
+        correlation_key: str | None,
+        variables: dict[str, Any] | None = None,
+        *,
+        ttl_s: float = 0.0,
+        message_id: str | None = None,
+    ) -> Publication:
+        """Publish message ``name`` as Camunda 8 does: delivered where awaited now, kept ``ttl_s`` seconds.
+
+        One instance per process takes it (the oldest waiting), processes with a matching message
+        start event start; an instance that waits for it later, within its time to live, takes it then.
+        """
+        return self.message_buffer.publish(name, correlation_key, variables, ttl_s=ttl_s, message_id=message_id)
+
+    def sweep_messages(self) -> int:
+        """Forget expired buffered messages and deliver live ones to instances waiting for them."""
+        return self.message_buffer.sweep()
 
     def signal(self, name: str, variables: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Broadcast signal ``name``: every waiting instance catches it; signal start events start instances."""

@@ -131,10 +131,10 @@ class EventOperations:
     ) -> list[dict[str, Any]]:
         results: list[dict[str, Any]] = []
         for candidate in candidates:
-            if self._deliver(candidate, "message", name, values, once, results) and not all:
+            if self.deliver(candidate, "message", name, values, once, results) and not all:
                 break
         if not results and may_start:
-            for definition in self._definitions_starting_with("message", name):
+            for definition in self.definitions_starting_with("message", name):
                 instance = self.instances.start_definition(
                     definition, values, business_key, via=("message", name), once=once
                 )
@@ -154,13 +154,13 @@ class EventOperations:
         for candidate in candidates:
             if candidate["instance_id"] == exclude:
                 continue
-            self._deliver(candidate, "signal", name, values, None, results)
-        for definition in self._definitions_starting_with("signal", name):
+            self.deliver(candidate, "signal", name, values, None, results)
+        for definition in self.definitions_starting_with("signal", name):
             instance = self.instances.start_definition(definition, values, None, via=("signal", name))
             results.append({"instance_id": instance.id, "element_id": None, "started": True})
         return results
 
-    def _deliver(
+    def deliver(
         self,
         candidate: dict[str, Any],
         kind: str,
@@ -184,7 +184,7 @@ class EventOperations:
             results.append(delivered)
         return caught
 
-    def _definitions_starting_with(self, kind: str, name: str) -> list[Any]:
+    def definitions_starting_with(self, kind: str, name: str) -> list[Any]:
         with self.db.read() as conn:
             latest: dict[str, Any] = {}
             for definition in self.store.definitions(conn):

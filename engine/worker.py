@@ -254,6 +254,7 @@ class WorkerPool:
                 self.stats.timers_fired += self.engine.fire_due_timers(self.worker_id)
                 self.engine.fire_start_timers(self.worker_id)
                 self.engine.deliver_outbox()
+                self.engine.sweep_messages()
             except SteadyflowError as exc:
                 log.warning("firing timers or delivering thrown events failed: %s", exc)
             self._stop.wait(self.poll_interval_s)

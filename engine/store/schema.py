@@ -23,7 +23,7 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
-SCHEMA_VERSION = "0004"
+SCHEMA_VERSION = "0005"
 """The Alembic head this code expects; bump with every migration."""
 
 deployments = Table(
@@ -316,3 +316,26 @@ Index("ix_workers_host", workers.c.host)
 
 Lock owners not listed here (external clients' ``workerId``) keep their locks until those expire.
 """
+
+# -- 0005: buffered messages ---------------------------------------------------------------------
+
+message_buffer = Table(
+    "message_buffer",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("correlation_key", String(255), nullable=True),
+    Column("message_id", String(255), nullable=True),
+    Column("dedupe", String(64), nullable=True),  # sha256 of name, correlation key and message id
+    Column("variables", Text, nullable=False),
+    Column("published_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    UniqueConstraint("dedupe", name="uq_message_buffer_dedupe"),
+)
+"""Published messages kept for their time to live (Camunda 8), for instances that wait for them later.
+
+Which processes took one is recorded in ``messages`` (one row per message and process key, inserted by
+the delivering step), so a buffered message reaches each process at most once.
+"""
+Index("ix_message_buffer_lookup", message_buffer.c.name, message_buffer.c.correlation_key)
+Index("ix_message_buffer_expiry", message_buffer.c.expires_at)

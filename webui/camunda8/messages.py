@@ -1,9 +1,10 @@
-"""Messages and signals: correlate a message now, publish one to a waiting instance, broadcast a signal.
+"""Messages and signals: correlate a message now, publish one (buffered for its time to live), broadcast a signal.
 
-steadyflow does not buffer messages yet: a publication that no instance waits
-for (and no process starts with) is refused with 409 instead of being
-accepted and silently lost. ``messageId`` deduplicates: a message id seen
-before is answered with its first result and delivered nothing again.
+A publication goes through ``Engine.publish``: it reaches the instances that
+wait for it now (one per process) and, with a ``timeToLive``, instances that
+reach a matching catch event later, within that time. A ``messageId`` publishes
+once while its message is buffered: a repeat answers the first ``messageKey``.
+A correlation (``/messages/correlation``) delivers now or answers 404.
 """
 
 from __future__ import annotations
@@ -13,14 +14,13 @@ from typing import Any
 
 from flask import Response, jsonify
 
-from steadyflow.errors import NotFoundError
+from engine.message_buffer import MAX_TTL_S
 from webui.auth import requires
 from webui.camunda8 import bp
 from webui.camunda8.context import TENANT, C8Context, c8
-from webui.camunda8.problems import C8Problem
 from webui.camunda8.request_input import json_body, number, tenant, text, variables
 
-MAX_TTL_MS = 2**63 - 1
+MAX_TTL_MS = int(MAX_TTL_S * 1000)
 
 
 def _message(body: dict[str, Any]) -> tuple[str, str | None, dict[str, Any]]:
@@ -56,18 +56,11 @@ def correlate_message() -> Response:
 def publish_message() -> Response:
     body = json_body()
     name, correlation_key, values = _message(body)
-    number(body, "timeToLive", minimum=0, maximum=MAX_TTL_MS)
+    ttl_ms = number(body, "timeToLive", minimum=0, maximum=MAX_TTL_MS) or 0
     message_id = text(body, "messageId") or None
     context = c8()
-    try:
-        context.engine.correlate(name, correlation_key, values, message_id=message_id)
-    except NotFoundError as exc:
-        raise C8Problem(
-            409,
-            f"{exc.message}. steadyflow does not buffer messages yet: publish it once an instance waits for it",
-        ) from exc
-    row = f"id:{message_id}" if message_id else str(uuid.uuid4())
-    return jsonify({"messageKey": str(context.keys.key("message", row)), "tenantId": TENANT})
+    published = context.engine.publish(name, correlation_key, values, ttl_s=ttl_ms / 1000.0, message_id=message_id)
+    return jsonify({"messageKey": str(context.keys.key("message", published.message_row)), "tenantId": TENANT})
 
 
 @bp.post("/signals/broadcast")
