@@ -9,7 +9,7 @@ become job tasks, exactly like send tasks.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from SpiffWorkflow.bpmn.parser.event_parsers import (
@@ -34,6 +34,7 @@ from bpmn.cron import is_cron, parse_cron
 from bpmn.dialects.templates import template_from_text
 from bpmn.dialects.xml_helpers import first_child
 from bpmn.dialects.zeebe import ZEEBE_NS
+from bpmn.timer_events import ClockCycle, on_engine_clock, task_now
 from bpmn.timers import Schedule
 
 BPMN_NS = ("http://www.omg.org/spec/BPMN/20100524/MODEL",)
@@ -69,15 +70,15 @@ def has_job_definition(node: Any) -> bool:
     return False
 
 
-class CronCycleTimer(CycleTimerEventDefinition):  # type: ignore[misc]
-    """A timer cycle that may also be a cron expression (Camunda 8 writes those)."""
+class CronCycleTimer(ClockCycle):
+    """A timer cycle that may also be a cron expression (Camunda 8 writes those), on the engine's clock."""
 
     def cycle_complete(self, my_task: Any) -> bool:
         expression = my_task.workflow.script_engine.evaluate(my_task, self.expression)
         if not isinstance(expression, str) or not is_cron(expression):
             return bool(super().cycle_complete(my_task))
         cron = parse_cron(expression)
-        now = datetime.now(UTC)
+        now = task_now(my_task)
         event_value = my_task._get_internal_data("event_value")
         if event_value is None:
             event_value = {"cycles": -1, "next": cron.next_after(now).isoformat(), "duration": 0}
@@ -89,13 +90,13 @@ class CronCycleTimer(CycleTimerEventDefinition):  # type: ignore[misc]
 
 
 class _Timers:
-    """Timer cycles become :class:`CronCycleTimer`; everything else is SpiffWorkflow's."""
+    """Timer cycles become :class:`CronCycleTimer`; dates and durations read the engine's clock too."""
 
     def parse_timer_event(self, event: Any) -> Any:
         definition = super().parse_timer_event(event)  # type: ignore[misc]
         if isinstance(definition, CycleTimerEventDefinition) and not isinstance(definition, CronCycleTimer):
             return CronCycleTimer(definition.name, definition.expression, description=definition.description)
-        return definition
+        return on_engine_clock(definition)
 
 
 def timer_schedule(node: Any) -> Schedule | None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 
+from bpmn.clock import SYSTEM_CLOCK, Clock
 from bpmn.dialects.templates import compile_canonical, is_juel
 from bpmn.expressions import YearsMonthsDuration
 from steadyflow.errors import ModelError
@@ -44,8 +45,14 @@ def _as_timer_text(value: Any) -> Any:
 class ExpressionEngine(PythonScriptEngine):
     """Evaluates FEEL and JUEL over task data for SpiffWorkflow; never eval()."""
 
-    def __init__(self, python_runner: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        python_runner: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None,
+        clock: Clock = SYSTEM_CLOCK,
+    ) -> None:
         super().__init__(environment=None)
+        self.clock = clock
+        """The engine's clock: timer definitions (``bpmn.timer_events``) ask it when they are due."""
         self.python_runner = python_runner
         """Given by the engine when its operator allowed Python scripts (runs them in the sandbox).
 

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bpmn.clock import SYSTEM_CLOCK, Clock
 from bpmn.expressions.limits import ExpressionLimits
 from engine.limits import InputLimits, expression_limits_from_env
 from engine.retry_policy import RetryPolicy
@@ -38,3 +39,5 @@ class EngineConfig:
     expression_limits: ExpressionLimits = field(default_factory=expression_limits_from_env)
     """How much text one FEEL/JUEL evaluation of this engine may build (STEADYFLOW_MAX_EXPRESSION_TEXT);
     applied to every step and handler of this engine, not to other engines in the process."""
+    clock: Clock = SYSTEM_CLOCK
+    """What "now" is for this engine's timers, job due times and steps; process tests pass a ManualClock."""

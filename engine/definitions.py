@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-import time
 import uuid
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
@@ -80,6 +79,8 @@ class DefinitionRegistry:
         self.options = options
         self.script_engine = script_engine or ExpressionEngine()
         """What this engine's workflows run expressions and scripts on: its own, so its policy is its own."""
+        self.clock = self.script_engine.clock
+        """The engine's clock (``EngineConfig.clock``), which every service reads "now" from."""
         self._models: dict[str, ProcessModel] = {}
         self._lock = threading.Lock()
 
@@ -167,7 +168,7 @@ class DefinitionRegistry:
         name: str | None,
         source: str | None,
     ) -> Deployment:
-        now = time.time()
+        now = self.clock.now()
         deployment_id = str(uuid.uuid4())
         results: list[DeployedDefinition] = []
         warnings: list[Problem] = []

@@ -52,7 +52,9 @@ class Engine:
         ensure_schema(self.db, create_if_empty=self.config.create_schema)
         self.store = Store(self.db)
         # This engine's own script engine: the Python switch never leaks to another Engine in the process.
-        scripts = ExpressionEngine(run_python_script if self.config.allow_python_scripts else None)
+        scripts = ExpressionEngine(
+            run_python_script if self.config.allow_python_scripts else None, clock=self.config.clock
+        )
         self.definitions = DefinitionRegistry(self.store, parse_options(self.config), scripts)
         self.cache = InstanceCache(self.config.cache_capacity)
         self._job_listeners: list[Callable[[], None]] = []

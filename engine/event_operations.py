@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,7 +41,9 @@ class EventOperations:
 
         def claim() -> list[tuple[str, str]]:
             with self.db.write() as conn:
-                return self.store.claim_timers(conn, owner=owner, now=time.time(), limit=limit, lock_s=60.0)
+                return self.store.claim_timers(
+                    conn, owner=owner, now=self.definitions.clock.now(), limit=limit, lock_s=60.0
+                )
 
         fired = 0
         for timer_id, instance_id in self.db.retrying(claim, what="claim timers"):
@@ -201,7 +202,9 @@ class EventOperations:
 
         def claim() -> list[dict[str, Any]]:
             with self.db.write() as conn:
-                return self.store.claim_start_timers(conn, owner=owner, now=time.time(), limit=limit, lock_s=60.0)
+                return self.store.claim_start_timers(
+                    conn, owner=owner, now=self.definitions.clock.now(), limit=limit, lock_s=60.0
+                )
 
         started = 0
         for row in self.db.retrying(claim, what="claim timer start events"):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from typing import Any
 
@@ -65,7 +64,7 @@ class InstanceOperations:
         """
         model = self.definitions.model(definition)
         instance_id = str(uuid.uuid4())
-        now = time.time()
+        now = self.definitions.clock.now()
         row = {
             "id": instance_id,
             "definition_id": definition.id,

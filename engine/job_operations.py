@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -45,7 +44,7 @@ class JobOperations:
         def claim() -> list[JobRecord]:
             with self.db.write() as conn:
                 return self.store.claim_jobs(
-                    conn, owner=worker_id, types=types, limit=max_jobs, now=time.time(), lock_s=lock
+                    conn, owner=worker_id, types=types, limit=max_jobs, now=self.config.clock.now(), lock_s=lock
                 )
 
         claimed = self.db.retrying(claim, what="claim jobs")
@@ -85,7 +84,7 @@ class JobOperations:
     def extend_locks(self, worker_id: str, job_ids: list[str], lock_s: float) -> None:
         def extend() -> None:
             with self.db.write() as conn:
-                self.store.extend_locks(conn, worker_id, job_ids, time.time() + lock_s)
+                self.store.extend_locks(conn, worker_id, job_ids, self.config.clock.now() + lock_s)
 
         self.db.retrying(extend, what="extend job locks")
 

@@ -8,7 +8,6 @@ changing it.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -85,12 +84,12 @@ class RestQueries:
     # -- external tasks -------------------------------------------------------------------------
     def jobs(self, query: JobQuery, *, limit: int | None = None, offset: int = 0) -> list[ClaimedJob]:
         with self.db.read() as conn:
-            found = sql.jobs(conn, query, now=time.time(), limit=limit, offset=offset)
+            found = sql.jobs(conn, query, now=self.engine.config.clock.now(), limit=limit, offset=offset)
         return self._with_values(found)
 
     def job_count(self, query: JobQuery) -> int:
         with self.db.read() as conn:
-            return sql.job_count(conn, query, now=time.time())
+            return sql.job_count(conn, query, now=self.engine.config.clock.now())
 
     def job(self, job_id: str) -> ClaimedJob:
         found = self.jobs(JobQuery(job_id=job_id), limit=1)
@@ -100,7 +99,7 @@ class RestQueries:
 
     def fetchable_exists(self, topics: Sequence[str]) -> bool:
         with self.db.read() as conn:
-            return sql.fetchable_exists(conn, topics, time.time())
+            return sql.fetchable_exists(conn, topics, self.engine.config.clock.now())
 
     def claim(
         self,
@@ -120,7 +119,7 @@ class RestQueries:
                     owner=worker_id,
                     topics=topics,
                     limit=limit,
-                    now=time.time(),
+                    now=self.engine.config.clock.now(),
                     use_priority=use_priority,
                     newest_first=newest_first,
                 )

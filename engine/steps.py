@@ -102,7 +102,7 @@ class StepRunner:
                         f"process instance {instance_id} does not exist; list them with 'steadyflow instances'"
                     )
                 live = self.cache.take(instance_id, instance.version) or self._load(conn, instance)
-                ctx = StepContext(StoreReads(self.store, conn), instance, live, time.time())
+                ctx = StepContext(StoreReads(self.store, conn), instance, live, self.definitions.clock.now())
                 result = trigger(ctx)
                 self._finish(ctx)
                 write_intents(self.store, conn, ctx.intents)
@@ -216,7 +216,7 @@ class StepRunner:
             for index, trigger in group:
                 if index in refused:
                     continue
-                ctx = StepContext(reads, before, live, time.time())
+                ctx = StepContext(reads, before, live, self.definitions.clock.now())
                 try:
                     with log_context(instance_id=instance_id):
                         trigger(ctx)
@@ -265,7 +265,7 @@ class StepRunner:
             with self.store.db.write() as conn, log_context(instance_id=row["id"]):
                 self.store.insert_instance(conn, row)
                 instance = InstanceRecord(**{name: row[name] for name in InstanceRecord.__dataclass_fields__})
-                ctx = StepContext(StoreReads(self.store, conn), instance, live, time.time())
+                ctx = StepContext(StoreReads(self.store, conn), instance, live, self.definitions.clock.now())
                 trigger(ctx)
                 self._finish(ctx)
                 write_intents(self.store, conn, ctx.intents)

@@ -11,11 +11,20 @@ import hashlib
 import json
 from typing import Any
 
+from SpiffWorkflow.bpmn.serializer.config import DEFAULT_CONFIG
+from SpiffWorkflow.bpmn.serializer.default.event_definition import TimerConditionalEventDefinitionConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 
+from bpmn.events import CronCycleTimer
+from bpmn.timer_events import ClockCycle, ClockDuration, ClockTimeDate
+
 # The full registry: besides dates and times it knows SpiffWorkflow's events and event
-# definitions, which event-based gateways keep in a task's internal data.
-_registry = BpmnWorkflowSerializer.configure()
+# definitions, which event-based gateways keep in a task's internal data; our timer
+# definitions (which read the engine's clock) are stored as SpiffWorkflow stores its own.
+_OUR_TIMERS = (ClockTimeDate, ClockDuration, ClockCycle, CronCycleTimer)
+_registry = BpmnWorkflowSerializer.configure(
+    {**DEFAULT_CONFIG, **dict.fromkeys(_OUR_TIMERS, TimerConditionalEventDefinitionConverter)}
+)
 _SCALARS = (str, int, float, bool, type(None))
 
 

@@ -1,0 +1,111 @@
+"""Timer event definitions that read the engine's clock instead of the system time.
+
+SpiffWorkflow's timer definitions call ``datetime.now()`` themselves; these
+subclasses keep its stored format (``event_value``) and semantics but take
+"now" from the clock on the workflow's script engine (``bpmn.clock``), so a
+process test's manual clock decides when a timer falls due.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    DurationTimerEventDefinition,
+    TimeDateEventDefinition,
+    TimerEventDefinition,
+)
+
+from bpmn.clock import SYSTEM_CLOCK, Clock, utc_now
+
+
+def task_now(my_task: Any) -> datetime:
+    """Now, by the clock of the engine running ``my_task``'s workflow."""
+    clock: Clock = getattr(my_task.workflow.script_engine, "clock", SYSTEM_CLOCK)
+    return utc_now(clock)
+
+
+def _due(expression: str, now: datetime) -> datetime:
+    """A date, or a duration counted from ``now``."""
+    parsed = TimerEventDefinition.parse_time_or_duration(expression)
+    if isinstance(parsed, datetime):
+        return parsed
+    due: datetime = now + TimerEventDefinition.get_timedelta_from_start(parsed, now)
+    return due
+
+
+class ClockTimeDate(TimeDateEventDefinition):  # type: ignore[misc]
+    def has_fired(self, my_task: Any) -> bool:
+        now = task_now(my_task)
+        event_value = my_task._get_internal_data("event_value")
+        if event_value is None:
+            event_value = my_task.workflow.script_engine.evaluate(my_task, self.expression)
+            if isinstance(event_value, str) and event_value.upper().startswith("P"):
+                event_value = _due(event_value, now).isoformat()
+            my_task._set_internal_data(event_value=event_value)
+        if _due(event_value, now) <= now:
+            my_task._set_internal_data(event_fired=True)
+        return bool(my_task._get_internal_data("event_fired", False))
+
+
+class ClockDuration(DurationTimerEventDefinition):  # type: ignore[misc]
+    def has_fired(self, my_task: Any) -> bool:
+        now = task_now(my_task)
+        event_value = my_task._get_internal_data("event_value")
+        if event_value is None:
+            expression = my_task.workflow.script_engine.evaluate(my_task, self.expression)
+            parsed = TimerEventDefinition.parse_iso_duration(expression)
+            event_value = (now + TimerEventDefinition.get_timedelta_from_start(parsed, now)).isoformat()
+            my_task._set_internal_data(event_value=event_value)
+        if TimerEventDefinition.get_datetime(event_value) <= now:
+            my_task._set_internal_data(event_fired=True)
+        return bool(my_task._get_internal_data("event_fired", False))
+
+
+class ClockCycle(CycleTimerEventDefinition):  # type: ignore[misc]
+    """``R<n>/<duration>`` and ``R<n>/<start>/<duration>`` on the engine's clock."""
+
+    def first_event_value(self, my_task: Any, expression: str, now: datetime) -> dict[str, Any]:
+        parts = expression.upper().replace("--", "/").strip("R").split("/")
+        cycles = int(parts[0]) if parts[0] else -1
+        if len(parts) == 2 and parts[1].startswith("P"):
+            duration = TimerEventDefinition.get_timedelta_from_start(
+                TimerEventDefinition.parse_iso_duration(parts[1]), now
+            )
+            start = now + duration
+        else:
+            cycles, start, duration = TimerEventDefinition.parse_iso_recurring_interval(expression)
+        return {"cycles": cycles, "next": start.isoformat(), "duration": duration.total_seconds()}
+
+    def cycle_complete(self, my_task: Any) -> bool:
+        now = task_now(my_task)
+        event_value = my_task._get_internal_data("event_value")
+        if event_value is None:
+            expression = my_task.workflow.script_engine.evaluate(my_task, self.expression)
+            event_value = self.first_event_value(my_task, expression, now)
+        ready = False
+        if event_value["cycles"] != 0:
+            next_event = datetime.fromisoformat(event_value["next"])
+            if next_event <= now:
+                event_value["next"] = (next_event + timedelta(seconds=event_value["duration"])).isoformat()
+                event_value["cycles"] -= 1
+                ready = True
+        else:
+            my_task.internal_data.pop("event_value", None)
+            my_task.internal_data["event_fired"] = True
+        my_task._set_internal_data(event_value=event_value)
+        return ready
+
+
+def on_engine_clock(definition: Any) -> Any:
+    """The clock-reading twin of one of SpiffWorkflow's timer definitions (others are returned as they are)."""
+    for spiff, ours in (
+        (TimeDateEventDefinition, ClockTimeDate),
+        (DurationTimerEventDefinition, ClockDuration),
+        (CycleTimerEventDefinition, ClockCycle),
+    ):
+        if type(definition) is spiff:
+            return ours(definition.name, definition.expression, description=definition.description)
+    return definition

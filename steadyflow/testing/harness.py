@@ -1,0 +1,335 @@
+"""An in-process engine for process tests: a throwaway SQLite file, a manual clock, mocked workers.
+
+Everything runs synchronously in the caller's thread: an action (start, complete a
+job or user task, publish a message, move the clock) is followed by
+:meth:`ProcessTest.run_until_idle`, which fires due timers, delivers thrown
+messages and answers the jobs of mocked types until nothing more can happen.
+The clock only moves when the test says so, so timers fall due without sleeping
+and a test never depends on the machine's speed.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bpmn.clock import ManualClock
+from engine.config import EngineConfig
+from engine.engine import Engine
+from engine.queries import Queries
+from engine.retry_policy import RetryPolicy
+from engine.tasklist import Tasklist
+from steadyflow.errors import NotFoundError
+from steadyflow.testing.mocks import JobMock
+from steadyflow.testing.state import InstanceSnapshot, snapshot
+
+WORKER_ID = "steadyflow-process-test"
+IMMEDIATE_RETRIES = RetryPolicy(initial_interval_s=0.0, backoff_coefficient=1.0, maximum_interval_s=0.0)
+"""Camunda 8's default: a failed job with retries left can be taken again at once (no backoff)."""
+MAX_ROUNDS = 10_000
+
+
+class TestClock(ManualClock):
+    """The test's manual clock: moving it runs what falls due (``clock.advance("P3D")`` fires those timers)."""
+
+    def __init__(self, start: datetime | float | None = None) -> None:
+        super().__init__(start)
+        self.on_move: Callable[[], object] | None = None
+
+    def advance(self, duration: str | timedelta | float) -> float:
+        now = super().advance(duration)
+        if self.on_move is not None:
+            self.on_move()
+        return now
+
+    def set(self, instant: datetime | str | float) -> float:
+        now = super().set(instant)
+        if self.on_move is not None:
+            self.on_move()
+        return now
+
+
+@dataclass
+class ProcessInstance:
+    """A handle on one instance started (or found) by a process test."""
+
+    test: ProcessTest
+    id: str
+
+    def snapshot(self) -> InstanceSnapshot:
+        return snapshot(self.test.engine, self.id)
+
+    @property
+    def variables(self) -> dict[str, Any]:
+        return self.test.engine.variables(self.id)
+
+
+@dataclass
+class _BufferedMessage:
+    name: str
+    correlation_key: str | None
+    variables: dict[str, Any]
+    expires_at: float
+    message_id: str | None
+
+
+class ProcessTest:
+    """A private engine and the actions of a process test; close it (or use ``with``) to delete its files."""
+
+    def __init__(
+        self,
+        directory: str | Path | None = None,
+        *,
+        clock: TestClock | None = None,
+        retry_policy: RetryPolicy = IMMEDIATE_RETRIES,
+    ) -> None:
+        self._owned = directory is None
+        self.directory = Path(directory) if directory is not None else Path(tempfile.mkdtemp(prefix="steadyflow-test-"))
+        self.clock = clock or TestClock()
+        self.clock.on_move = self.run_until_idle
+        self.engine = Engine(
+            EngineConfig(data_dir=self.directory, db_url=None, clock=self.clock, retry_policy=retry_policy)
+        )
+        self.queries = Queries(self.engine)
+        self.tasklist = Tasklist(self.engine, self.queries)
+        self.mocks: dict[str, JobMock] = {}
+        self._buffered: list[_BufferedMessage] = []
+
+    def close(self) -> None:
+        self.engine.close()
+        if self._owned:
+            shutil.rmtree(self.directory, ignore_errors=True)
+
+    def __enter__(self) -> ProcessTest:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # -- models --------------------------------------------------------------------
+    def deploy(self, *paths: str | Path) -> list[str]:
+        """Deploy BPMN files; returns the process ids (definition keys) they hold."""
+        deployment = self.engine.deploy_paths(list(paths))
+        return [d.definition.key for d in deployment.definitions]
+
+    # -- actions -------------------------------------------------------------------
+    def start(
+        self, process_id: str, variables: dict[str, Any] | None = None, *, business_key: str | None = None
+    ) -> ProcessInstance:
+        """Start an instance of the latest version of ``process_id`` and run it until it waits."""
+        record = self.engine.start(process_id, variables, business_key=business_key)
+        self.run_until_idle()
+        return ProcessInstance(self, record.id)
+
+    def mock_job(self, job_type: str) -> JobMock:
+        """The mock worker of ``job_type`` (made on first use; jobs of unmocked types wait, as with no worker)."""
+        if job_type not in self.mocks:
+            self.mocks[job_type] = JobMock(job_type)
+        return self.mocks[job_type]
+
+    def complete_job(
+        self,
+        job_type: str | None = None,
+        variables: dict[str, Any] | None = None,
+        *,
+        element_id: str | None = None,
+        instance: ProcessInstance | None = None,
+    ) -> None:
+        """Complete the oldest waiting job of ``job_type`` (or at ``element_id``) with ``variables``."""
+        job = self.waiting_job(job_type, element_id=element_id, instance=instance)
+        self.engine.complete_job(job.id, variables or {}, instance_id=job.instance_id)
+        self.run_until_idle()
+
+    def throw_bpmn_error(
+        self,
+        job_type: str | None,
+        code: str,
+        message: str = "",
+        variables: dict[str, Any] | None = None,
+        *,
+        element_id: str | None = None,
+        instance: ProcessInstance | None = None,
+    ) -> None:
+        """Throw BPMN error ``code`` from the oldest waiting job of ``job_type`` (or at ``element_id``)."""
+        job = self.waiting_job(job_type, element_id=element_id, instance=instance)
+        self.engine.throw_error(job.id, code, message, variables or {}, instance_id=job.instance_id)
+        self.run_until_idle()
+
+    def waiting_job(
+        self, job_type: str | None, *, element_id: str | None = None, instance: ProcessInstance | None = None
+    ) -> Any:
+        jobs = [
+            j
+            for j in self.engine.store_jobs(instance_id=instance.id if instance else None, state="ready")
+            if (job_type is None or j.type == job_type) and (element_id is None or j.element_id == element_id)
+        ]
+        if not jobs:
+            waiting = sorted({f"{j.type} at {j.element_id}" for j in self.engine.store_jobs(state="ready")})
+            wanted = " and ".join(
+                part
+                for part in (f"type {job_type!r}" if job_type else "", f"element {element_id!r}" if element_id else "")
+                if part
+            )
+            raise AssertionError(
+                f"expected a job of {wanted or 'any type'} to be waiting; "
+                + (f"the waiting jobs are: {', '.join(waiting)}" if waiting else "no job is waiting")
+            )
+        return min(jobs, key=lambda j: (j.created_at, j.id))
+
+    def user_task(
+        self, element_id: str | None = None, *, name: str | None = None, instance: ProcessInstance | None = None
+    ) -> dict[str, Any]:
+        """The oldest open user task at ``element_id`` (or with that drawn ``name``)."""
+        tasks = self.engine.user_tasks(instance.id if instance else None)
+        found = [t for t in tasks if self._element_matches(t, element_id, name)]
+        if not found:
+            open_ones = sorted({t["element_id"] for t in tasks})
+            wanted = element_id or name
+            raise AssertionError(
+                f"expected a user task {wanted!r} to be open; "
+                + (f"the open user tasks are at {', '.join(open_ones)}" if open_ones else "no user task is open")
+            )
+        return found[0]
+
+    def complete_user_task(
+        self,
+        element_id: str | None = None,
+        variables: dict[str, Any] | None = None,
+        *,
+        name: str | None = None,
+        instance: ProcessInstance | None = None,
+        use_form_defaults: bool = False,
+    ) -> dict[str, Any]:
+        """Complete a user task as its form would: values are checked and typed against the form's fields.
+
+        ``use_form_defaults`` fills every field not given from its default value. A value the form refuses
+        raises :class:`engine.forms.FormValidationError` naming the field; the task stays open.
+        """
+        task = self.user_task(element_id, name=name, instance=instance)
+        values = dict(variables or {})
+        if use_form_defaults:
+            values = {**self.form_defaults(task), **values}
+        done = self.tasklist.complete(task["task_id"], WORKER_ID, values, any_user=True)
+        self.run_until_idle()
+        return done
+
+    def form_fields(self, task: dict[str, Any]) -> list[Any]:
+        definition = self.engine.instance(task["instance_id"]).definition_id
+        return self.queries.outline(definition).forms.get(task["element_id"], [])
+
+    def form_defaults(self, task: dict[str, Any]) -> dict[str, Any]:
+        from engine.forms import typed_default
+
+        return {f.id: typed_default(f) for f in self.form_fields(task) if typed_default(f) is not None}
+
+    def publish_message(
+        self,
+        name: str,
+        correlation_key: str | None = None,
+        variables: dict[str, Any] | None = None,
+        *,
+        time_to_live: str | timedelta | float = 0,
+        message_id: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Publish message ``name``; with no instance waiting it is kept for ``time_to_live`` (on the test clock)."""
+        try:
+            results = self.engine.correlate(name, correlation_key, variables, message_id=message_id)
+        except NotFoundError:
+            ttl = ManualClock(0).advance(time_to_live)
+            if ttl <= 0:
+                self.run_until_idle()
+                return []
+            self._buffered.append(
+                _BufferedMessage(name, correlation_key, dict(variables or {}), self.clock.now() + ttl, message_id)
+            )
+            results = []
+        self.run_until_idle()
+        return results
+
+    def correlate_message(
+        self, name: str, correlation_key: str | None = None, variables: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """Deliver message ``name`` now; raises NotFoundError when nothing waits for it (and nothing starts with it)."""
+        results = self.engine.correlate(name, correlation_key, variables)
+        self.run_until_idle()
+        return results
+
+    def broadcast_signal(self, name: str, variables: dict[str, Any] | None = None) -> None:
+        self.engine.signal(name, variables)
+        self.run_until_idle()
+
+    def advance(self, duration: str | timedelta | float) -> None:
+        """Move the clock forward (``"P3D"``, a timedelta or seconds) and run what falls due."""
+        self.clock.advance(duration)
+
+    def set_time(self, instant: str | datetime | float) -> None:
+        """Jump the clock to ``instant`` (ISO 8601, a datetime or epoch seconds) and run what falls due."""
+        self.clock.set(instant)
+
+    def update_variables(self, instance: ProcessInstance, variables: dict[str, Any]) -> None:
+        self.engine.set_variables(instance.id, variables)
+        self.run_until_idle()
+
+    def resolve_incidents(self, instance: ProcessInstance) -> int:
+        """Resolve the instance's open incidents and run the failed work again (with one more retry)."""
+        count = self.engine.retry(instance.id)
+        self.run_until_idle()
+        return count
+
+    # -- the driver ----------------------------------------------------------------
+    def run_until_idle(self) -> int:
+        """Fire due timers, deliver messages and answer mocked jobs until nothing is left; returns the steps run."""
+        total = 0
+        for _ in range(MAX_ROUNDS):
+            progressed = self.engine.fire_due_timers(WORKER_ID)
+            progressed += self.engine.fire_start_timers(WORKER_ID)
+            progressed += self.engine.deliver_outbox()
+            progressed += self._deliver_buffered()
+            if self.mocks:
+                jobs = self.engine.claim_jobs(WORKER_ID, list(self.mocks), max_jobs=100, lock_s=3600.0)
+                for job in jobs:
+                    self.mocks[job.type].run(self.engine, WORKER_ID, job)
+                progressed += len(jobs)
+            if not progressed:
+                return total
+            total += progressed
+        raise AssertionError(
+            f"the process did not come to rest after {MAX_ROUNDS} rounds of jobs and timers; "
+            "look for a loop that never waits (a mocked job inside a cycle without an exit)"
+        )
+
+    def _deliver_buffered(self) -> int:
+        delivered = 0
+        now = self.clock.now()
+        kept: list[_BufferedMessage] = []
+        for message in self._buffered:
+            if message.expires_at < now:
+                continue
+            try:
+                self.engine.correlate(
+                    message.name, message.correlation_key, message.variables, message_id=message.message_id
+                )
+                delivered += 1
+            except NotFoundError:
+                kept.append(message)
+        self._buffered = kept
+        return delivered
+
+    # -- finding -------------------------------------------------------------------
+    def instances_of(self, process_id: str) -> list[ProcessInstance]:
+        """Every instance of ``process_id``, oldest first."""
+        found = self.engine.instances(definition_key=process_id, limit=10_000)
+        return [ProcessInstance(self, r.id) for r in sorted(found, key=lambda r: (r.started_at, r.id))]
+
+    def _element_matches(self, task: dict[str, Any], element_id: str | None, name: str | None) -> bool:
+        if element_id is not None and task["element_id"] != element_id:
+            return False
+        if name is not None:
+            definition = self.engine.instance(task["instance_id"]).definition_id
+            return self.queries.outline(definition).names.get(task["element_id"]) == name
+        return True
