@@ -22,7 +22,18 @@ from engine.store.rest_queries import ClaimedJob, TopicClaim
 from steadyflow.errors import NotFoundError
 
 KEY_BASE = 2**51
-KINDS = ("definition", "deployment", "instance", "job", "incident", "element", "variable", "message", "signal")
+KINDS = (
+    "definition",
+    "deployment",
+    "instance",
+    "job",
+    "incident",
+    "element",
+    "variable",
+    "message",
+    "signal",
+    "user_task",
+)
 CACHE_LIMIT = 200_000
 """Remembered keys per process; past this the memory starts over (keys are read again, never changed)."""
 Wanted = Mapping[str, Iterable[str]]

@@ -23,12 +23,19 @@ from camunda_orchestration_sdk import (
     IncidentSearchQuery,
     IncidentSearchQueryFilter,
     JobError,
+    MessagePublicationRequest,
     ProcessCreationById,
+    UserTaskAssignmentRequest,
+    UserTaskCompletionRequest,
+    UserTaskSearchQuery,
+    UserTaskSearchQueryFilter,
     WorkerConfig,
 )
+from camunda_orchestration_sdk.models.message_publication_request_variables import MessagePublicationRequestVariables
 from camunda_orchestration_sdk.models.process_instance_creation_instruction_base_variables import (
     ProcessInstanceCreationInstructionBaseVariables,
 )
+from camunda_orchestration_sdk.models.user_task_completion_request_variables import UserTaskCompletionRequestVariables
 
 from tests.conftest import DATA, EXAMPLES
 from tests.integration.test_engine_rest_workers import (
@@ -82,7 +89,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 @pytest.fixture(scope="module")
 def client(server: Server) -> Iterator[CamundaClient]:
     with CamundaClient(configuration=configuration(server)) as c:
-        c.deploy_resources_from_files([EXAMPLES / "database-creation-c8.bpmn", DATA / "error-boundary.bpmn"])
+        files = [EXAMPLES / "database-creation-c8.bpmn", DATA / "error-boundary.bpmn", DATA / "message-catch-c8.bpmn"]
+        c.deploy_resources_from_files([*files, DATA / "user-task-form.bpmn"])
         yield c
 
 
@@ -252,3 +260,31 @@ def test_a_long_poll_whose_worker_hung_up_locks_nothing(server: Server, client: 
     assert {j["worker"] for j in jobs} == {"alive"}
     for job in jobs:
         httpx.post(f"{server.url}/v2/jobs/{job['jobKey']}/completion", json={}, auth=("deployer", PASSWORD))
+
+
+def test_a_message_published_before_the_instance_waits_is_correlated(server: Server, client: CamundaClient) -> None:
+    variables = MessagePublicationRequestVariables.from_dict({"paid": True})
+    message = MessagePublicationRequest(
+        name="payment-received", correlation_key="sdk-1", time_to_live=60_000, variables=variables
+    )
+    published = client.publish_message(data=message)
+    assert str(published.message_key).isdigit()
+    key = start(client, "message-catch-c8", orderId="sdk-1")
+    wait_until(lambda: state(server, key) == "COMPLETED", f"instance {key} did not take the buffered message")
+
+
+def test_a_user_task_is_found_assigned_and_completed_through_the_client(server: Server, client: CamundaClient) -> None:
+    key = start(client, "approval")
+    query = UserTaskSearchQuery(filter_=UserTaskSearchQueryFilter(process_instance_key=key))
+    (task,) = client.search_user_tasks(data=query).items
+    assert task.element_id == "Approve" and task.name == "Approve the request"
+    client.assign_user_task(task.user_task_key, data=UserTaskAssignmentRequest(assignee="deployer"))
+    (assigned,) = client.search_user_tasks(data=query).items
+    assert assigned.assignee == "deployer"
+    with pytest.raises(Exception, match="size_gb"):
+        bad = UserTaskCompletionRequestVariables.from_dict({"size_gb": 900})
+        client.complete_user_task(task.user_task_key, data=UserTaskCompletionRequest(variables=bad))
+    assert state(server, key) == "ACTIVE"
+    values = UserTaskCompletionRequestVariables.from_dict({"size_gb": 20, "tier": "gold"})
+    client.complete_user_task(task.user_task_key, data=UserTaskCompletionRequest(variables=values))
+    wait_until(lambda: state(server, key) == "COMPLETED", f"instance {key} did not complete after its user task")
