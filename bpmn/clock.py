@@ -36,16 +36,18 @@ class ManualClock:
     """A clock that stands still until it is advanced or set; thread-safe.
 
     It starts at the given instant (default: the system time when it was made,
-    so stored timestamps stay plausible) and never goes backwards.
+    so stored timestamps stay plausible) and never goes backwards. It counts
+    whole microseconds, the resolution of the due times timers store, so a
+    timer due "in 0.2 s" is due exactly when the clock has moved 0.2 s.
     """
 
     def __init__(self, start: datetime | float | None = None) -> None:
         self._lock = threading.Lock()
-        self._now = _as_epoch(start) if start is not None else time.time()
+        self._us = _as_us(_as_epoch(start) if start is not None else time.time())
 
     def now(self) -> float:
         with self._lock:
-            return self._now
+            return self._us / 1_000_000
 
     def utc(self) -> datetime:
         return datetime.fromtimestamp(self.now(), UTC)
@@ -56,25 +58,29 @@ class ManualClock:
         if seconds < 0:
             raise ValueError(f"cannot move the clock backwards by {duration!r}; give a positive duration")
         with self._lock:
-            self._now += seconds
-            return self._now
+            self._us += _as_us(seconds)
+            return self._us / 1_000_000
 
     def set(self, instant: datetime | str | float) -> float:
         """Jump to ``instant`` (an ISO 8601 instant such as ``2026-01-19T13:00:00Z``, a datetime or epoch seconds)."""
-        target = _as_epoch(instant)
+        target = _as_us(_as_epoch(instant))
         with self._lock:
-            if target < self._now:
+            if target < self._us:
                 raise ValueError(
-                    f"cannot set the clock back to {datetime.fromtimestamp(target, UTC).isoformat()}; "
-                    f"it is already {datetime.fromtimestamp(self._now, UTC).isoformat()}"
+                    f"cannot set the clock back to {datetime.fromtimestamp(target / 1e6, UTC).isoformat()}; "
+                    f"it is already {datetime.fromtimestamp(self._us / 1e6, UTC).isoformat()}"
                 )
-            self._now = target
-            return self._now
+            self._us = target
+            return self._us / 1_000_000
 
 
 def utc_now(clock: Clock) -> datetime:
     """``clock``'s time as an aware UTC datetime (what timer definitions compare against)."""
     return datetime.fromtimestamp(clock.now(), UTC)
+
+
+def _as_us(seconds: float) -> int:
+    return round(seconds * 1_000_000)
 
 
 def _as_seconds(duration: str | timedelta | float) -> float:
