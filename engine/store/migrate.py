@@ -45,6 +45,18 @@ def upgrade(db: Database) -> str:
     return head_revision()
 
 
+def schema_problem(db: Database) -> str | None:
+    """None when the schema is at this version's head, else what it is (for ``db wait --for-schema``)."""
+    try:
+        current = current_revision(db)
+    except DBAPIError as exc:
+        return f"the database did not answer ({type(exc.orig or exc).__name__})"
+    head = head_revision()
+    if current == head:
+        return None
+    return f"the schema is at revision {current or 'none'}, this steadyflow needs {head} (waiting for 'db upgrade')"
+
+
 def ensure_schema(db: Database, *, create_if_empty: bool = True) -> None:
     """Create the schema in an empty database; raise if an existing one is behind or unreachable."""
     try:

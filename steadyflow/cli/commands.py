@@ -195,17 +195,46 @@ def cmd_cancel(args: argparse.Namespace) -> int:
 
 
 # -- database -------------------------------------------------------------------------
-def cmd_db_upgrade(args: argparse.Namespace) -> int:
+def cmd_db(args: argparse.Namespace) -> int:
     from engine.config import EngineConfig
     from engine.store.database import Database, sqlite_url
-    from engine.store.migrate import upgrade
 
     base = EngineConfig()
     data_dir = Path(args.data_dir) if args.data_dir else base.data_dir
     db = Database(args.db or base.db_url or sqlite_url(data_dir))
+    if args.action == "wait":
+        return _db_wait(db, args.timeout, for_schema=args.for_schema)
+    from engine.store.migrate import upgrade
+
     revision = upgrade(db)
     print(f"database {db.safe_url} is at schema revision {revision}")
     return 0
+
+
+def _db_wait(db: Any, timeout_s: float, *, for_schema: bool) -> int:
+    """Until the database answers (and, ``for_schema``, is at this version's schema), at most ``timeout_s``.
+
+    An init container runs it: before ``db upgrade`` in the migration job, and with
+    ``--for-schema`` before ``serve`` and ``worker``, which wait for that job instead of failing.
+    """
+    from engine.store.migrate import schema_problem
+
+    deadline = time.monotonic() + timeout_s
+    delay = 0.2
+    while True:
+        problem = db.ping()
+        if problem is None and for_schema:
+            problem = schema_problem(db)
+        if problem is None:
+            print("database answered" + (", schema is current" if for_schema else ""))
+            return 0
+        if time.monotonic() + delay > deadline:
+            print(
+                f"error: {problem} within {timeout_s:.0f} s; check the URL and that the server is up", file=sys.stderr
+            )
+            return 1
+        time.sleep(delay)
+        delay = min(delay * 2, 2.0)
 
 
 def _files(p: argparse.ArgumentParser) -> None:
@@ -254,7 +283,17 @@ def _cancel_opts(p: argparse.ArgumentParser) -> None:
 
 
 def _db_opts(p: argparse.ArgumentParser) -> None:
-    p.add_argument("action", choices=["upgrade"], help="upgrade: bring the schema to this version")
+    p.add_argument(
+        "action",
+        choices=["upgrade", "wait"],
+        help="upgrade: bring the schema to this version; wait: until the database answers (exit 1 on --timeout)",
+    )
+    p.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS", help="with wait: give up after this long")
+    p.add_argument(
+        "--for-schema",
+        action="store_true",
+        help="with wait: also until the schema is at this version (another process runs 'db upgrade')",
+    )
 
 
 def _users_configure(p: argparse.ArgumentParser) -> None:
@@ -338,7 +377,7 @@ COMMANDS = [
         "database schema maintenance",
         "steadyflow db upgrade --db postgresql://user@host/db",
         _db_opts,
-        cmd_db_upgrade,
+        cmd_db,
     ),
 ]
 
