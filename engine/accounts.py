@@ -218,6 +218,12 @@ class Accounts:
             found = self.store.user_by_token_hash(conn, token_hash(token))
         return found[0] if found else None
 
+    def user_for_token_hash(self, digest: str) -> UserRecord | None:
+        """The user of the API token with this hash, while that token exists (access tokens name it so)."""
+        with self.db.read() as conn:
+            found = self.store.user_by_token_hash(conn, digest)
+        return found[0] if found else None
+
     def tokens(self, username: str) -> list[TokenRecord]:
         user = self.user(username)
         with self.db.read() as conn:

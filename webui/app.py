@@ -86,7 +86,7 @@ def create_app(
             )
         return send_from_directory(root, filename, max_age=3600)
 
-    from webui import camunda8, engine_rest, metrics
+    from webui import camunda8, engine_rest, metrics, oauth
     from webui.api import bp as api_bp
     from webui.ui import bp as ui_bp
 
@@ -95,6 +95,7 @@ def create_app(
     engine_rest.init_app(app, engine, queries, long_poll_capacity=app.config.get("ENGINE_REST_LONG_POLLS"))
     camunda8.init_app(app, engine, long_poll_capacity=app.config.get("ENGINE_REST_LONG_POLLS"))
     metrics.init_app(app)
+    oauth.init_app(app, accounts)
 
     @app.after_request
     def security_headers(response: Response) -> Response:

@@ -22,13 +22,16 @@ from flask import Flask, current_app, g, redirect, request, session, url_for
 from werkzeug.exceptions import Forbidden, Unauthorized
 from werkzeug.wrappers import Response
 
+from engine.access_tokens import ACCESS_PREFIX
 from engine.accounts import Accounts, UserRecord, role_allows
 from webui import throttle
+from webui.oauth import user_for_access_token
 from webui.throttle import record_login, refuse_if_throttled
 
 F = TypeVar("F", bound=Callable[..., Any])
-PUBLIC_ENDPOINTS = {"health", "static", "vendor", "ui.login", "engine_rest_webapps.well_known"}
-"""The last one is Camunda Modeler's well-known webapps document, which it fetches without credentials."""
+PUBLIC_ENDPOINTS = {"health", "static", "vendor", "ui.login", "engine_rest_webapps.well_known", "oauth.token"}
+"""Besides: Camunda Modeler's well-known webapps document, which it fetches without credentials, and the
+OAuth token endpoint, which checks the client credentials it is sent itself."""
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 API_PREFIXES = ("/api/", "/engine-rest/", "/rest/", "/v2/")
 
@@ -69,6 +72,8 @@ def _from_header(header: str) -> tuple[UserRecord | None, str]:
     scheme, _, value = header.partition(" ")
     value = value.strip()
     if scheme.lower() == "bearer" and value:
+        if value.startswith(ACCESS_PREFIX):
+            return user_for_access_token(value), "bearer"
         return accounts().user_for_token(value), "bearer"
     if scheme.lower() == "basic" and value:
         try:

@@ -7,6 +7,7 @@ so only the SDK's job workers (long-polling /v2/jobs/activation) do that work.
 from __future__ import annotations
 
 import asyncio
+import re
 import subprocess
 import sys
 import threading
@@ -288,3 +289,21 @@ def test_a_user_task_is_found_assigned_and_completed_through_the_client(server: 
     values = UserTaskCompletionRequestVariables.from_dict({"size_gb": 20, "tier": "gold"})
     client.complete_user_task(task.user_task_key, data=UserTaskCompletionRequest(variables=values))
     wait_until(lambda: state(server, key) == "COMPLETED", f"instance {key} did not complete after its user task")
+
+
+def test_a_client_configured_for_oauth_gets_a_token_for_an_api_token_and_works(server: Server) -> None:
+    issued = _cli(Path(server.log).parent, "users", "token", "deployer", "--token-name", "oauth-client")
+    found = re.search(r"sft_\S+", issued)
+    assert found, issued
+    oauth = {
+        "CAMUNDA_REST_ADDRESS": f"{server.url}/v2",
+        "CAMUNDA_AUTH_STRATEGY": "OAUTH",
+        "CAMUNDA_CLIENT_ID": "deployer",
+        "CAMUNDA_CLIENT_SECRET": found.group(0),
+        "CAMUNDA_OAUTH_URL": f"{server.url}/oauth/token",
+        "CAMUNDA_TOKEN_AUDIENCE": "orchestration-api",
+    }
+    with CamundaClient(configuration=oauth) as c:
+        assert c.get_topology().gateway_version.startswith("8.8.")
+        key = start(c, "message-catch-c8", orderId="oauth-1")
+    assert state(server, key) == "ACTIVE"
