@@ -16,6 +16,7 @@ from engine.config import EngineConfig
 from engine.definitions import DefinitionRegistry, Deployment
 from engine.engine_base import check_variables
 from engine.event_operations import EventOperations
+from engine.heatmap import Heatmap
 from engine.incident_operations import IncidentOperations
 from engine.instance_cache import InstanceCache
 from engine.instance_operations import InstanceOperations
@@ -29,6 +30,7 @@ from engine.store.database import Database, sqlite_url
 from engine.store.migrate import ensure_schema
 from engine.store.records import IncidentRecord, InstanceRecord, JobRecord
 from engine.store.store import Store
+from engine.time_travel import TimeTravel
 from engine.views import InstanceView
 from steadyflow.errors import InvalidInputError, SteadyflowError
 
@@ -72,6 +74,8 @@ class Engine:
         self.event_ops = EventOperations(self.db, self.store, self.definitions, self.steps, self.instance_ops)
         self.message_buffer = MessageBuffer(self.db, self.event_ops, self.instance_ops)
         self.steps.on_subscribed = self.message_buffer.on_subscribed
+        self.time_travel = TimeTravel(self.db, self.store, self.definitions, self.steps)
+        self.heatmaps = Heatmap(self.db, self.store)
 
     @classmethod
     def open(
@@ -168,6 +172,25 @@ class Engine:
 
     def cancel(self, instance_id: str, reason: str | None = None) -> None:
         return self.instance_ops.cancel(instance_id, reason)
+
+    # -- time travel (TimeTravel) --
+    def steps_of(self, instance_id: str) -> list[dict[str, Any]]:
+        """The instance's recorded steps: number, time, state left, and the history events each wrote."""
+        return self.time_travel.steps_of(instance_id)
+
+    def at_step(self, instance_id: str, step: int) -> dict[str, Any]:
+        """The instance as it was right after ``step`` (activities, element counts, variables)."""
+        return self.time_travel.at_step(instance_id, step)
+
+    def rewind(self, instance_id: str, step: int, reason: str | None = None) -> InstanceRecord:
+        """Restart the instance from its state right after ``step``: one new step, nothing erased."""
+        return self.time_travel.rewind(instance_id, step, reason)
+
+    def heatmap(
+        self, key: str, *, version: int | None = None, since: float | None = None, until: float | None = None
+    ) -> dict[str, Any]:
+        """Per element of process ``key``: completed activity instances, average and p95 duration."""
+        return self.heatmaps.of(key, version, since, until)
 
     # -- job (JobOperations) --
     def claim_jobs(

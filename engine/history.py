@@ -149,3 +149,18 @@ def event_caught(
         message_id=message_id,
         variables=sorted(variables),
     )
+
+
+def instance_rewound(step: int, reason: str | None) -> HistoryEvent:
+    """An operator restarted the instance from the state it had right after ``step``."""
+    return _event("InstanceRewound", step=step, reason=reason)
+
+
+def instance_modified(instructions: list[dict[str, Any]], reason: str | None) -> HistoryEvent:
+    """An operator cancelled, started or moved tokens (``instructions`` as the engine understood them)."""
+    return _event("InstanceModified", instructions=instructions, reason=reason)
+
+
+def instance_migrated(source: str, target: str, mapping: dict[str, str]) -> HistoryEvent:
+    """The instance now runs on definition ``target``; ``mapping``: the element ids that changed."""
+    return _event("InstanceMigrated", source=source, target=target, mapping=mapping)

@@ -169,6 +169,31 @@ class InstanceUpdate:
     values: dict[str, Any]
 
 
+@dataclass(frozen=True, slots=True)
+class StepState:
+    """What one step changed in the task rows and frame, kept so the instance can be rebuilt as it was."""
+
+    row: dict[str, Any]
+    """The ``step_states`` row, every column."""
+
+
+@dataclass(frozen=True, slots=True)
+class ElementStat:
+    """Completed activity instances of one element to add to the heatmap's counters."""
+
+    definition_id: str
+    element_id: str
+    hour: int
+    bucket: int
+    shard: int
+    passed: int
+    total_s: float
+
+    @property
+    def key(self) -> tuple[str, str, int, int, int]:
+        return self.definition_id, self.element_id, self.hour, self.bucket, self.shard
+
+
 Intent = (
     BlobWrite
     | TaskRowUpsert
@@ -186,6 +211,8 @@ Intent = (
     | MessageRecord
     | HistoryRow
     | InstanceUpdate
+    | StepState
+    | ElementStat
 )
 """Everything a step may write."""
 

@@ -41,6 +41,7 @@ from engine.spiff.checkpoint import StepEncoder, capture
 from engine.spiff.restore import build_frame
 from engine.spiff.runtime import StepFacts, StepFailure, derive_facts, run_engine, workflow_finished
 from engine.step_reads import StepReads
+from engine.step_records import element_stats, step_state
 from engine.store.records import IncidentRecord, InstanceRecord, JobRecord
 from engine.store.store import task_row_params
 
@@ -70,6 +71,9 @@ class StepContext:
     advance: bool = True
     """Run the engine to the next wait after the trigger (off for pure bookkeeping steps)."""
     final_state: str | None = None
+    """The state the step leaves the instance in; ``"running"`` reopens an ended one (a rewind)."""
+    definition_id: str | None = None
+    """Set by a migration: the definition the instance runs on from this step on."""
     resolved_incidents: list[str] = field(default_factory=list)
     failures: list[StepFailure] = field(default_factory=list)
     """Incidents the trigger itself found (a job's output mapping that failed, say)."""
@@ -169,12 +173,15 @@ def finish_step(ctx: StepContext, default_retry: RetryPolicy, known_blobs: Known
     _waits(ctx, facts)
     for f in facts.failures:
         open_incident(ctx, task_id=f.task_id, element_id=f.element_id, kind=f.kind, message=f.message)
-    state = ctx.final_state or instance.state
-    ended_at = instance.ended_at
-    if ctx.final_state is None and instance.state == "running" and workflow_finished(ctx.workflow):
+    reopened = ctx.final_state == "running"
+    final = None if reopened else ctx.final_state
+    current = "running" if reopened else instance.state
+    state = final or current
+    ended_at = None if reopened else instance.ended_at
+    if final is None and current == "running" and workflow_finished(ctx.workflow):
         state, ended_at = "completed", ctx.now
         ctx.record(history.instance_completed())
-    elif ctx.final_state is not None and instance.ended_at is None:
+    elif final is not None and ended_at is None:
         ended_at = ctx.now
     ctx.add(*(BlobWrite(h, d) for h, d in ctx.new_blobs.items()))
     rows = [HistoryRow(instance.id, instance.event_seq + i + 1, ctx.now, e) for i, e in enumerate(ctx.events)]
@@ -189,7 +196,20 @@ def finish_step(ctx: StepContext, default_retry: RetryPolicy, known_blobs: Known
     }
     if checkpoint.frame_changed:
         values["frame"] = checkpoint.frame
+    definition_id = ctx.definition_id or instance.definition_id
+    if definition_id != instance.definition_id:
+        values["definition_id"] = definition_id
     ctx.add(InstanceUpdate(instance.id, instance.version, values))
+    first_seq = instance.event_seq + 1
+    leaves = {**values, "definition_id": definition_id}
+    ctx.add(step_state(instance.id, values["version"], leaves, checkpoint, first_seq, ctx.now))
+    before_tasks = ctx.live.persisted.tasks
+    activated_before = {
+        e.task_id: before_tasks[e.task_id].row.last_state_change
+        for e in facts.events
+        if e.type == "ActivityCompleted" and e.task_id in before_tasks
+    }
+    ctx.add(*element_stats(instance.id, definition_id, facts.events, checkpoint, activated_before))
     ctx.after = replace(instance, **values)
     ctx.live.persisted = checkpoint.after
     ctx.live.version = instance.version + 1

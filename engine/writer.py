@@ -22,6 +22,7 @@ from typing import Any
 
 from engine.intents import (
     BlobWrite,
+    ElementStat,
     HistoryRow,
     IncidentOpen,
     IncidentResolve,
@@ -32,6 +33,7 @@ from engine.intents import (
     JobUpdate,
     MessageRecord,
     OutboxEntry,
+    StepState,
     SubscriptionsReplace,
     TaskRowDelete,
     TaskRowUpsert,
@@ -40,6 +42,7 @@ from engine.intents import (
     TimerUpsert,
 )
 from engine.store.database import Connection
+from engine.store.history_states import add_element_stats, insert_step_states
 from engine.store.store import Store, event_row
 from steadyflow.errors import ConcurrentStepError
 
@@ -69,6 +72,9 @@ class PendingWrites:
     events: list[dict[str, Any]] = field(default_factory=list)
     instances: dict[str, InstanceUpdate] = field(default_factory=dict)
     """One update per instance: several steps of one instance in a batch make one compare-and-set."""
+    step_states: list[dict[str, Any]] = field(default_factory=list)
+    element_stats: dict[tuple[str, str, int, int, int], ElementStat] = field(default_factory=dict)
+    """Counter increments, summed per row key."""
 
     def __bool__(self) -> bool:
         return any(bool(v) for v in vars(self).values())
@@ -159,6 +165,15 @@ class PendingWrites:
                 self.instances[intent.instance_id] = InstanceUpdate(
                     intent.instance_id, earlier.expected_version, values
                 )
+        elif isinstance(intent, StepState):
+            self.step_states.append(intent.row)
+        elif isinstance(intent, ElementStat):
+            earlier_stat = self.element_stats.get(intent.key)
+            if earlier_stat is not None:
+                intent = replace(
+                    intent, passed=earlier_stat.passed + intent.passed, total_s=earlier_stat.total_s + intent.total_s
+                )
+            self.element_stats[intent.key] = intent
         else:  # pragma: no cover - the union above is exhaustive
             raise TypeError(f"not a step intent: {intent!r}")
 
@@ -178,6 +193,8 @@ class PendingWrites:
         store.insert_incidents(conn, list(self.incident_inserts.values()))
         store.resolve_incidents_at(conn, self.incident_resolves)
         store.insert_events(conn, self.events)
+        insert_step_states(conn, self.step_states)
+        add_element_stats(conn, [self.element_stats[k] for k in sorted(self.element_stats)])
         store.insert_messages(conn, [_message_row(m) for m in self.messages.values()])
         store.update_message_results(conn, {m.message_id: m.result for m in self.message_updates.values()})
         updates = [(u.instance_id, u.expected_version, u.values) for u in self.instances.values()]

@@ -23,7 +23,7 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
-SCHEMA_VERSION = "0005"
+SCHEMA_VERSION = "0006"
 """The Alembic head this code expects; bump with every migration."""
 
 deployments = Table(
@@ -339,3 +339,34 @@ the delivering step), so a buffered message reaches each process at most once.
 """
 Index("ix_message_buffer_lookup", message_buffer.c.name, message_buffer.c.correlation_key)
 Index("ix_message_buffer_expiry", message_buffer.c.expires_at)
+
+# -- 0006: time travel and the heatmap ----------------------------------------------------------
+
+step_states = Table(
+    "step_states",
+    metadata,
+    Column("instance_id", String(36), ForeignKey("instances.id"), primary_key=True),
+    Column("version", Integer, primary_key=True),  # the instance row's version the step left
+    Column("definition_id", String(255), nullable=False),
+    Column("at", Float, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("first_seq", Integer, nullable=False),  # the step's history events: first_seq..last_seq
+    Column("last_seq", Integer, nullable=False),
+    Column("upserts", Text, nullable=False),  # JSON list of the task rows the step wrote
+    Column("deletes", Text, nullable=False),  # JSON list of the task ids it deleted
+    Column("frame", Text, nullable=True),  # the workflow frame, when the step changed it
+)
+"""What each step changed, so an instance can be rebuilt as it was after any step (time travel, rewind)."""
+
+element_stats = Table(
+    "element_stats",
+    metadata,
+    Column("definition_id", String(255), ForeignKey("definitions.id"), primary_key=True),
+    Column("element_id", String(255), primary_key=True),
+    Column("hour", Integer, primary_key=True),  # completion time // 3600
+    Column("bucket", Integer, primary_key=True),  # duration class, see engine/heatmap.py
+    Column("shard", Integer, primary_key=True),  # spreads concurrent writers over rows
+    Column("passed", BigInteger, nullable=False),
+    Column("total_s", Float, nullable=False),
+)
+"""Completed activity instances per element, hour and duration class, kept up to date by the writer."""

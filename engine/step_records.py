@@ -1,0 +1,71 @@
+"""What a step keeps besides its rows: the changes that rebuild it later, and the heatmap's counters.
+
+``finish_step`` calls these once the step's rows and history are known. The step state lets time
+travel rebuild the instance as it was after this step (``engine.time_travel``); the counters let
+the heatmap answer without reading history (``engine.heatmap``).
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from typing import Any
+
+from engine.heatmap import SHARDS, duration_bucket
+from engine.intents import ElementStat, StepState
+from engine.spiff.checkpoint import Checkpoint
+from engine.spiff.runtime import ActivityEvent
+from engine.store.store import task_row_params
+
+UNCOUNTED_KINDS = frozenset({"internal", "multi"})
+"""A multi-instance body is not counted beside its inner instances; SpiffWorkflow's own tasks never."""
+
+
+def step_state(
+    instance_id: str, version: int, values: dict[str, Any], checkpoint: Checkpoint, first_seq: int, at: float
+) -> StepState:
+    """The step's changes as one ``step_states`` row (``values``: the instance row as the step leaves it)."""
+    upserts = []
+    for row in checkpoint.upserts:
+        params = task_row_params(instance_id, row)
+        del params["instance_id"]
+        upserts.append(params)
+    return StepState(
+        {
+            "instance_id": instance_id,
+            "version": version,
+            "definition_id": values["definition_id"],
+            "at": at,
+            "state": values["state"],
+            "first_seq": first_seq,
+            "last_seq": values["event_seq"],
+            "upserts": json.dumps(upserts, separators=(",", ":")),
+            "deletes": json.dumps(checkpoint.deletes, separators=(",", ":")),
+            "frame": checkpoint.frame if checkpoint.frame_changed else None,
+        }
+    )
+
+
+def element_stats(
+    instance_id: str,
+    definition_id: str,
+    events: list[ActivityEvent],
+    checkpoint: Checkpoint,
+    activated_before: dict[str, float],
+) -> list[ElementStat]:
+    """One counter increment per activity instance the step completed.
+
+    ``activated_before``: task id -> when a task already active before the step entered its state.
+    """
+    kinds = {row.id: row.kind for row in checkpoint.upserts}
+    activated = {e.task_id: e.at for e in events if e.type == "ActivityActivated"}
+    shard = zlib.crc32(instance_id.encode()) % SHARDS
+    stats: list[ElementStat] = []
+    for event in events:
+        if event.type != "ActivityCompleted" or kinds.get(event.task_id, "internal") in UNCOUNTED_KINDS:
+            continue
+        began = activated.get(event.task_id, activated_before.get(event.task_id, event.at))
+        seconds = max(0.0, event.at - began)
+        hour = int(event.at // 3600)
+        stats.append(ElementStat(definition_id, event.element_id, hour, duration_bucket(seconds), shard, 1, seconds))
+    return stats
