@@ -6,6 +6,6 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from webui.api import definitions, instances, meta, user_tasks  # noqa: E402  (routes register on bp)
+from webui.api import definitions, heatmap, instances, meta, time_travel, user_tasks  # noqa: E402  (routes on bp)
 
-__all__ = ["bp", "definitions", "instances", "meta", "user_tasks"]
+__all__ = ["bp", "definitions", "heatmap", "instances", "meta", "time_travel", "user_tasks"]

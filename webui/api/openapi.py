@@ -11,6 +11,7 @@ from typing import Any
 from engine.limits import MAX_COUNT, MAX_EPOCH_S, MIN_EPOCH_S
 from engine.queries import INSTANCE_STATES, MAX_PAGE_SIZE
 from engine.store.queries import SORTABLE
+from webui.api.operations_openapi import OPERATIONS as OPERATOR_TOOLS
 
 ROLE_NOTE = {"viewer": "any logged-in user", "operator": "operator or admin", "admin": "admin only"}
 
@@ -214,6 +215,8 @@ OPERATIONS: list[tuple[str, str, str, str, list[tuple[str, str]], dict[str, Any]
         200,
     ),
 ]
+
+OPERATIONS += OPERATOR_TOOLS
 
 
 def _operation_id(method: str, path: str) -> str:

@@ -1,0 +1,55 @@
+"""Time travel over ``/api/v1``: an instance's steps, its state right after one, and rewinding to it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify
+from werkzeug.wrappers import Response
+
+from engine.limits import MAX_COUNT
+from steadyflow.errors import InvalidInputError
+from webui.api import bp
+from webui.api.common import json_body, optional_str
+from webui.auth import requires
+from webui.services import services
+
+
+def step_number(raw: Any, where: str) -> int:
+    """A step number as a client sent it (path text or JSON), or a 400 saying what a step is."""
+    if isinstance(raw, bool) or not isinstance(raw, (int, str)):
+        raise InvalidInputError(f"{where} must be a step number (1 for the first step), not {type(raw).__name__}")
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidInputError(f"{where} must be a step number (1 for the first step), not {raw!r}") from None
+    if not 1 <= value <= MAX_COUNT:
+        raise InvalidInputError(f"{where} must be between 1 and {MAX_COUNT}, not {value}")
+    return value
+
+
+@bp.get("/instances/<instance_id>/steps")
+def list_steps(instance_id: str) -> Response:
+    return jsonify({"items": services().engine.steps_of(instance_id)})
+
+
+@bp.get("/instances/<instance_id>/steps/<step>")
+def get_step(instance_id: str, step: str) -> Response:
+    s = services()
+    past = s.engine.at_step(instance_id, step_number(step, "the step in the path"))
+    names = s.queries.outline(past["instance"]["definition_id"]).names
+    for activity in past["activities"]:
+        activity["name"] = names.get(activity["element_id"], activity["element_id"])
+    past["names"] = names
+    return jsonify(past)
+
+
+@bp.post("/instances/<instance_id>/rewind")
+@requires("operator")
+def rewind(instance_id: str) -> Response:
+    body = json_body()
+    if "step" not in body:
+        raise InvalidInputError('send {"step": N}: the step whose state the instance restarts from')
+    step = step_number(body["step"], "'step'")
+    services().engine.rewind(instance_id, step, reason=optional_str(body, "reason"))
+    return jsonify({"instance": services().queries.instance_head(instance_id)})
