@@ -10,12 +10,13 @@ export STEADYFLOW_DATA_DIR ?= $(CURDIR)/var
 
 CHROMIUM := /usr/bin/chromium
 
-$(STAMP): pyproject.toml webui/package-lock.json
+$(STAMP): pyproject.toml webui/package-lock.json tests/node/package-lock.json
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "steadyflow needs Python 3.11 or newer")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	cd webui && npm ci --no-audit --no-fund --loglevel=error
+	cd tests/node && npm ci --no-audit --no-fund --loglevel=error
 	touch $(STAMP)
 
 # The browser tests drive Debian's Chromium (never a downloaded browser build).
