@@ -8,7 +8,10 @@ a string where each value is coerced with EL rules (null -> ``""``,
 
 Deliberate differences from JUEL in Camunda 7, all chosen for safety:
 
-* method calls and EL functions are refused at compile time (no beans);
+* method calls and EL functions are refused at compile time (no beans),
+  except Camunda Spin's JSON vocabulary: ``S(x)`` / ``JSON(x)`` and the node
+  methods ``prop``, ``hasProp``, ``elements``, ``stringValue``, ... (``spin.py``),
+  whose names are fixed when the expression is compiled;
 * division or modulo by zero is an evaluation error instead of Java's
   ``Infinity``/``NaN``, which cannot be stored as JSON;
 * integers do not wrap around at 64 bits: results stay exact, and results

@@ -71,6 +71,29 @@ class Ternary(Node):
 
 
 @dataclass(frozen=True, slots=True)
+class Call(Node):
+    """``S(x)``: one of the few functions we run (Camunda Spin's), never a name looked up at run time."""
+
+    name: str
+    args: tuple[Node, ...]
+
+    def children(self) -> tuple[Node, ...]:
+        return self.args
+
+
+@dataclass(frozen=True, slots=True)
+class MethodCall(Node):
+    """``base.name(args)`` for a method of the fixed Spin JSON vocabulary (``bpmn.expressions.juel.spin``)."""
+
+    base: Node
+    name: str
+    args: tuple[Node, ...]
+
+    def children(self) -> tuple[Node, ...]:
+        return (self.base, *self.args)
+
+
+@dataclass(frozen=True, slots=True)
 class Segment:
     """One ``${...}`` of a template: its text and its parsed body."""
 

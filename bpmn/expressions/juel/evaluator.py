@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bpmn.expressions.juel import ast, coercion
+from bpmn.expressions.juel import ast, coercion, spin
 from bpmn.expressions.juel.coercion import CoercionError
 from steadyflow.errors import ExpressionEvaluationError
 
@@ -33,7 +33,7 @@ class Evaluator:
     def run(self, segment: ast.Segment) -> Any:
         self.segment = segment.text
         try:
-            return self.eval(segment.body)
+            return spin.unwrap(self.eval(segment.body))
         except CoercionError as exc:
             raise self.fail(f"{exc} in {segment.text}") from None
         except (OverflowError, ValueError, ArithmeticError):
@@ -60,12 +60,21 @@ class Evaluator:
                 if op == "empty":
                     return coercion.is_empty(value)
                 return coercion.negate(value)
+            case ast.Call(name=name, args=args):
+                return spin.spin_function(name, [self.eval(arg) for arg in args])
+            case ast.MethodCall(base=base, name=name, args=args):
+                return spin.call_method(self.eval(base), name, [self.eval(arg) for arg in args])
             case ast.Ternary(condition=condition, then=then, otherwise=otherwise):
                 chosen = then if coercion.to_boolean(self.eval(condition)) else otherwise
                 return self.eval(chosen)
         raise self.fail("this kind of expression cannot be evaluated")
 
     def binary(self, op: str, a: Any, b: Any) -> Any:
+        if isinstance(a, spin.SpinJson) or isinstance(b, spin.SpinJson):
+            raise CoercionError(
+                "a Spin JSON node cannot be compared or computed with; read its value first "
+                "with .stringValue(), .numberValue() or .boolValue()"
+            )
         if op in ("+", "-", "*", "/", "%"):
             return coercion.arithmetic(op, a, b)
         if op == "==":
@@ -80,6 +89,8 @@ class Evaluator:
         return self.variables[name]
 
     def property(self, base: Any, key: Any) -> Any:
+        if isinstance(base, spin.SpinJson):
+            raise CoercionError(f'read a Spin JSON property with .prop("{coercion.to_text(key)[:50]}")')
         if base is None or key is None:
             return None
         if isinstance(base, Mapping):

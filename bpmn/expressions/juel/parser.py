@@ -8,13 +8,15 @@ Inside an expression the EL 2.2 grammar is parsed by precedence climbing
 
 Camunda 7 models often call methods on beans (``${execution.getVariable("x")}``,
 ``${myService.check(order)}``). We cannot run Java beans, and calling Python
-methods by name would be unsafe, so any ``(`` after a name or property is a
-syntax error raised at deploy time with a hint on what to do instead.
+methods by name would be unsafe, so a ``(`` after a name or property is a
+syntax error raised at deploy time with a hint on what to do instead, except
+for Camunda Spin's JSON vocabulary (``S(x).prop("a").stringValue()``, see
+``spin.py``), whose function and method names are fixed here at parse time.
 """
 
 from __future__ import annotations
 
-from bpmn.expressions.juel import ast
+from bpmn.expressions.juel import ast, spin
 from bpmn.expressions.juel.lexer import END, IDENT, KEYWORD, NUMBER, OP, STRING, Token, tokenize
 from bpmn.expressions.limits import MAX_NESTING, MAX_TREE_DEPTH
 from steadyflow.errors import ExpressionSyntaxError
@@ -59,7 +61,9 @@ _CANONICAL = {
 METHOD_CALL_HINT = (
     "method calls on beans are not supported; read the variable directly "
     '(for example ${x} instead of ${execution.getVariable("x")}) '
-    "or move the logic into a job handler"
+    "or move the logic into a job handler; of Camunda Spin, S(x) with prop, hasProp, elements, fieldNames, "
+    "stringValue, numberValue, boolValue, value, is... and toString (and size/isEmpty/get/contains on lists) "
+    "are supported"
 )
 
 Part = str | ast.Segment
@@ -150,6 +154,11 @@ class _ExpressionParser:
                 if name.kind not in (IDENT, KEYWORD):
                     raise self.expected("a property name after '.'")
                 self.advance()
+                if self.peek().is_op("("):
+                    if name.kind != IDENT or name.text not in spin.METHODS:
+                        raise self.error(METHOD_CALL_HINT, self.peek())
+                    node = ast.MethodCall(token.pos, node, name.text, self.arguments())
+                    continue
                 node = ast.Property(token.pos, node, ast.Literal(name.pos, name.text))
             elif token.is_op("["):
                 self.advance()
@@ -160,6 +169,18 @@ class _ExpressionParser:
                 raise self.error(METHOD_CALL_HINT, token)
             else:
                 return node
+
+    def arguments(self) -> tuple[ast.Node, ...]:
+        """``( [expression {, expression}] )`` after a Spin function or method name."""
+        self.expect_op("(")
+        args: list[ast.Node] = []
+        if not self.peek().is_op(")"):
+            args.append(self.expression())
+            while self.peek().is_op(","):
+                self.advance()
+                args.append(self.expression())
+        self.expect_op(")")
+        return tuple(args)
 
     def primary(self) -> ast.Node:
         token = self.peek()
@@ -179,6 +200,11 @@ class _ExpressionParser:
                     "functions such as prefix:name(...) are not supported; move the logic into a job handler",
                     token,
                 )
+            if self.peek().is_op("("):
+                if token.text in spin.FUNCTIONS:
+                    return ast.Call(token.pos, token.text, self.arguments())
+                if token.text == "XML":
+                    raise self.error("Spin's XML(...) is not supported; read XML in a job handler", token)
             return ast.Identifier(token.pos, token.text)
         if token.is_op("("):
             self.advance()
