@@ -7,11 +7,31 @@ endpoints read; keep it when adding fields.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from engine.intents import HistoryEvent
+from engine.spiff.codec import encode_value
 from engine.spiff.runtime import ActivityEvent
 from engine.store.records import IncidentRecord, JobRecord
+
+MAX_VALUE_CHARS = 2_000
+"""A written value longer than this (as JSON) is kept in history as a preview; the variables keep it whole."""
+
+
+def written_values(variables: dict[str, Any]) -> dict[str, Any]:
+    """The values a step wrote, as plain JSON for the event (``values``), long ones cut to a preview.
+
+    ``variables`` (the sorted names) stays beside it, so readers of the older format keep working.
+    """
+    values: dict[str, Any] = {}
+    for name in sorted(variables):
+        text = encode_value(variables[name])
+        if len(text) <= MAX_VALUE_CHARS:
+            values[name] = json.loads(text)
+        else:
+            values[name] = {"preview": text[:200] + "…", "chars": len(text)}
+    return values
 
 
 def _event(
@@ -44,6 +64,7 @@ def instance_started(
         business_key=business_key,
         variables=sorted(variables),
         start_event=f"{via[0]} {via[1]}" if via else None,
+        values=written_values(variables),
     )
 
 
@@ -56,7 +77,7 @@ def instance_cancelled(reason: str | None) -> HistoryEvent:
 
 
 def variables_changed(variables: dict[str, Any]) -> HistoryEvent:
-    return _event("VariablesChanged", variables=sorted(variables))
+    return _event("VariablesChanged", variables=sorted(variables), values=written_values(variables))
 
 
 def job_created(job: dict[str, Any]) -> HistoryEvent:
@@ -71,7 +92,7 @@ def job_created(job: dict[str, Any]) -> HistoryEvent:
 
 
 def job_completed(job: JobRecord, worker: str | None, variables: dict[str, Any]) -> HistoryEvent:
-    return _of_job("JobCompleted", job, worker=worker, variables=sorted(variables))
+    return _of_job("JobCompleted", job, worker=worker, variables=sorted(variables), values=written_values(variables))
 
 
 def job_failed(
@@ -115,13 +136,14 @@ def incident_raised(incident: dict[str, Any]) -> HistoryEvent:
     )
 
 
-def incident_resolved(incident: IncidentRecord) -> HistoryEvent:
+def incident_resolved(incident: IncidentRecord, resolution: str | None = None) -> HistoryEvent:
     return _event(
         "IncidentResolved",
         element_id=incident.element_id,
         task_id=incident.task_id,
         job_id=incident.job_id,
         incident_id=incident.id,
+        resolution=resolution,
     )
 
 
@@ -134,7 +156,13 @@ def timer_fired(element_id: str | None, task_id: str) -> HistoryEvent:
 
 
 def user_task_completed(element_id: str, task_id: str, variables: dict[str, Any]) -> HistoryEvent:
-    return _event("UserTaskCompleted", element_id=element_id, task_id=task_id, variables=sorted(variables))
+    return _event(
+        "UserTaskCompleted",
+        element_id=element_id,
+        task_id=task_id,
+        variables=sorted(variables),
+        values=written_values(variables),
+    )
 
 
 def event_caught(
@@ -148,6 +176,7 @@ def event_caught(
         name=name,
         message_id=message_id,
         variables=sorted(variables),
+        values=written_values(variables),
     )
 
 

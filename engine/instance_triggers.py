@@ -93,7 +93,7 @@ def retry(retries: int) -> Callable[[StepContext], int]:
                 ctx.add(JobUpdate(incident.job_id, values))
             else:
                 retry_failed_task(ctx.workflow, incident.task_id)
-            resolve_incident(ctx, incident)
+            resolve_incident(ctx, incident, resolution=f"retried by an operator, {retries} more attempt(s)")
         ctx.jobs_created = True
         return len(open_incidents)
 

@@ -155,7 +155,7 @@ class RestQueries:
                 values |= {"state": "ready", "due_at": ctx.now, "lock_owner": None, "lock_expires_at": None}
                 for incident in ctx.reads.open_incidents(ctx.instance.id):
                     if incident.job_id == job_id:
-                        resolve_incident(ctx, incident)
+                        resolve_incident(ctx, incident, resolution=f"job retries set to {retries} over the REST API")
                 ctx.jobs_created = True
             ctx.add(JobUpdate(job_id, values))
 

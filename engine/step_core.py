@@ -150,11 +150,14 @@ def raise_job_incident(ctx: StepContext, job: JobRecord, kind: str, message: str
     return replace(job, **values)
 
 
-def resolve_incident(ctx: StepContext, incident: IncidentRecord, *, record: bool = True) -> None:
+def resolve_incident(
+    ctx: StepContext, incident: IncidentRecord, *, record: bool = True, resolution: str | None = None
+) -> None:
+    """Close ``incident``; ``resolution`` says how, in the history (for the instance page's past incidents)."""
     ctx.add(IncidentResolve(incident.id, ctx.now))
     ctx.resolved_incidents.append(incident.id)
     if record:
-        ctx.record(history.incident_resolved(incident))
+        ctx.record(history.incident_resolved(incident, resolution))
 
 
 def finish_step(ctx: StepContext, default_retry: RetryPolicy, known_blobs: KnownBlobs) -> list[Intent]:

@@ -79,6 +79,8 @@ def build_instance_view(
             code = 256  # finished inside, but its interrupting boundary event took over: cancelled
         state = STATE_NAMES.get(code, str(code))
         activities.append(ActivityView(row.element_id, row.id, state, started.get(row.id), ended.get(row.id)))
+        if row.kind == "multi":
+            continue  # a multi-instance body: its inner instances are what counts
         bucket = counts.setdefault(row.element_id, {"active": 0, "completed": 0, "incidents": 0, "cancelled": 0})
         if code in ACTIVE_STATES:
             bucket["active"] += 1

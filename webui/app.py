@@ -23,10 +23,11 @@ HERE = Path(__file__).resolve().parent
 MAX_UPLOAD_BYTES = 16 * 1024 * 1024
 
 
-def _format_time(value: float | None) -> str:
+def _format_time(value: float | None, ms: bool = False) -> str:
     if value is None:
         return "—"
-    return datetime.fromtimestamp(value).strftime("%Y-%m-%d %H:%M:%S")
+    moment = datetime.fromtimestamp(value)
+    return moment.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] if ms else moment.strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _format_duration(seconds: float | None) -> str:

@@ -15,6 +15,8 @@ from engine.store import schema as t
 
 ACTIVE_TASK_STATES = (8, 16, 32)  # WAITING, READY, STARTED
 COMPLETED_TASK_STATE = 64
+UNCOUNTED_KINDS = ("internal", "multi")
+"""Rows the element counts skip: SpiffWorkflow's own specs, and multi-instance bodies (their inner instances count)."""
 SORTABLE = {
     "started_at": t.instances.c.started_at,
     "ended_at": t.instances.c.ended_at,
@@ -160,7 +162,7 @@ def element_counts(conn: Connection, definition_ids: list[str]) -> dict[str, dic
         select(t.tasks.c.element_id, func.count())
         .join(t.instances, t.instances.c.id == t.tasks.c.instance_id)
         .where(and_(of_definitions, t.instances.c.state == "running", t.tasks.c.state.in_(ACTIVE_TASK_STATES)))
-        .where(t.tasks.c.element_id.is_not(None), t.tasks.c.kind != "internal")
+        .where(t.tasks.c.element_id.is_not(None), t.tasks.c.kind.not_in(UNCOUNTED_KINDS))
         .group_by(t.tasks.c.element_id)
     )
     for element_id, count in conn.execute(active):
@@ -169,7 +171,7 @@ def element_counts(conn: Connection, definition_ids: list[str]) -> dict[str, dic
         select(t.tasks.c.element_id, func.count())
         .join(t.instances, t.instances.c.id == t.tasks.c.instance_id)
         .where(and_(of_definitions, t.tasks.c.state == COMPLETED_TASK_STATE))
-        .where(t.tasks.c.element_id.is_not(None), t.tasks.c.kind != "internal")
+        .where(t.tasks.c.element_id.is_not(None), t.tasks.c.kind.not_in(UNCOUNTED_KINDS))
         .group_by(t.tasks.c.element_id)
     )
     for element_id, count in conn.execute(completed):

@@ -30,7 +30,7 @@ def test_region_tasks_show_active_then_completed_without_reload(page: Page, serv
     expect(page.locator(f"g.djs-element.sf-completed{ISTANBUL}")).to_be_visible()
     expect(page.locator(f"g.djs-element.sf-completed{ANKARA}")).to_be_visible()
     expect(page.locator("#instance-state .state")).to_have_text("completed")
-    expect(page.locator("#timeline")).to_contain_text("InstanceCompleted")
+    expect(page.locator("#timeline tr[data-type=InstanceCompleted]")).to_contain_text("completed")
     assert page.evaluate("window.__notReloaded") is True
     screenshot(page, "instance-completed")
 
@@ -50,14 +50,15 @@ def test_failing_region_raises_an_incident_and_retry_completes(browser: Browser,
         expect(page.locator(".sf-badge.incident[data-element='Activity_CreateDatabaseAnkara']")).to_be_visible()
         expect(page.locator(f"g.djs-element.sf-incident{ANKARA}")).to_be_visible()
         expect(page.locator("#incidents")).to_contain_text("Create database (Ankara)")
-        expect(page.locator("#timeline")).to_contain_text("JobFailed")
+        expect(page.locator("#timeline tr[data-type=JobFailed]").last).to_contain_text("job failed (attempt 1)")
         screenshot(page, "instance-incident")
     finally:
         blocker.unlink()
     page.click("#retry-button")
     expect(page.locator("#instance-state .state")).to_have_text("completed")
     expect(page.locator(f"g.djs-element.sf-completed{ANKARA}")).to_be_visible()
-    expect(page.locator("#timeline")).to_contain_text("IncidentResolved")
+    expect(page.locator("#timeline tr[data-type=IncidentResolved]")).to_contain_text("incident resolved")
+    expect(page.locator("#past-incidents")).to_contain_text("Create database (Ankara)")
     screenshot(page, "instance-retried-completed")
     context.close()
 

@@ -6,6 +6,14 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from webui.api import definitions, heatmap, instances, meta, time_travel, user_tasks  # noqa: E402  (routes on bp)
+from webui.api import (  # noqa: E402  (routes register on bp)
+    definitions,
+    heatmap,
+    instances,
+    meta,
+    monitor,
+    time_travel,
+    user_tasks,
+)
 
-__all__ = ["bp", "definitions", "heatmap", "instances", "meta", "time_travel", "user_tasks"]
+__all__ = ["bp", "definitions", "heatmap", "instances", "meta", "monitor", "time_travel", "user_tasks"]

@@ -8,11 +8,13 @@ from typing import Any
 from flask import jsonify
 from werkzeug.wrappers import Response
 
+from engine.activity_tree import labels as labels_of
 from engine.batch import check_batch, run_batch
 from engine.limits import MAX_COUNT
 from steadyflow.errors import InvalidInputError
 from webui.api import bp
 from webui.api.common import arg_float, arg_int, arg_str, arg_time, json_body, optional_str
+from webui.api.monitor import history_from_args, monitor
 from webui.auth import requires
 from webui.input_gate import checked_for_instance
 from webui.services import services
@@ -41,18 +43,67 @@ def list_instances() -> Response:
     return jsonify(instance_page_from_args())
 
 
-def instance_detail(instance_id: str) -> dict[str, Any]:
-    """Everything the instance page shows, with element names from the model."""
+def instance_detail(instance_id: str, *, per_scope: int | None = None) -> dict[str, Any]:
+    """Everything the instance page shows, from indexed rows (the workflow is not restored).
+
+    ``activities`` lists the activity instances of the tree (inner instances labelled with their
+    item), ``variables`` the process scope, ``scopes`` every scope with its own variables, and
+    ``history`` the newest page of readable history (filtered by the query's activity / task).
+    """
     s = services()
-    view = s.engine.view(instance_id).as_dict()
-    outline = s.queries.outline(view["instance"]["definition_id"])
-    record = s.queries.definition_record(view["instance"]["definition_id"])
-    view["definition"] = asdict(record)
-    view["names"] = outline.names
-    for activity in view["activities"]:
-        activity["name"] = outline.names.get(activity["element_id"], activity["element_id"])
-    view["user_tasks"] = s.tasklist.open_tasks(instance_id=instance_id)
-    return view
+    watch = monitor()
+    instance = s.engine.instance(instance_id)
+    structure = watch.structure(instance_id)
+    outline = s.queries.outline(instance.definition_id)
+    scopes = structure["scopes"]
+    history = history_from_args(instance_id, structure)
+    return {
+        "instance": asdict(instance) | {"frame": None},
+        "definition": asdict(s.queries.definition_record(instance.definition_id)),
+        "names": outline.names,
+        "tree": structure["tree"],
+        "labels": labels_of(structure["tree"]),
+        "activities": activity_rows(structure["tree"], per_scope=per_scope),
+        "element_counts": structure["element_counts"],
+        "taken_flows": structure["taken_flows"],
+        "variables": scopes[0]["variables"],
+        "scopes": scopes,
+        "jobs": watch.jobs(instance_id),
+        "incidents": watch.incidents(instance_id),
+        "history": history["items"],
+        "history_page": {k: v for k, v in history.items() if k != "items"},
+        "user_tasks": s.tasklist.open_tasks(instance_id=instance_id),
+    }
+
+
+def activity_rows(tree: dict[str, Any], *, per_scope: int | None = None) -> list[dict[str, Any]]:
+    """The tree's activity instances, flat, each with its depth and its scope's id.
+
+    ``per_scope`` keeps a page readable: at most that many children per scope, then one row
+    of kind ``more`` saying how many were left out (``/tree`` has them all).
+    """
+    rows: list[dict[str, Any]] = []
+
+    def visit(node: dict[str, Any], depth: int, scope: str) -> None:
+        children = node["children"]
+        if per_scope is not None and len(children) > per_scope:
+            hidden = len(children) - per_scope
+            children = children[:per_scope]
+        else:
+            hidden = 0
+        for child in children:
+            flat = {k: v for k, v in child.items() if k != "children"}
+            rows.append(
+                flat | {"task_id": child["id"], "depth": depth, "scope_id": scope, "size": len(child["children"])}
+            )
+            visit(child, depth + 1, child["id"])
+        if hidden:
+            rows.append(
+                {"kind": "more", "depth": depth, "hidden": hidden, "name": children[-1]["name"], "scope_id": scope}
+            )
+
+    visit(tree, 0, tree["id"])
+    return rows
 
 
 @bp.get("/instances/<instance_id>")
@@ -63,11 +114,6 @@ def get_instance(instance_id: str) -> Response:
 @bp.get("/instances/<instance_id>/head")
 def get_instance_head(instance_id: str) -> Response:
     return jsonify(services().queries.instance_head(instance_id))
-
-
-@bp.get("/instances/<instance_id>/history")
-def get_history(instance_id: str) -> Response:
-    return jsonify({"items": services().engine.view(instance_id).history})
 
 
 @bp.get("/instances/<instance_id>/variables")

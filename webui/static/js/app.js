@@ -23,7 +23,9 @@ sf.setLive = (ok) => {
 sf.localTimes = (root = document) => {
   root.querySelectorAll("time[data-ts]").forEach((el) => {
     const d = new Date(parseFloat(el.dataset.ts) * 1000);
-    el.textContent = d.toLocaleString();
+    el.textContent = el.dataset.ms
+      ? d.toLocaleDateString() + " " + d.toLocaleTimeString([], { hour12: false }) + "." + String(d.getMilliseconds()).padStart(3, "0")
+      : d.toLocaleString();
     el.title = d.toISOString();
   });
 };

@@ -2,7 +2,7 @@
 "use strict";
 (() => {
   const sf = (window.sf = window.sf || {});
-  const MARKERS = ["sf-active", "sf-completed", "sf-incident", "sf-problem"];
+  const MARKERS = ["sf-active", "sf-completed", "sf-incident", "sf-problem", "sf-taken"];
 
   sf.Diagram = class {
     constructor(container) {
@@ -67,6 +67,7 @@
         else if (c.active) { this.mark(id, "sf-active"); this.badge(id, "active", String(c.active), { bottom: 10, left: -8 }); }
         else if (c.completed) this.mark(id, "sf-completed");
       }
+      for (const id of data.taken_flows || []) this.mark(id, "sf-taken");
       this.container.dataset.painted = String(data.version);
     }
 

@@ -25,4 +25,14 @@
     setTimeout(tick, 1000);
   };
   setTimeout(tick, 1000);
+  // Durations of running activities (and of the instance) keep counting between refreshes.
+  const format = (s) => (s < 1 ? Math.round(s * 1000) + " ms" : s < 60 ? s.toFixed(1) + " s"
+    : new Date(Math.round(s) * 1000).toISOString().substring(11, 19).replace(/^00:/, "0:"));
+  const countDurations = () => {
+    const now = Date.now() / 1000;
+    document.querySelectorAll(".duration[data-started]:not([data-ended])").forEach((el) => {
+      el.textContent = format(Math.max(0, now - parseFloat(el.dataset.started)));
+    });
+  };
+  setInterval(countDurations, 500);
 })();

@@ -1,0 +1,222 @@
+"""The activity-instance tree of one instance, built from its task rows (pure: no database).
+
+SpiffWorkflow's task tree follows the tokens (a task's parent is the task it came from), not the
+scopes people think in. This module turns the stored rows into Camunda's view: the process holds
+its activity instances; a subprocess holds the activities of its own workflow; a multi-instance
+body holds its inner instances, each labelled with its item ("Create database (istanbul)") and
+loop counter. Counts come from the same walk and count inner instances only, never the body.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.model_map import ModelMap
+from engine.store.records import TaskRow
+
+PREDICTED = (1, 2, 4)  # MAYBE, LIKELY, FUTURE: not reached (yet)
+ACTIVE = (8, 16, 32)  # WAITING, READY, STARTED
+COMPLETED = 64
+ERROR = 128
+CANCELLED = 256
+LOOP_COUNTER = "loopCounter"
+STATES = {8: "waiting", 16: "ready", 32: "active", 64: "completed", 128: "failed", 256: "cancelled"}
+MAX_LABEL_ITEM = 40
+
+
+@dataclass
+class ActivityTimes:
+    """When each task started and ended, from the ActivityActivated / Completed / Cancelled events."""
+
+    started: dict[str, float] = field(default_factory=dict)
+    ended: dict[str, float] = field(default_factory=dict)
+    interrupted: set[str] = field(default_factory=set)
+
+    def add(self, kind: str, task_id: str, at: float) -> None:
+        if kind == "ActivityActivated":
+            self.started.setdefault(task_id, at)
+        elif kind in ("ActivityCompleted", "ActivityCancelled", "ActivityFailed"):
+            self.ended[task_id] = at
+            if kind == "ActivityCancelled":
+                self.interrupted.add(task_id)
+
+
+def is_inner_instance(row: TaskRow, parent: TaskRow | None) -> bool:
+    """True for one instance of a multi-instance body (the body's own child spec, same element)."""
+    return (
+        parent is not None
+        and parent.kind == "multi"
+        and row.element_id == parent.element_id
+        and row.spec_name != parent.spec_name
+    )
+
+
+def shown(row: TaskRow, times: ActivityTimes) -> bool:
+    """A row people care about: an element that ran (or runs), not a prediction or internal spec."""
+    if row.element_id is None or row.kind == "internal" or row.state in PREDICTED:
+        return False
+    return not (row.state == CANCELLED and row.id not in times.started)
+
+
+def state_of(row: TaskRow, times: ActivityTimes) -> str:
+    if row.state == COMPLETED and row.id in times.interrupted:
+        return "cancelled"  # finished inside, but its interrupting boundary event took over
+    return STATES.get(row.state, str(row.state))
+
+
+def manifest(row: TaskRow) -> dict[str, str]:
+    """A row's variable names -> content hashes (its ``data`` column)."""
+    data = json.loads(row.data) if row.data else {}
+    return data if isinstance(data, dict) else {}
+
+
+def inner_local_hashes(rows: Iterable[TaskRow], by_id: Mapping[str, TaskRow], model: ModelMap) -> dict[str, str]:
+    """Hash of every inner instance's item and loop counter, keyed "<task id>/<name>" (to decode in one read)."""
+    wanted: dict[str, str] = {}
+    for row in rows:
+        parent = by_id.get(row.parent_id or "")
+        if not is_inner_instance(row, parent):
+            continue
+        data = manifest(row)
+        for name in (model.loop_inputs.get(row.element_id or ""), LOOP_COUNTER):
+            if name and name in data:
+                wanted[f"{row.id}/{name}"] = data[name]
+    return wanted
+
+
+def label_item(value: Any) -> str:
+    """An item as it reads in a label: strings bare, anything else as compact JSON, kept short."""
+    text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"), default=str)
+    return text if len(text) <= MAX_LABEL_ITEM else text[: MAX_LABEL_ITEM - 1] + "…"
+
+
+@dataclass
+class TreeInputs:
+    instance_id: str
+    process_name: str
+    rows: list[TaskRow]
+    times: ActivityTimes
+    names: Mapping[str, str]
+    model: ModelMap
+    locals_: Mapping[str, Any]
+    """Decoded values of ``inner_local_hashes``, same keys."""
+    incidents: Mapping[str, int] = field(default_factory=dict)
+    """task id -> open incidents on it."""
+
+
+def build_tree(inputs: TreeInputs) -> dict[str, Any]:
+    """The process node with its activity instances nested by scope, in the order they started."""
+    rows = sorted(inputs.rows, key=lambda r: r.seq)
+    by_id = {r.id: r for r in rows}
+    root: dict[str, Any] = {
+        "id": inputs.instance_id,
+        "element_id": None,
+        "name": inputs.process_name,
+        "label": inputs.process_name,
+        "kind": "process",
+        "state": None,
+        "children": [],
+    }
+    nodes: dict[str, dict[str, Any]] = {inputs.instance_id: root}
+    for row in rows:
+        if not shown(row, inputs.times):
+            continue
+        nodes[row.id] = _node(row, by_id.get(row.parent_id or ""), inputs)
+    for row in rows:
+        node = nodes.get(row.id)
+        if node is None or row.id == inputs.instance_id:
+            continue
+        parent = by_id.get(row.parent_id or "")
+        inner = parent is not None and is_inner_instance(row, parent)
+        scope_id = parent.id if parent is not None and inner else row.workflow_id or inputs.instance_id
+        nodes.get(scope_id, root)["children"].append(node)
+    return root
+
+
+def _node(row: TaskRow, parent: TaskRow | None, inputs: TreeInputs) -> dict[str, Any]:
+    element = row.element_id or ""
+    name = inputs.names.get(element, element)
+    node: dict[str, Any] = {
+        "id": row.id,
+        "element_id": element,
+        "name": name,
+        "label": name,
+        "kind": "multi-instance body" if row.kind == "multi" else row.kind,
+        "bpmn_type": inputs.model.types.get(element),
+        "state": state_of(row, inputs.times),
+        "started_at": inputs.times.started.get(row.id),
+        "ended_at": inputs.times.ended.get(row.id),
+        "incidents": inputs.incidents.get(row.id, 0),
+        "children": [],
+    }
+    if is_inner_instance(row, parent):
+        item_name = inputs.model.loop_inputs.get(element)
+        counter = inputs.locals_.get(f"{row.id}/{LOOP_COUNTER}")
+        node["kind"] = "inner instance"
+        node["loop_counter"] = counter
+        if item_name and f"{row.id}/{item_name}" in inputs.locals_:
+            item = inputs.locals_[f"{row.id}/{item_name}"]
+            node["input"] = {"name": item_name, "value": item}
+            node["label"] = f"{name} ({label_item(item)})"
+        elif counter is not None:
+            node["label"] = f"{name} #{counter}"
+    return node
+
+
+def walk(node: dict[str, Any]) -> Iterable[dict[str, Any]]:
+    """Every node below ``node`` (not ``node`` itself), depth first."""
+    for child in node["children"]:
+        yield child
+        yield from walk(child)
+
+
+def labels(tree: dict[str, Any]) -> dict[str, str]:
+    """task id -> its label, for history rows."""
+    return {n["id"]: n["label"] for n in walk(tree)}
+
+
+def element_counts(tree: dict[str, Any], open_incidents: Iterable[str | None]) -> dict[str, dict[str, int]]:
+    """element id -> active / completed / cancelled / incidents; a multi-instance body is not counted."""
+    counts: dict[str, dict[str, int]] = {}
+
+    def bucket(element_id: str) -> dict[str, int]:
+        return counts.setdefault(element_id, {"active": 0, "completed": 0, "incidents": 0, "cancelled": 0})
+
+    for node in walk(tree):
+        if node["kind"] == "multi-instance body":
+            continue  # never counted, as in the definition counts (engine.store.queries.UNCOUNTED_KINDS)
+        state = node["state"]
+        if state in ("waiting", "ready", "active"):
+            bucket(node["element_id"])["active"] += 1
+        elif state in ("completed", "cancelled"):
+            bucket(node["element_id"])[state] += 1
+    for element_id in open_incidents:
+        if element_id:
+            bucket(element_id)["incidents"] += 1
+    return counts
+
+
+def taken_flows(rows: Iterable[TaskRow], model: ModelMap) -> list[str]:
+    """Sequence flows a token went along: from a finished element to an element it reached.
+
+    A task's parent row is the task its token came from; internal specs (SpiffWorkflow's start,
+    boundary-event splits) are looked through to the element behind them, within one workflow.
+    """
+    rows = list(rows)
+    by_id = {r.id: r for r in rows}
+    taken: set[str] = set()
+    for row in rows:
+        if row.element_id is None or row.state in PREDICTED:
+            continue
+        source = by_id.get(row.parent_id or "")
+        while source is not None and source.element_id is None and source.workflow_id == row.workflow_id:
+            source = by_id.get(source.parent_id or "")
+        if source is None or source.element_id is None or source.workflow_id != row.workflow_id:
+            continue
+        if source.state != COMPLETED or is_inner_instance(row, source):
+            continue
+        taken.update(model.flow_ids(source.element_id, row.element_id))
+    return sorted(taken)
