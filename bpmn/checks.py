@@ -8,6 +8,7 @@ from lxml import etree
 
 from bpmn.dialects.templates import canonical_expression, compile_canonical, is_juel
 from bpmn.options import DEFAULT_OPTIONS, ParseOptions
+from bpmn.parameter_scripts import script_problems
 from bpmn.timers import check_timer
 from steadyflow.errors import ExpressionError, Problem
 
@@ -87,6 +88,16 @@ def _check_extension_expression(node: etree._Element, file: str | None) -> list[
     return []
 
 
+def _check_parameter_script(node: etree._Element, file: str | None, options: ParseOptions) -> list[Problem]:
+    parent = node.getparent()
+    if etree.QName(node).localname != "script" or parent is None or not isinstance(parent.tag, str):
+        return []
+    if etree.QName(parent).localname not in ("inputParameter", "outputParameter"):
+        return []
+    owner = next((a.get("id") for a in node.iterancestors() if isinstance(a.tag, str) and a.get("id")), None)
+    return script_problems(node, parent.get("name") or "", owner, file, options)
+
+
 def check_document(
     root: etree._Element,
     file: str | None,
@@ -107,6 +118,7 @@ def check_document(
     for node in root.iter():
         if isinstance(node.tag, str) and node.tag.startswith(("{http://camunda.org/schema/", _OPERATON)):
             problems.extend(_check_extension_expression(node, file))
+            problems.extend(_check_parameter_script(node, file, options))
         if not isinstance(node.tag, str) or not node.tag.startswith(f"{{{BPMN}}}"):
             continue
         local = etree.QName(node).localname

@@ -8,7 +8,7 @@ texts such as ``PT10S``). Scripts are never executed here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -17,6 +17,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from bpmn.clock import SYSTEM_CLOCK, Clock
 from bpmn.dialects.templates import compile_canonical, is_juel
 from bpmn.expressions import YearsMonthsDuration
+from bpmn.parameter_scripts import SCRIPT_VALUE, with_value_assigned
 from steadyflow.errors import ModelError
 
 
@@ -65,6 +66,16 @@ class ExpressionEngine(PythonScriptEngine):
                 "restart steadyflow with --allow-python-scripts"
             )
         return self.python_runner(script, dict(task.data))
+
+    def python_value(self, script: str, variables: Mapping[str, Any]) -> Any:
+        """The value of a Python parameter script: its last expression, run in the sandbox."""
+        if self.python_runner is None:
+            raise ModelError(
+                "a camunda:script parameter is written in Python, but Python scripts are disabled; "
+                "restart steadyflow with --allow-python-scripts"
+            )
+        changed = self.python_runner(with_value_assigned(script), dict(variables))
+        return changed.get(SCRIPT_VALUE)
 
     def validate(self, expression: str) -> None:
         if expression.startswith("=") or is_juel(expression):

@@ -9,6 +9,7 @@ from lxml import etree
 from bpmn.dialects.definitions import IoMapping, JobDefinition, RetrySettings, Template
 from bpmn.dialects.templates import template_from_text
 from bpmn.dialects.xml_helpers import children, first_child
+from bpmn.parameter_scripts import script_template
 from steadyflow.errors import Problem
 
 CAMUNDA_NAMESPACES = (
@@ -44,17 +45,10 @@ def read_value(node: etree._Element, problems: list[Problem], file: str | None) 
                 for entry in children(mapping, CAMUNDA_NAMESPACES, "entry")
             }
         }
-    if first_child(node, CAMUNDA_NAMESPACES, "script") is not None:
-        problems.append(
-            Problem(
-                f"parameter '{node.get('name')}' is computed by a camunda:script",
-                element_id=_owner_id(node),
-                line=node.sourceline,
-                file=file,
-                hint="use an expression such as ${variable} or a job handler instead of a script",
-            )
-        )
-        return {"literal": None}
+    script = first_child(node, CAMUNDA_NAMESPACES, "script")
+    if script is not None:
+        # Whether it may run is decided with the operator's options (bpmn.checks -> parameter_scripts).
+        return script_template(script)
     return template_from_text(node.text or "", "camunda7")
 
 

@@ -6,13 +6,16 @@ never Python eval. Compiled expressions are cached by source text.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
 from bpmn.dialects.definitions import Template
 from bpmn.expressions import CompiledExpression, compile_feel, compile_juel
-from steadyflow.errors import ExpressionError
+from steadyflow.errors import ExpressionError, ExpressionEvaluationError
+
+PythonValue = Callable[[str, Mapping[str, Any]], Any]
+"""Runs a Python parameter script in the engine's sandbox and returns its value (see bpmn.parameter_scripts)."""
 
 
 @lru_cache(maxsize=4096)
@@ -58,8 +61,12 @@ def evaluate_canonical(text: str, variables: Mapping[str, Any]) -> Any:
     return compile_canonical(text).evaluate(variables)
 
 
-def evaluate_template(template: Template, variables: Mapping[str, Any]) -> Any:
-    """Compute a template's value; raises ExpressionEvaluationError."""
+def evaluate_template(template: Template, variables: Mapping[str, Any], python: PythonValue | None = None) -> Any:
+    """Compute a template's value; raises ExpressionEvaluationError.
+
+    ``python`` runs a Python parameter script; without it (scripts disabled, or a
+    caller with no sandbox) such a template is an evaluation error.
+    """
     if "literal" in template:
         return template["literal"]
     if "var" in template:
@@ -68,10 +75,17 @@ def evaluate_template(template: Template, variables: Mapping[str, Any]) -> Any:
         return feel(template["feel"]).evaluate(variables)
     if "juel" in template:
         return juel(template["juel"]).evaluate(variables)
+    if "python" in template:
+        if python is None:
+            raise ExpressionEvaluationError(
+                "Python parameter scripts are disabled; restart steadyflow with --allow-python-scripts",
+                template["python"][:200],
+            )
+        return python(template["python"], variables)
     if "list" in template:
-        return [evaluate_template(item, variables) for item in template["list"]]
+        return [evaluate_template(item, variables, python) for item in template["list"]]
     if "map" in template:
-        return {key: evaluate_template(item, variables) for key, item in template["map"].items()}
+        return {key: evaluate_template(item, variables, python) for key, item in template["map"].items()}
     raise ValueError(f"unknown template shape {sorted(template)}")
 
 

@@ -21,7 +21,7 @@ from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.util.task import TaskState
 
 from bpmn.dialects.definitions import JobDefinition
-from bpmn.dialects.templates import evaluate_template
+from bpmn.dialects.templates import PythonValue, evaluate_template
 from bpmn.recursion import recursion_room, workflow_elements
 from bpmn.specs import JobTask, MultiInstanceActivity
 from engine.spiff.checkpoint import Checkpoint
@@ -133,8 +133,17 @@ def job_inputs(task: Any) -> dict[str, Any]:
     local: dict[str, Any] = {}
     for mapping in definition.inputs:
         scope = {**task.data, **local}
-        assign(local, mapping.target, evaluate_template(mapping.source, scope), nested=definition.dialect != "camunda7")
+        value = evaluate_template(mapping.source, scope, python_value(task))
+        assign(local, mapping.target, value, nested=definition.dialect != "camunda7")
     return local
+
+
+def python_value(task: Any) -> PythonValue | None:
+    """The sandbox runner of the task's engine for Python parameter scripts (None: Python is off)."""
+    scripts = getattr(task.workflow, "script_engine", None)
+    if scripts is None or getattr(scripts, "python_runner", None) is None:
+        return None
+    return scripts.python_value  # type: ignore[no-any-return]
 
 
 def assign(target: dict[str, Any], name: str, value: Any, *, nested: bool) -> None:
@@ -165,7 +174,7 @@ def complete_job_task(task: Any, result: dict[str, Any]) -> None:
             # local and only reach the process through output parameters; all others go to the process.
             task.data.update({k: v for k, v in result.items() if k not in inputs})
         for mapping in definition.outputs:
-            value = evaluate_template(mapping.source, scope)
+            value = evaluate_template(mapping.source, scope, python_value(task))
             assign(task.data, mapping.target, value, nested=definition.dialect != "camunda7")
     else:
         task.data.update(result)
