@@ -73,6 +73,7 @@ class Engine:
         self.instance_ops = InstanceOperations(self.db, self.store, self.definitions, self.steps, self.job_ops)
         self.event_ops = EventOperations(self.db, self.store, self.definitions, self.steps, self.instance_ops)
         self.message_buffer = MessageBuffer(self.db, self.event_ops, self.instance_ops)
+        self.message_buffer.clock = self.config.clock.now
         self.steps.on_subscribed = self.message_buffer.on_subscribed
         self.time_travel = TimeTravel(self.db, self.store, self.definitions, self.steps)
         self.heatmaps = Heatmap(self.db, self.store)

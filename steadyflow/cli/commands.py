@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.limits import check_variables, parse_json
-from steadyflow.cli import processes, render
+from steadyflow.cli import process_tests, processes, render
 from steadyflow.errors import InvalidInputError, ModelValidationError, NotFoundError
 
 
@@ -371,6 +371,13 @@ COMMANDS = [
         "steadyflow cancel <ID> --reason 'wrong region'",
         _cancel_opts,
         cmd_cancel,
+    ),
+    CommandSpec(
+        "test",
+        "run Camunda process test cases (cpt-test-cases JSON) on an in-process engine",
+        "steadyflow test tests/cases/database-creation.test.json --coverage coverage/",
+        process_tests.test_options,
+        process_tests.cmd_test,
     ),
     CommandSpec(
         "db",

@@ -31,7 +31,8 @@ class InstanceAssert:
         self.timeout_s = timeout_s
 
     # -- the wait ------------------------------------------------------------------
-    def _holds(self, expected: str, check: Check) -> InstanceAssert:
+    def holds(self, expected: str, check: Check) -> InstanceAssert:
+        """Wait until ``check`` passes (None), else fail with ``expected`` and what it saw."""
         deadline = time.monotonic() + self.timeout_s
         while True:
             seen = self.instance.snapshot()
@@ -46,33 +47,33 @@ class InstanceAssert:
 
     # -- state ---------------------------------------------------------------------
     def is_completed(self) -> InstanceAssert:
-        return self._holds("to be completed", lambda s: None if s.state == "completed" else _state_seen(s))
+        return self.holds("to be completed", lambda s: None if s.state == "completed" else _state_seen(s))
 
     def is_active(self) -> InstanceAssert:
-        return self._holds("to be active", lambda s: None if s.state in ("running", "incident") else _state_seen(s))
+        return self.holds("to be active", lambda s: None if s.state in ("running", "incident") else _state_seen(s))
 
     def is_terminated(self) -> InstanceAssert:
-        return self._holds("to be terminated", lambda s: None if s.state == "cancelled" else _state_seen(s))
+        return self.holds("to be terminated", lambda s: None if s.state == "cancelled" else _state_seen(s))
 
     # -- elements ------------------------------------------------------------------
     def is_waiting_at(self, *element_ids: str) -> InstanceAssert:
         def check(s: InstanceSnapshot) -> str | None:
             return None if all(e in s.active for e in element_ids) else s.where()
 
-        return self._holds(f"to be waiting at {_ids(element_ids)}", check)
+        return self.holds(f"to be waiting at {_ids(element_ids)}", check)
 
     def is_waiting_exactly_at(self, *element_ids: str) -> InstanceAssert:
         def check(s: InstanceSnapshot) -> str | None:
             return None if set(s.active) == set(element_ids) else s.where()
 
-        return self._holds(f"to be waiting at exactly {_ids(element_ids)}", check)
+        return self.holds(f"to be waiting at exactly {_ids(element_ids)}", check)
 
     def is_not_waiting_at(self, *element_ids: str) -> InstanceAssert:
         def check(s: InstanceSnapshot) -> str | None:
             still = [e for e in element_ids if e in s.active]
             return f"it is still waiting at {_ids(still)}" if still else None
 
-        return self._holds(f"not to be waiting at {_ids(element_ids)}", check)
+        return self.holds(f"not to be waiting at {_ids(element_ids)}", check)
 
     def has_passed(self, *element_ids: str, times: int | None = None) -> InstanceAssert:
         def check(s: InstanceSnapshot) -> str | None:
@@ -83,7 +84,7 @@ class InstanceAssert:
             return None if all(e in s.completed for e in element_ids) else _passed_seen(s)
 
         what = f"to have passed {_ids(element_ids)}" + (f" {times} time(s)" if times is not None else "")
-        return self._holds(what, check)
+        return self.holds(what, check)
 
     def has_passed_in_order(self, *element_ids: str) -> InstanceAssert:
         def check(s: InstanceSnapshot) -> str | None:
@@ -93,7 +94,7 @@ class InstanceAssert:
                     position += 1
             return None if position == len(element_ids) else _passed_seen(s)
 
-        return self._holds(f"to have passed {_ids(element_ids)} in this order", check)
+        return self.holds(f"to have passed {_ids(element_ids)} in this order", check)
 
     def has_not_passed(self, *element_ids: str) -> InstanceAssert:
         def check(s: InstanceSnapshot) -> str | None:
@@ -102,7 +103,15 @@ class InstanceAssert:
 
         # Not passed is a settled fact only once nothing more can run: let the driver finish first.
         self.instance.test.run_until_idle()
-        return self._holds(f"not to have passed {_ids(element_ids)}", check)
+        return self.holds(f"not to have passed {_ids(element_ids)}", check)
+
+    def has_not_activated(self, *element_ids: str) -> InstanceAssert:
+        def check(s: InstanceSnapshot) -> str | None:
+            reached = [e for e in element_ids if e in s.activated or e in s.completed or e in s.active]
+            return f"it reached {_ids(reached)}" if reached else None
+
+        self.instance.test.run_until_idle()
+        return self.holds(f"never to have reached {_ids(element_ids)}", check)
 
     def has_terminated(self, *element_ids: str) -> InstanceAssert:
         def check(s: InstanceSnapshot) -> str | None:
@@ -110,7 +119,7 @@ class InstanceAssert:
             terminated = _ids(s.terminated) if s.terminated else "no element"
             return f"{_ids(missing)} were not terminated (terminated: {terminated})" if missing else None
 
-        return self._holds(f"to have terminated {_ids(element_ids)}", check)
+        return self.holds(f"to have terminated {_ids(element_ids)}", check)
 
     # -- variables -----------------------------------------------------------------
     def has_variables(self, *expected: str | Mapping[str, Any], **values: Any) -> InstanceAssert:
@@ -134,7 +143,7 @@ class InstanceAssert:
             return "; ".join(problems) + f" (variables: {', '.join(sorted(s.variables)) or 'none'})"
 
         shown = [*names, *(f"{k}={v!r}" for k, v in wanted.items())]
-        return self._holds(f"to have the variables {', '.join(shown)}", check)
+        return self.holds(f"to have the variables {', '.join(shown)}", check)
 
     # -- incidents -----------------------------------------------------------------
     def has_incident(self, element_id: str | None = None, *, message: str | None = None) -> InstanceAssert:
@@ -155,7 +164,7 @@ class InstanceAssert:
 
         where = f" at {element_id}" if element_id else ""
         about = f" saying {message!r}" if message else ""
-        return self._holds(f"to have an incident{where}{about}", check)
+        return self.holds(f"to have an incident{where}{about}", check)
 
     def has_no_incidents(self) -> InstanceAssert:
         def check(s: InstanceSnapshot) -> str | None:
@@ -163,7 +172,7 @@ class InstanceAssert:
                 return None
             return "it has: " + "; ".join(f"at {i['element_id']}: {i['message']}" for i in s.open_incidents)
 
-        return self._holds("to have no open incident", check)
+        return self.holds("to have no open incident", check)
 
 
 def _ids(element_ids: tuple[str, ...] | list[str]) -> str:

@@ -24,7 +24,6 @@ from engine.engine import Engine
 from engine.queries import Queries
 from engine.retry_policy import RetryPolicy
 from engine.tasklist import Tasklist
-from steadyflow.errors import NotFoundError
 from steadyflow.testing.mocks import JobMock
 from steadyflow.testing.state import InstanceSnapshot, snapshot
 
@@ -69,15 +68,6 @@ class ProcessInstance:
         return self.test.engine.variables(self.id)
 
 
-@dataclass
-class _BufferedMessage:
-    name: str
-    correlation_key: str | None
-    variables: dict[str, Any]
-    expires_at: float
-    message_id: str | None
-
-
 class ProcessTest:
     """A private engine and the actions of a process test; close it (or use ``with``) to delete its files."""
 
@@ -98,7 +88,6 @@ class ProcessTest:
         self.queries = Queries(self.engine)
         self.tasklist = Tasklist(self.engine, self.queries)
         self.mocks: dict[str, JobMock] = {}
-        self._buffered: list[_BufferedMessage] = []
 
     def close(self) -> None:
         self.engine.close()
@@ -236,20 +225,11 @@ class ProcessTest:
         time_to_live: str | timedelta | float = 0,
         message_id: str | None = None,
     ) -> list[dict[str, Any]]:
-        """Publish message ``name``; with no instance waiting it is kept for ``time_to_live`` (on the test clock)."""
-        try:
-            results = self.engine.correlate(name, correlation_key, variables, message_id=message_id)
-        except NotFoundError:
-            ttl = ManualClock(0).advance(time_to_live)
-            if ttl <= 0:
-                self.run_until_idle()
-                return []
-            self._buffered.append(
-                _BufferedMessage(name, correlation_key, dict(variables or {}), self.clock.now() + ttl, message_id)
-            )
-            results = []
+        """Publish message ``name`` as Camunda 8 does; unclaimed, it is kept for ``time_to_live`` (test clock)."""
+        ttl = ManualClock(0).advance(time_to_live)
+        publication = self.engine.publish(name, correlation_key, variables, ttl_s=ttl, message_id=message_id)
         self.run_until_idle()
-        return results
+        return publication.delivered
 
     def correlate_message(
         self, name: str, correlation_key: str | None = None, variables: dict[str, Any] | None = None
@@ -289,7 +269,7 @@ class ProcessTest:
             progressed = self.engine.fire_due_timers(WORKER_ID)
             progressed += self.engine.fire_start_timers(WORKER_ID)
             progressed += self.engine.deliver_outbox()
-            progressed += self._deliver_buffered()
+            progressed += self.engine.sweep_messages()
             if self.mocks:
                 jobs = self.engine.claim_jobs(WORKER_ID, list(self.mocks), max_jobs=100, lock_s=3600.0)
                 for job in jobs:
@@ -302,23 +282,6 @@ class ProcessTest:
             f"the process did not come to rest after {MAX_ROUNDS} rounds of jobs and timers; "
             "look for a loop that never waits (a mocked job inside a cycle without an exit)"
         )
-
-    def _deliver_buffered(self) -> int:
-        delivered = 0
-        now = self.clock.now()
-        kept: list[_BufferedMessage] = []
-        for message in self._buffered:
-            if message.expires_at < now:
-                continue
-            try:
-                self.engine.correlate(
-                    message.name, message.correlation_key, message.variables, message_id=message.message_id
-                )
-                delivered += 1
-            except NotFoundError:
-                kept.append(message)
-        self._buffered = kept
-        return delivered
 
     # -- finding -------------------------------------------------------------------
     def instances_of(self, process_id: str) -> list[ProcessInstance]:

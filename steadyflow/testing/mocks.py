@@ -17,12 +17,14 @@ from engine.engine import Engine
 from engine.store.records import JobRecord
 
 Answer = Callable[[dict[str, Any]], dict[str, Any]]
+JobAnswer = Callable[[JobRecord], dict[str, Any]]
 
 
 @dataclass(frozen=True)
 class _Step:
     kind: str  # complete | fail | error
     variables: dict[str, Any] | Answer = field(default_factory=dict)
+    job_answer: JobAnswer | None = None
     code: str = ""
     message: str = ""
 
@@ -59,6 +61,11 @@ class JobMock:
         self._final = _Step("complete", answer)
         return self
 
+    def answers_job(self, answer: JobAnswer) -> JobMock:
+        """Complete each job with what ``answer(job)`` returns (the job row: element, instance, headers)."""
+        self._final = _Step("complete", job_answer=answer)
+        return self
+
     def throws_bpmn_error(self, code: str, message: str = "", variables: dict[str, Any] | None = None) -> JobMock:
         """Throw BPMN error ``code`` from each job (caught by a matching error boundary or event subprocess)."""
         self._final = _Step("error", dict(variables or {}), code=code, message=message)
@@ -80,7 +87,10 @@ class JobMock:
         if step.kind == "fail":
             engine.fail_job(job.id, step.message, worker_id=worker_id, instance_id=job.instance_id)
             return
-        result = step.variables(variables) if callable(step.variables) else dict(step.variables)
+        if step.job_answer is not None:
+            result = step.job_answer(job)
+        else:
+            result = step.variables(variables) if callable(step.variables) else dict(step.variables)
         if step.kind == "error":
             engine.throw_error(
                 job.id, step.code, step.message, result, worker_id=worker_id, instance_id=job.instance_id

@@ -238,3 +238,38 @@ def test_form(process_test):
     )
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*expected a user task 'Reject' to be open; the open user tasks are at Approve*"])
+
+
+def test_case_files_are_collected_one_item_per_case_with_the_failing_step_reported(pytester: pytest.Pytester) -> None:
+    import json
+    import shutil
+
+    shutil.copy(EXAMPLES / "database-creation-c8.bpmn", pytester.path)
+    start = {
+        "type": "CREATE_PROCESS_INSTANCE",
+        "processDefinitionSelector": {"processDefinitionId": "database-creation-c8"},
+        "variables": {"regions": ["eu"]},
+    }
+    waits = {
+        "type": "ASSERT_ELEMENT_INSTANCE",
+        "processInstanceSelector": {"processDefinitionId": "database-creation-c8"},
+        "elementSelector": {"elementName": "Create replication"},
+        "state": "IS_ACTIVE",
+    }
+    cases = [
+        {
+            "name": "waits for the worker",
+            "instructions": [start, {**waits, "elementSelector": {"elementId": "Activity_CreateDatabase"}}],
+        },
+        {"name": "replication without a worker", "instructions": [start, waits]},
+    ]
+    (pytester.path / "database.test.json").write_text(json.dumps({"testCases": cases}))
+    result = pytester.runpytest(*PLUGIN_ARGS, "-p", "no:cacheprovider", "-q", "--steadyflow-timeout", "0.2")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            '*test case "replication without a worker" failed at step 2 (ASSERT_ELEMENT_INSTANCE): expected instance '
+            "* to have Activity_CreateReplication active; Activity_CreateReplication is active 0 time(s) "
+            "(it is waiting at Activity_CreateDatabase)*"
+        ]
+    )
