@@ -23,6 +23,7 @@ from engine.instance_operations import InstanceOperations
 from engine.job_operations import JobOperations
 from engine.job_outcome import JobOutcome
 from engine.message_buffer import MessageBuffer, Publication
+from engine.modification import Instruction, modification
 from engine.retry_policy import RetryPolicy
 from engine.sandbox import check_python_script, run_python_script
 from engine.steps import StepRunner
@@ -173,6 +174,12 @@ class Engine:
 
     def cancel(self, instance_id: str, reason: str | None = None) -> None:
         return self.instance_ops.cancel(instance_id, reason)
+
+    def modify(
+        self, instance_id: str, instructions: list[Instruction], reason: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Cancel, start or move tokens of a running instance, all in one step; returns what was done."""
+        return self.steps.run(instance_id, modification(instructions, reason), what="modify")
 
     # -- time travel (TimeTravel) --
     def steps_of(self, instance_id: str) -> list[dict[str, Any]]:

@@ -68,6 +68,11 @@ def instance_started(
     )
 
 
+def activity_cancelled(element_id: str, task_id: str) -> HistoryEvent:
+    """An operator's modification ended this activity instance."""
+    return HistoryEvent("ActivityCancelled", element_id, task_id)
+
+
 def instance_completed() -> HistoryEvent:
     return _event("InstanceCompleted")
 

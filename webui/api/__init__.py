@@ -11,9 +11,20 @@ from webui.api import (  # noqa: E402  (routes register on bp)
     heatmap,
     instances,
     meta,
+    modification,
     monitor,
     time_travel,
     user_tasks,
 )
 
-__all__ = ["bp", "definitions", "heatmap", "instances", "meta", "monitor", "time_travel", "user_tasks"]
+__all__ = [
+    "bp",
+    "definitions",
+    "heatmap",
+    "instances",
+    "meta",
+    "modification",
+    "monitor",
+    "time_travel",
+    "user_tasks",
+]

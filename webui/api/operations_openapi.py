@@ -11,6 +11,17 @@ from typing import Any
 from engine.limits import MAX_COUNT
 
 _STEP = {"type": "integer", "minimum": 1, "maximum": MAX_COUNT}
+_INSTRUCTION = {
+    "type": "object",
+    "properties": {
+        "type": {"type": "string", "enum": ["cancel", "startBefore", "startAfter", "move"]},
+        "elementId": {"type": "string", "description": "cancel/move: whose tokens go; start: where one starts"},
+        "activityInstanceId": {"type": "string", "description": "cancel/move: one activity instance instead"},
+        "targetElementId": {"type": "string", "description": "move: where the token goes"},
+        "variables": {"type": "object", "additionalProperties": True},
+    },
+    "required": ["type"],
+}
 
 OPERATIONS: list[tuple[str, str, str, str, list[tuple[str, str]], dict[str, Any] | None, int]] = [
     (
@@ -41,6 +52,22 @@ OPERATIONS: list[tuple[str, str, str, str, list[tuple[str, str]], dict[str, Any]
             "type": "object",
             "properties": {"step": _STEP, "reason": {"type": "string"}},
             "required": ["step"],
+        },
+        200,
+    ),
+    (
+        "post",
+        "/instances/{instance_id}/modification",
+        "Cancel, start before/after or move tokens, as one step; a bad instruction refuses all of them",
+        "operator",
+        [],
+        {
+            "type": "object",
+            "properties": {
+                "instructions": {"type": "array", "items": _INSTRUCTION, "minItems": 1, "maxItems": 100},
+                "reason": {"type": "string"},
+            },
+            "required": ["instructions"],
         },
         200,
     ),

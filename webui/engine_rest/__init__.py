@@ -33,6 +33,7 @@ from webui.engine_rest import (  # noqa: E402  (routes register on bp)
     incidents,
     instances,
     messages,
+    modification,
     start_forms,
     variables,
 )
@@ -74,6 +75,7 @@ __all__ = [
     "init_app",
     "instances",
     "messages",
+    "modification",
     "release_long_polls",
     "start_forms",
     "variables",
