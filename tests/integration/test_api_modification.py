@@ -1,4 +1,4 @@
-"""Instance modification over /api/v1 and /engine-rest: tokens moved as one step; bad input a clear 4xx, nothing changed."""
+"""Instance modification over /api/v1 and /engine-rest: one step per request; bad input a clear 4xx, nothing changed."""
 
 from __future__ import annotations
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response
-
 from engine.modification import Instruction, check_shape
 from webui.auth import requires
 from webui.engine_rest import bp
