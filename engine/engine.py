@@ -75,7 +75,7 @@ class Engine:
         self.event_ops = EventOperations(self.db, self.store, self.definitions, self.steps, self.instance_ops)
         self.message_buffer = MessageBuffer(self.db, self.event_ops, self.instance_ops)
         self.message_buffer.clock = self.config.clock.now
-        self.steps.on_subscribed = self.message_buffer.on_subscribed
+        self.steps.followups.listener = self.message_buffer.on_settled
         self.time_travel = TimeTravel(self.db, self.store, self.definitions, self.steps)
         self.heatmaps = Heatmap(self.db, self.store)
 

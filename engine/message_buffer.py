@@ -13,7 +13,7 @@ the same process, from a racing publication, drain or sweep, finds that row
 No message is lost between a publication and a subscription committed at the
 same moment: the publisher commits the buffered row before it looks for
 subscriptions, and a step commits its subscriptions before the engine looks
-for buffered messages (``StepRunner.on_subscribed``), so at least one of the
+for buffered messages (``StepRunner.followups``), so at least one of the
 two sees the other. The worker's scheduler loop sweeps as well (``sweep``),
 which catches up on anything a failed drain left and forgets expired messages.
 
@@ -37,6 +37,8 @@ from engine.engine_base import check_variables
 from engine.event_operations import EventOperations
 from engine.instance_operations import InstanceOperations
 from engine.message_once import AlreadyCorrelated, MessageOnce
+from engine.message_start_lock import MessageStarts, claim_id
+from engine.step_followups import Followups
 from engine.store import message_buffer as sql
 from engine.store.database import Database
 from steadyflow.errors import NotFoundError, SteadyflowError
@@ -58,11 +60,6 @@ class Publication:
     """A live message with the same name, correlation key and message id was published before."""
 
 
-def claim_id(message_row: str, process_key: str) -> str:
-    """The ``messages`` row that says process ``process_key`` took buffered message ``message_row``."""
-    return f"buffered:{message_row}:{hashlib.sha256(process_key.encode()).hexdigest()[:40]}"
-
-
 def dedupe_of(name: str, correlation_key: str | None, message_id: str) -> str:
     text = json.dumps([name, correlation_key, message_id])
     return hashlib.sha256(text.encode()).hexdigest()
@@ -75,6 +72,7 @@ class MessageBuffer:
         self.db, self.events, self.instances = db, events, instances
         self.clock: Callable[[], float] = time.time
         """What "now" is for times to live (tests move it)."""
+        self.starts = MessageStarts(db, events, instances, lambda: self.clock())
 
     def publish(
         self,
@@ -142,19 +140,20 @@ class MessageBuffer:
             except AlreadyCorrelated:
                 served.add(process)
         for definition in self.events.definitions_starting_with("message", name):
-            if definition.key in served:
-                continue
-            once = MessageOnce(claim_id(row_id, definition.key), name)
-            try:
-                instance = self.instances.start_definition(definition, values, None, via=("message", name), once=once)
-            except AlreadyCorrelated:
-                continue
-            delivered.append({"instance_id": instance.id, "element_id": None, "started": True})
+            if definition.key not in served:
+                started = self.starts.start(definition, row_id, name, correlation_key, values)
+                delivered.extend([started] if started is not None else [])
         return delivered
 
-    def on_subscribed(self, subscriptions: list[dict[str, Any]]) -> None:
-        """Committed steps started waiting for these messages: give each a buffered message, if one is live."""
-        for subscription in subscriptions:
+    def on_settled(self, followups: Followups) -> None:
+        """After committed steps: offer buffered messages to the subscriptions they opened, and release the
+        correlation-key locks of the instances they ended (starting the next buffered message's instance)."""
+        for instance_id, _ in followups.ended:
+            try:
+                self.starts.on_ended(instance_id)
+            except SteadyflowError as exc:
+                log.warning("the message start lock of instance %s waits for the sweep: %s", instance_id, exc)
+        for subscription in followups.subscribed:
             try:
                 self._take_buffered(subscription)
             except SteadyflowError as exc:
@@ -198,9 +197,12 @@ class MessageBuffer:
         for name, correlation_key in self.db.retrying(expire, what="sweep buffered messages"):
             with self.db.read() as conn:
                 waiting = sql.waiting(conn, name, correlation_key)
-            for subscription in waiting:
-                try:
+            try:
+                for subscription in waiting:
                     delivered += self._take_buffered(subscription)
-                except SteadyflowError as exc:
-                    log.warning("buffered message '%s' not delivered yet: %s", name, exc)
+                if correlation_key:  # a key whose start lock a failed release left behind
+                    for definition in self.events.definitions_starting_with("message", name):
+                        delivered += self.starts.start_waiting(definition.key, correlation_key)
+            except SteadyflowError as exc:
+                log.warning("buffered message '%s' not delivered yet: %s", name, exc)
         return delivered

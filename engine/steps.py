@@ -11,20 +11,20 @@ import logging
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from typing import Any, TypeVar
 
 from bpmn.expressions.limits import DEFAULT_LIMITS, ExpressionLimits, expression_limits
 from engine.blob_memory import BlobMemory
 from engine.definitions import DefinitionRegistry
 from engine.instance_cache import InstanceCache, LiveInstance
-from engine.intents import SubscriptionsReplace
 from engine.log_context import log_context
 from engine.metrics import StepMetrics
 from engine.retry_policy import RetryPolicy
 from engine.spiff.restore import referenced_hashes, restore
 from engine.step_core import StepContext, finish_step
+from engine.step_followups import StepFollowups
 from engine.step_reads import StoreReads
 from engine.store.database import Connection, is_database_error
 from engine.store.records import InstanceRecord, JobRecord
@@ -56,9 +56,8 @@ class StepRunner:
         on_jobs_created: Callable[[], None] | None = None,
         limits: ExpressionLimits = DEFAULT_LIMITS,
     ) -> None:
-        self.on_subscribed: Callable[[list[dict[str, Any]]], None] | None = None
-        """Called, outside every instance lock, with the message subscriptions committed steps created."""
-        self._subscribed = threading.local()
+        self.followups = StepFollowups()
+        """What committed steps opened or ended, for a listener that runs after them (buffered messages)."""
         self.store = store
         self.expression_limits = limits
         """Every step evaluates its expressions under these (a context variable: other engines keep theirs)."""
@@ -82,7 +81,7 @@ class StepRunner:
         ``retry_conflicts``: a unique key another transaction inserted first (a message id) runs the
         step again, so its trigger sees that row.
         """
-        with self._offering(), self._locks(instance_id), log_context(instance_id=instance_id), self._limits():
+        with self.followups.outermost(), self._locks(instance_id), log_context(instance_id=instance_id), self._limits():
             for _ in range(50):
                 try:
                     return self.store.db.retrying(
@@ -128,7 +127,7 @@ class StepRunner:
         steps are recomputed without it, and the rest of the batch commits.
         Database trouble retries the batch.
         """
-        with self._offering():
+        with self.followups.outermost():
             return self._run_batch(items, jobs)
 
     def _run_batch(
@@ -274,7 +273,7 @@ class StepRunner:
             assert ctx.after is not None
             return ctx.after
 
-        with self._offering(), self._limits():
+        with self.followups.outermost(), self._limits():
             return self.store.db.retrying(once, what="start", retry_conflicts=retry_conflicts)
 
     def _limits(self) -> AbstractContextManager[ExpressionLimits]:
@@ -291,48 +290,7 @@ class StepRunner:
         self.last_step_task_rows = ctx.task_rows_written
         if ctx.jobs_created and self.on_jobs_created is not None:
             self.on_jobs_created()
-        if self.on_subscribed is not None:
-            rows = [
-                row
-                for intent in ctx.intents
-                if isinstance(intent, SubscriptionsReplace)
-                for row in intent.rows
-                if row["kind"] == "message"
-            ]
-            if rows:
-                self._pending_subscribed().extend(rows)
-
-    def _pending_subscribed(self) -> list[dict[str, Any]]:
-        pending: list[dict[str, Any]] | None = getattr(self._subscribed, "rows", None)
-        if pending is None:
-            pending = self._subscribed.rows = []
-        return pending
-
-    @contextmanager
-    def _offering(self) -> Iterator[None]:
-        """Around the outermost step call of a thread: afterwards, with every lock released, offer what
-        its committed steps subscribed to (a nested call leaves that to the outermost one)."""
-        depth: int = getattr(self._subscribed, "depth", 0)
-        self._subscribed.depth = depth + 1
-        try:
-            yield
-        finally:
-            self._subscribed.depth = depth
-            if depth == 0:
-                self._offer_subscribed()
-
-    def _offer_subscribed(self) -> None:
-        """Hand the subscriptions this thread's committed steps created to ``on_subscribed``."""
-        pending = self._pending_subscribed()
-        if not pending or self.on_subscribed is None:
-            return
-        rows = list(pending)
-        pending.clear()
-        try:
-            self.on_subscribed(rows)
-        except Exception:
-            # Those steps committed; the buffered messages they may take wait for the scheduler's sweep.
-            log.exception("offering buffered messages to new subscriptions failed")
+        self.followups.committed(ctx)
 
     def read(self, instance_id: str, reader: Callable[[Any], T]) -> T:
         """Look at an instance's live workflow without a step: no lock row, no write, no new version."""

@@ -73,13 +73,36 @@ def definition_key_of(conn: Connection, instance_id: str) -> str | None:
     return str(row.definition_key) if row is not None else None
 
 
+def message_results(conn: Connection, ids: list[str]) -> dict[str, str]:
+    """The stored ``messages`` rows among ``ids`` (claims and start locks), id -> result."""
+    rows = conn.execute(select(t.messages.c.id, t.messages.c.result).where(t.messages.c.id.in_(ids)))
+    return {str(r.id): str(r.result) for r in rows}
+
+
+def delete_message_rows(conn: Connection, rows: dict[str, str | None]) -> None:
+    """Delete ``messages`` rows, each only while its result is still the one given (None: whatever it is)."""
+    for row_id, result in rows.items():
+        condition = t.messages.c.id == row_id
+        if result is not None:
+            condition = and_(condition, t.messages.c.result == result)
+        conn.execute(delete(t.messages).where(condition))
+
+
+def instance_state(conn: Connection, instance_id: str) -> str | None:
+    row = conn.execute(select(t.instances.c.state).where(t.instances.c.id == instance_id)).first()
+    return str(row.state) if row is not None else None
+
+
 __all__ = [
     "by_dedupe",
     "claimed",
     "definition_key_of",
     "delete_expired",
+    "delete_message_rows",
     "insert",
+    "instance_state",
     "live",
+    "message_results",
     "names_with_live",
     "waiting",
 ]

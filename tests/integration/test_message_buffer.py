@@ -122,10 +122,10 @@ def test_a_publication_starts_a_process_with_a_message_start_event(engine: Engin
 def test_the_sweep_delivers_what_a_failed_drain_left(engine: Engine) -> None:
     deploy(engine, "message-catch-c8.bpmn")
     engine.publish(PAID, "A-1", {}, ttl_s=60)
-    hook = engine.steps.on_subscribed
-    engine.steps.on_subscribed = None  # as if offering to the new subscription had failed
+    listener = engine.steps.followups.listener
+    engine.steps.followups.listener = None  # as if offering to the new subscription had failed
     instance = engine.start("message-catch-c8", {"orderId": "A-1"})
-    engine.steps.on_subscribed = hook
+    engine.steps.followups.listener = listener
     assert state(engine, instance.id) == "running"
 
     assert engine.sweep_messages() == 1
