@@ -103,6 +103,24 @@ def as_utf8(data: bytes, filename: str | None = None) -> bytes:
 def load_bpmn_xml(data: bytes, filename: str | None = None) -> etree._Element:
     """Parse ``data`` into an element tree, or raise ModelValidationError with the line."""
     name = filename or "model.bpmn"
+    root = load_untrusted_xml(data, name)
+    if root.tag != f"{{{BPMN_NS}}}definitions":
+        raise ModelValidationError(
+            [
+                Problem(
+                    f"root element is {etree.QName(root).localname!r}, not bpmn:definitions",
+                    file=name,
+                    line=root.sourceline,
+                    hint=f'a BPMN 2.0 file starts with <bpmn:definitions xmlns:bpmn="{BPMN_NS}">',
+                )
+            ],
+            file=name,
+        )
+    return root
+
+
+def load_untrusted_xml(data: bytes, name: str) -> etree._Element:
+    """Any model file (BPMN, DMN) as a tree: bounded size, no DTD, no entities, no network."""
     if len(data) <= MAX_MODEL_BYTES:
         data = as_utf8(data, name)
     if len(data) > MAX_MODEL_BYTES:
@@ -142,22 +160,10 @@ def load_bpmn_xml(data: bytes, filename: str | None = None) -> etree._Element:
         raise ModelValidationError(
             [
                 Problem(
-                    "DOCTYPE declarations are not allowed in BPMN files",
+                    "DOCTYPE declarations are not allowed in model files",
                     file=name,
                     line=1,
-                    hint="remove the <!DOCTYPE ...> line; BPMN needs no DTD",
-                )
-            ],
-            file=name,
-        )
-    if root.tag != f"{{{BPMN_NS}}}definitions":
-        raise ModelValidationError(
-            [
-                Problem(
-                    f"root element is {etree.QName(root).localname!r}, not bpmn:definitions",
-                    file=name,
-                    line=root.sourceline,
-                    hint=f'a BPMN 2.0 file starts with <bpmn:definitions xmlns:bpmn="{BPMN_NS}">',
+                    hint="remove the <!DOCTYPE ...> line; BPMN and DMN need no DTD",
                 )
             ],
             file=name,

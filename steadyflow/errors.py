@@ -9,6 +9,7 @@ what failed, on which object, and what to do next::
     ├── ExpressionError             a FEEL/JUEL expression
     │   ├── ExpressionSyntaxError   cannot be parsed (found at deploy time)
     │   └── ExpressionEvaluationError  failed at run time (becomes an incident)
+    │       └── DecisionEvaluationError  a DMN decision failed; names decision and input
     ├── NotFoundError               unknown definition, instance, job or handler
     ├── InvalidInputError           bad variables, bad arguments
     ├── ConflictError               the object is not in a state that allows this
@@ -119,6 +120,19 @@ class ExpressionEvaluationError(ExpressionError):
         self.source = source
         self.reason = message
         super().__init__(f"expression {source!r} failed: {message}")
+
+
+class DecisionEvaluationError(ExpressionEvaluationError):
+    """A DMN decision could not be evaluated; ``decision_id`` and the words of ``where`` locate it."""
+
+    code = "decision_evaluation"
+
+    def __init__(self, decision_id: str, where: str, reason: str, source: str = "") -> None:
+        self.decision_id = decision_id
+        self.where = where
+        ExpressionError.__init__(self, f"{where}: {reason}")
+        self.source = source
+        self.reason = reason
 
 
 class NotFoundError(SteadyflowError):

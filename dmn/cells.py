@@ -1,0 +1,69 @@
+"""Compiling the expressions of a DMN model: FEEL by default, JUEL where a Camunda 7 model says so."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from bpmn.expressions import CompiledExpression, compile_feel, compile_juel, compile_unary_tests
+
+FEEL_LANGUAGES = ("", "feel", "https://www.omg.org/spec/dmn/20191111/feel/", "http://www.omg.org/spec/feel/20140401")
+JUEL_LANGUAGES = ("juel",)
+
+
+class InputEntry(Protocol):
+    """A rule's condition on one input: FEEL unary tests, or a JUEL boolean over ``cellInput``."""
+
+    @property
+    def source(self) -> str: ...
+
+    def matches(self, value: Any, variables: Mapping[str, Any] | None = None) -> bool: ...
+
+    def variable_names(self) -> frozenset[str]: ...
+
+
+@dataclass(frozen=True)
+class JuelInputEntry:
+    """A Camunda 7 JUEL input entry: true when the expression is true with the input bound."""
+
+    source: str
+    expression: CompiledExpression
+    input_variable: str
+
+    def matches(self, value: Any, variables: Mapping[str, Any] | None = None) -> bool:
+        return self.expression.evaluate({**(variables or {}), self.input_variable: value}) is True
+
+    def variable_names(self) -> frozenset[str]:
+        return self.expression.variable_names()
+
+
+class UnknownLanguage(Exception):
+    """The model names an expression language we do not run."""
+
+
+def normalised(language: str | None) -> str:
+    value = (language or "").strip().lower()
+    if value in FEEL_LANGUAGES or value.startswith(("https://www.omg.org/spec/dmn/", "http://www.omg.org/spec/dmn/")):
+        return "feel"
+    if value in JUEL_LANGUAGES:
+        return "juel"
+    raise UnknownLanguage(language)
+
+
+def juel_text(text: str) -> str:
+    return text if "${" in text or "#{" in text else "${" + text + "}"
+
+
+def compile_cell_expression(text: str, language: str | None) -> CompiledExpression:
+    """An input expression, output entry or literal expression; raises ExpressionSyntaxError or UnknownLanguage."""
+    if normalised(language) == "juel":
+        return compile_juel(juel_text(text))
+    return compile_feel(text)
+
+
+def compile_input_entry(text: str, language: str | None, input_variable: str) -> InputEntry:
+    """An input entry (empty text and ``-`` match anything)."""
+    if normalised(language) == "juel":
+        return JuelInputEntry(text, compile_juel(juel_text(text)), input_variable)
+    return compile_unary_tests(text or "-")

@@ -1,0 +1,220 @@
+"""Evaluating a decision: its required decisions first (the DRG in dependency order), then its logic.
+
+Every decision evaluated leaves a :class:`DecisionEvaluation` (inputs, matched rules,
+outputs) for history. A failure raises DecisionEvaluationError naming the decision and
+the input, rule or cell, never anything else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from dmn.hit_policies import HitPolicyViolation, Match, apply, decision_value
+from dmn.model import (
+    Body,
+    Cell,
+    ContextBody,
+    Decision,
+    DecisionModel,
+    DecisionTable,
+    InvocationBody,
+    KnowledgeModel,
+    ListBody,
+    LiteralBody,
+)
+from dmn.plain import plain
+from steadyflow.errors import DecisionEvaluationError, ExpressionError, NotFoundError
+
+MAX_INVOCATION_DEPTH = 32
+"""Business knowledge models invoking each other deeper than this are refused (a loop in the model)."""
+
+
+@dataclass
+class DecisionEvaluation:
+    """What one decision saw and decided, as history records it."""
+
+    decision_id: str
+    decision_name: str
+    kind: str
+    hit_policy: str | None = None
+    aggregation: str | None = None
+    inputs: list[dict[str, Any]] = field(default_factory=list)
+    matched_rules: list[dict[str, Any]] = field(default_factory=list)
+    results: list[dict[str, Any]] = field(default_factory=list)
+    """Camunda's result list: one entry map per matched rule (after the hit policy)."""
+    value: Any = None
+    """The decision's value in DMN terms (a value, a context, or a list of them)."""
+
+    def as_record(self) -> dict[str, Any]:
+        return {
+            "decision_id": self.decision_id,
+            "decision_name": self.decision_name,
+            "kind": self.kind,
+            "hit_policy": self.hit_policy,
+            "aggregation": self.aggregation,
+            "inputs": plain(self.inputs),
+            "matched_rules": plain(self.matched_rules),
+            "results": plain(self.results),
+            "value": plain(self.value),
+        }
+
+
+@dataclass
+class DecisionResult:
+    """The result of the decision asked for, and the evaluations of it and all it required."""
+
+    decision_id: str
+    value: Any
+    results: list[dict[str, Any]]
+    evaluations: list[DecisionEvaluation]
+
+
+def evaluate_decision(model: DecisionModel, decision_id: str, variables: Mapping[str, Any]) -> DecisionResult:
+    """Evaluate ``decision_id`` of ``model`` over ``variables`` (required decisions first)."""
+    if decision_id not in model.decisions:
+        known = ", ".join(sorted(model.decisions)) or "none"
+        raise NotFoundError(f"the DMN file {model.filename} has no decision '{decision_id}' (its decisions: {known})")
+    evaluations: dict[str, DecisionEvaluation] = {}
+    for current in model.requirement_order(decision_id):
+        decision = model.decisions[current]
+        scope = dict(variables)
+        for required in decision.required_decisions:
+            _bind_required(scope, model.decisions[required], evaluations[required])
+        evaluations[current] = _Evaluator(model, decision).run(scope)
+    top = evaluations[decision_id]
+    return DecisionResult(decision_id, top.value, top.results, list(evaluations.values()))
+
+
+def _bind_required(scope: dict[str, Any], decision: Decision, evaluation: DecisionEvaluation) -> None:
+    # Camunda 7 lets a dependent decision read a single result's output names; DMN (and Camunda 8)
+    # name the whole result by the required decision's variable (its name) and by its id.
+    if len(evaluation.results) == 1:
+        scope.update(evaluation.results[0])
+    scope[decision.variable_name] = evaluation.value
+    scope[decision.id] = evaluation.value
+
+
+class _Evaluator:
+    def __init__(self, model: DecisionModel, decision: Decision) -> None:
+        self.model = model
+        self.decision = decision
+        self.depth = 0
+
+    def fail(self, where: str, reason: str, source: str = "") -> DecisionEvaluationError:
+        return DecisionEvaluationError(self.decision.id, where, reason, source)
+
+    def run(self, scope: dict[str, Any]) -> DecisionEvaluation:
+        decision = self.decision
+        body = decision.body
+        if isinstance(body, DecisionTable):
+            evaluation = DecisionEvaluation(decision.id, decision.name, "decisionTable", body.hit_policy)
+            evaluation.aggregation = body.aggregation
+            self.table(body, scope, evaluation)
+            return evaluation
+        evaluation = DecisionEvaluation(decision.id, decision.name, _kind(body))
+        evaluation.value = self.body(body, scope)
+        evaluation.results = [{decision.variable_name: evaluation.value}]
+        return evaluation
+
+    def cell(self, cell: Cell, scope: Mapping[str, Any]) -> Any:
+        try:
+            return cell.expression.evaluate(scope)
+        except ExpressionError as exc:
+            raise self.fail(cell.where, getattr(exc, "reason", str(exc)), cell.source) from exc
+
+    def body(self, body: Body, scope: Mapping[str, Any]) -> Any:
+        if isinstance(body, LiteralBody):
+            return self.cell(body.cell, scope)
+        if isinstance(body, DecisionTable):
+            evaluation = DecisionEvaluation(self.decision.id, self.decision.name, "decisionTable", body.hit_policy)
+            self.table(body, scope, evaluation)
+            return evaluation.value
+        if isinstance(body, ContextBody):
+            return self.context(body, scope)
+        if isinstance(body, ListBody):
+            return [self.body(item, scope) for item in body.items]
+        return self.invoke(body, scope)
+
+    def context(self, body: ContextBody, scope: Mapping[str, Any]) -> Any:
+        entries: dict[str, Any] = {}
+        for entry in body.entries:
+            value = self.body(entry.body, {**scope, **entries})
+            if entry.name is None:
+                return value
+            entries[entry.name] = value
+        return entries
+
+    def invoke(self, body: InvocationBody, scope: Mapping[str, Any]) -> Any:
+        bkm = self.knowledge_model(body)
+        arguments = {b.parameter: (self.body(b.body, scope) if b.body is not None else None) for b in body.bindings}
+        unknown = sorted(set(arguments) - set(bkm.parameters))
+        if unknown:
+            raise self.fail(body.where, f"'{bkm.name}' has no parameter {', '.join(unknown)}")
+        if self.depth >= MAX_INVOCATION_DEPTH:
+            raise self.fail(body.where, f"invocations nest deeper than {MAX_INVOCATION_DEPTH}; the model loops")
+        self.depth += 1
+        try:
+            return self.body(bkm.body, {name: arguments.get(name) for name in bkm.parameters})
+        finally:
+            self.depth -= 1
+
+    def knowledge_model(self, body: InvocationBody) -> KnowledgeModel:
+        for bkm in self.model.knowledge_models.values():
+            if body.target in (bkm.name, bkm.id):
+                return bkm
+        raise self.fail(body.where, f"no business knowledge model is named '{body.target}'")
+
+    def table(self, table: DecisionTable, scope: Mapping[str, Any], evaluation: DecisionEvaluation) -> None:
+        label = f"decision '{self.decision.id}'"
+        values = []
+        for number, clause in enumerate(table.inputs, 1):
+            value = self.cell(clause.expression, scope)
+            where = f"{label}, input {number} '{clause.title}'"
+            if clause.allowed is not None and not self.entry_matches(clause.allowed, value, scope, where):
+                raise self.fail(
+                    where,
+                    f"the value {plain(value)!r} is not one of the input values ({clause.allowed.source})",
+                    clause.expression.source,
+                )
+            values.append(value)
+            evaluation.inputs.append(
+                {"id": clause.id, "label": clause.label, "expression": clause.expression.source, "value": value}
+            )
+        matches = []
+        for rule in table.rules:
+            if all(
+                self.entry_matches(
+                    entry, values[i], scope, f"{label}, rule {rule.number} ({rule.id}), input '{table.inputs[i].title}'"
+                )
+                for i, entry in enumerate(rule.entries)
+            ):
+                outputs = {
+                    output.name or self.decision.variable_name: (None if cell is None else self.cell(cell, scope))
+                    for output, cell in zip(table.outputs, rule.outputs, strict=True)
+                }
+                matches.append(Match(rule.number, rule.id, outputs))
+        try:
+            chosen, results = apply(table, matches)
+        except HitPolicyViolation as exc:
+            raise self.fail(label, str(exc)) from None
+        evaluation.matched_rules = [{"id": m.rule_id, "number": m.number} for m in chosen]
+        evaluation.results = results
+        evaluation.value = decision_value(table, results)
+
+    def entry_matches(self, entry: Any, value: Any, scope: Mapping[str, Any], where: str) -> bool:
+        try:
+            return bool(entry.matches(value, scope))
+        except ExpressionError as exc:
+            raise self.fail(where, getattr(exc, "reason", str(exc)), entry.source) from exc
+
+
+def _kind(body: Body) -> str:
+    return {
+        LiteralBody: "literalExpression",
+        ContextBody: "context",
+        ListBody: "list",
+        InvocationBody: "invocation",
+        DecisionTable: "decisionTable",
+    }[type(body)]

@@ -1,0 +1,129 @@
+"""Literal-expression decisions, contexts, lists, business knowledge models and invocations."""
+
+from __future__ import annotations
+
+import pytest
+
+from dmn import evaluate_decision, map_result, parse_decisions
+from steadyflow.errors import DecisionEvaluationError
+
+HEAD = '<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="d" name="D" namespace="x">'
+
+
+def model(body: str, version: str = "20191111") -> bytes:
+    return (HEAD.replace("20191111", version) + body + "</definitions>").encode()
+
+
+LITERAL = """
+<decision id="greeting" name="Greeting">
+  <variable name="greeting" typeRef="string"/>
+  <literalExpression id="e1"><text>"Hello " + name</text></literalExpression>
+</decision>"""
+
+BKM_AND_CONTEXT = """
+<businessKnowledgeModel id="fee_bkm" name="fee">
+  <encapsulatedLogic id="logic">
+    <formalParameter name="amount" typeRef="number"/>
+    <formalParameter name="rate" typeRef="number"/>
+    <literalExpression><text>amount * rate</text></literalExpression>
+  </encapsulatedLogic>
+</businessKnowledgeModel>
+<decision id="pricing" name="Pricing">
+  <knowledgeRequirement id="k1"><requiredKnowledge href="#fee_bkm"/></knowledgeRequirement>
+  <context id="c1">
+    <contextEntry>
+      <variable name="base"/>
+      <literalExpression><text>price * quantity</text></literalExpression>
+    </contextEntry>
+    <contextEntry>
+      <variable name="fee"/>
+      <invocation>
+        <literalExpression><text>fee</text></literalExpression>
+        <binding><parameter name="amount"/><literalExpression><text>base</text></literalExpression></binding>
+        <binding><parameter name="rate"/><literalExpression><text>0.1</text></literalExpression></binding>
+      </invocation>
+    </contextEntry>
+    <contextEntry>
+      <variable name="tags"/>
+      <list><literalExpression><text>"a"</text></literalExpression><literalExpression><text>"b"</text></literalExpression></list>
+    </contextEntry>
+    <contextEntry>
+      <literalExpression><text>{total: base + fee, fee: fee, tags: tags}</text></literalExpression>
+    </contextEntry>
+  </context>
+</decision>"""
+
+
+@pytest.mark.parametrize("version", ["20191111", "20211108", "20230324"])
+def test_a_literal_expression_decision_is_the_value_of_its_feel(version: str) -> None:
+    decisions = parse_decisions(model(LITERAL, version), "greeting.dmn")
+    result = evaluate_decision(decisions, "greeting", {"name": "Ada"})
+    assert result.value == "Hello Ada"
+    assert map_result(result, "singleEntry") == "Hello Ada"
+    assert map_result(result, None) == [{"greeting": "Hello Ada"}]
+
+
+def test_a_context_decision_invokes_a_business_knowledge_model_with_its_bindings() -> None:
+    decisions = parse_decisions(model(BKM_AND_CONTEXT), "pricing.dmn")
+    result = evaluate_decision(decisions, "pricing", {"price": 20, "quantity": 3})
+    assert result.value == {"total": 66, "fee": 6, "tags": ["a", "b"]}
+    assert result.evaluations[0].kind == "context"
+
+
+def test_a_context_without_a_result_entry_is_the_context_of_its_entries() -> None:
+    body = """<decision id="c" name="C"><context>
+      <contextEntry><variable name="a"/><literalExpression><text>1</text></literalExpression></contextEntry>
+      <contextEntry><variable name="b"/><literalExpression><text>a + 1</text></literalExpression></contextEntry>
+    </context></decision>"""
+    assert evaluate_decision(parse_decisions(model(body)), "c", {}).value == {"a": 1, "b": 2}
+
+
+def test_an_invocation_of_a_parameter_the_bkm_lacks_names_decision_and_invocation() -> None:
+    body = BKM_AND_CONTEXT.replace('<parameter name="rate"/>', '<parameter name="ratio"/>')
+    decisions = parse_decisions(model(body))
+    with pytest.raises(DecisionEvaluationError, match=r"decision 'pricing'.*invocation of 'fee'.*no parameter ratio"):
+        evaluate_decision(decisions, "pricing", {"price": 1, "quantity": 1})
+
+
+def test_a_failing_literal_expression_is_an_error_naming_the_decision() -> None:
+    body = '<decision id="bad" name="Bad"><literalExpression><text>unknownFn(1)</text></literalExpression></decision>'
+    decisions = parse_decisions(model(body))
+    with pytest.raises(DecisionEvaluationError, match=r"decision 'bad' \(Bad\), literal expression"):
+        evaluate_decision(decisions, "bad", {})
+
+
+def test_result_mappings_follow_camunda_7() -> None:
+    table = """<decision id="t" name="T"><decisionTable hitPolicy="COLLECT">
+      <input id="i1" label="X"><inputExpression><text>x</text></inputExpression></input>
+      <output id="o1" name="a"/><output id="o2" name="b"/>
+      <rule id="r1"><inputEntry><text>&gt; 0</text></inputEntry>
+        <outputEntry><text>1</text></outputEntry><outputEntry><text>"one"</text></outputEntry></rule>
+      <rule id="r2"><inputEntry><text>&gt; 1</text></inputEntry>
+        <outputEntry><text>2</text></outputEntry><outputEntry><text></text></outputEntry></rule>
+    </decisionTable></decision>"""
+    decisions = parse_decisions(model(table))
+    one = evaluate_decision(decisions, "t", {"x": 1})
+    two = evaluate_decision(decisions, "t", {"x": 2})
+    assert map_result(one, "singleResult") == {"a": 1, "b": "one"}
+    assert map_result(two, "resultList") == [{"a": 1, "b": "one"}, {"a": 2, "b": None}]
+    with pytest.raises(DecisionEvaluationError, match="singleEntry needs one output"):
+        map_result(one, "singleEntry")
+    with pytest.raises(DecisionEvaluationError, match="singleResult needs at most one matched rule, 2 matched"):
+        map_result(two, "singleResult")
+    with pytest.raises(DecisionEvaluationError, match="collectEntries needs one output per rule"):
+        map_result(two, "collectEntries")
+    assert map_result(evaluate_decision(decisions, "t", {"x": 0}), "singleResult") is None
+
+
+def test_camunda_7_input_entries_may_read_the_input_as_cell_input_or_run_juel() -> None:
+    table = """<decision id="t" name="T"><decisionTable xmlns:camunda="http://camunda.org/schema/1.0/dmn">
+      <input id="i1" label="X" camunda:inputVariable="v"><inputExpression><text>x</text></inputExpression></input>
+      <output id="o1" name="size"/>
+      <rule id="r1"><inputEntry expressionLanguage="juel"><text>v &gt; 10</text></inputEntry>
+        <outputEntry><text>"big"</text></outputEntry></rule>
+      <rule id="r2"><inputEntry><text>-</text></inputEntry><outputEntry><text>"small"</text></outputEntry></rule>
+    </decisionTable></decision>"""
+    decisions = parse_decisions(model(table))
+    with pytest.raises(DecisionEvaluationError, match="UNIQUE, but 2 rules match"):
+        evaluate_decision(decisions, "t", {"x": 11})
+    assert evaluate_decision(decisions, "t", {"x": 3}).value == "small"
