@@ -19,12 +19,25 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 )
 
 from bpmn.clock import SYSTEM_CLOCK, Clock, utc_now
+from steadyflow.errors import ExpressionEvaluationError
 
 
 def task_now(my_task: Any) -> datetime:
     """Now, by the clock of the engine running ``my_task``'s workflow."""
     clock: Clock = getattr(my_task.workflow.script_engine, "clock", SYSTEM_CLOCK)
     return utc_now(clock)
+
+
+def _timer_value(my_task: Any, expression: str) -> str:
+    """The timer's expression evaluated: ISO 8601 text, or a clear error naming the element."""
+    value = my_task.workflow.script_engine.evaluate(my_task, expression)
+    if not isinstance(value, str) or not value.strip():
+        raise ExpressionEvaluationError(
+            f"the timer of element '{my_task.task_spec.bpmn_id}' gave {value!r}, not a date or duration; "
+            "check that the variables it reads are set",
+            expression,
+        )
+    return value
 
 
 def _due(expression: str, now: datetime) -> datetime:
@@ -41,8 +54,8 @@ class ClockTimeDate(TimeDateEventDefinition):  # type: ignore[misc]
         now = task_now(my_task)
         event_value = my_task._get_internal_data("event_value")
         if event_value is None:
-            event_value = my_task.workflow.script_engine.evaluate(my_task, self.expression)
-            if isinstance(event_value, str) and event_value.upper().startswith("P"):
+            event_value = _timer_value(my_task, self.expression)
+            if event_value.upper().startswith("P"):
                 event_value = _due(event_value, now).isoformat()
             my_task._set_internal_data(event_value=event_value)
         if _due(event_value, now) <= now:
@@ -55,7 +68,7 @@ class ClockDuration(DurationTimerEventDefinition):  # type: ignore[misc]
         now = task_now(my_task)
         event_value = my_task._get_internal_data("event_value")
         if event_value is None:
-            expression = my_task.workflow.script_engine.evaluate(my_task, self.expression)
+            expression = _timer_value(my_task, self.expression)
             parsed = TimerEventDefinition.parse_iso_duration(expression)
             event_value = (now + TimerEventDefinition.get_timedelta_from_start(parsed, now)).isoformat()
             my_task._set_internal_data(event_value=event_value)
@@ -83,7 +96,7 @@ class ClockCycle(CycleTimerEventDefinition):  # type: ignore[misc]
         now = task_now(my_task)
         event_value = my_task._get_internal_data("event_value")
         if event_value is None:
-            expression = my_task.workflow.script_engine.evaluate(my_task, self.expression)
+            expression = _timer_value(my_task, self.expression)
             event_value = self.first_event_value(my_task, expression, now)
         ready = False
         if event_value["cycles"] != 0:

@@ -380,6 +380,13 @@ COMMANDS = [
         process_tests.cmd_test,
     ),
     CommandSpec(
+        "dry-run",
+        "run a model before deploying it: stub workers, timers at once, user tasks from form defaults",
+        'steadyflow dry-run examples/database-creation-c8.bpmn --var \'regions=["eu","us"]\'',
+        process_tests.dry_run_options,
+        process_tests.cmd_dry_run,
+    ),
+    CommandSpec(
         "db",
         "database schema maintenance",
         "steadyflow db upgrade --db postgresql://user@host/db",

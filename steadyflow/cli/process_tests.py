@@ -75,3 +75,46 @@ def cmd_test(args: argparse.Namespace) -> int:
     if below:
         print(f"coverage {percent:.1f} % is below --min-coverage {args.min_coverage:g} %", file=sys.stderr)
     return EXIT_FAILED if failed or below else 0
+
+
+def dry_run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", metavar="FILE", help="the .bpmn file to run (nothing is deployed or stored)")
+    p.add_argument("--var", action="append", metavar="NAME=JSON", help="a start variable (repeatable)")
+    p.add_argument("--process", metavar="ID", help="the process to start when the file holds several")
+    p.add_argument(
+        "--stub",
+        action="append",
+        metavar="TYPE=JSON",
+        help="what jobs of TYPE answer (default {}), e.g. --stub 'check-stock={\"inStock\":true}'",
+    )
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def cmd_dry_run(args: argparse.Namespace) -> int:
+    from steadyflow.cli.commands import parse_vars
+    from steadyflow.testing.dry_run import dry_run
+
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InvalidInputError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    stubs = {}
+    for pair in args.stub or []:
+        job_type, sep, text = pair.partition("=")
+        answer = parse_vars([f"answer={text}"])["answer"] if sep and job_type else None
+        if not isinstance(answer, dict):
+            raise InvalidInputError(f"--stub {pair!r}: write TYPE=JSON with a JSON object, e.g. --stub 'x={{\"a\":1}}'")
+        stubs[job_type] = answer
+    result = dry_run([(path.name, data)], parse_vars(args.var or []), process_id=args.process, stubs=stubs)
+    if args.json:
+        print(json.dumps(result.as_dict(), indent=2, default=str))
+        return 0
+    print(f"{result.process_id}: {result.state}")
+    print("path: " + " -> ".join(result.elements))
+    for note in result.notes:
+        print(f"  {note}")
+    for stop in result.stops:
+        print(f"stopped at {stop.element_id or 'the process'}: {stop.reason}")
+    print("variables: " + json.dumps(result.variables, sort_keys=True, default=str))
+    return 0

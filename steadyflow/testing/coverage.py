@@ -79,6 +79,39 @@ class ProcessCoverage:
         }
 
 
+def path_taken(test: ProcessTest, instance_id: str, shape: ProcessShape) -> tuple[set[str], set[str]]:
+    """The elements an instance reached and the sequence flows it took."""
+    view = test.engine.view(instance_id)
+    activated = {e["task_id"] for e in view.history if e["type"] == "ActivityActivated"}
+    with test.engine.db.read() as conn:
+        rows = test.engine.store.task_rows(conn, instance_id)
+    by_id = {r.id: r for r in rows}
+    known = shape.elements
+    elements: set[str] = set()
+    pairs: set[tuple[str, str]] = set()
+    for row in rows:
+        if row.element_id not in known:
+            continue
+        parent = by_id.get(row.parent_id) if row.parent_id else None
+        while parent is not None and parent.element_id not in known:
+            parent = by_id.get(parent.parent_id) if parent.parent_id else None
+        reached = row.state in REACHED_STATES or row.id in activated
+        if known[row.element_id] == "boundaryEvent" or (
+            parent is not None and known[str(parent.element_id)] == "eventBasedGateway"
+        ):
+            # Armed is not reached: a boundary event, or an event after an event-based gateway, waits from the
+            # start; as in Camunda, it counts once it fired.
+            reached = row.state == COMPLETED
+        # A join keeps one task per arriving branch; all but the one that fires end cancelled,
+        # yet each branch's token did arrive there.
+        arrived = row.state == CANCELLED and known[row.element_id].endswith("Gateway")
+        if reached:
+            elements.add(row.element_id)
+        if (reached or arrived) and parent is not None and parent.state == COMPLETED:
+            pairs.add((str(parent.element_id), row.element_id))
+    return elements, {flow for flow, ends in shape.flows.items() if ends in pairs}
+
+
 class Coverage:
     """Coverage collected over any number of process tests (one per case file, say)."""
 
@@ -101,28 +134,9 @@ class Coverage:
             process = self.processes.get(instance.definition_key)
             if process is None:
                 continue
-            view = test.engine.view(instance_id)
-            activated = {e["task_id"] for e in view.history if e["type"] == "ActivityActivated"}
-            with test.engine.db.read() as conn:
-                rows = test.engine.store.task_rows(conn, instance_id)
-            by_id = {r.id: r for r in rows}
-            known = process.shape.elements
-            pairs: set[tuple[str, str]] = set()
-            for row in rows:
-                if row.element_id not in known:
-                    continue
-                parent = by_id.get(row.parent_id) if row.parent_id else None
-                while parent is not None and parent.element_id not in known:
-                    parent = by_id.get(parent.parent_id) if parent.parent_id else None
-                reached = row.state in REACHED_STATES or row.id in activated
-                # A join keeps one task per arriving branch; all but the one that fires end cancelled,
-                # yet each branch's token did arrive there.
-                arrived = row.state == CANCELLED and known[row.element_id].endswith("Gateway")
-                if reached:
-                    process.elements.add(row.element_id)
-                if (reached or arrived) and parent is not None and parent.state == COMPLETED:
-                    pairs.add((str(parent.element_id), row.element_id))
-            process.flows |= {flow for flow, ends in process.shape.flows.items() if ends in pairs}
+            elements, flows = path_taken(test, instance_id, process.shape)
+            process.elements |= elements
+            process.flows |= flows
 
     def ratio(self) -> float:
         totals = [len(p.shape.elements) + len(p.shape.flows) for p in self.processes.values()]

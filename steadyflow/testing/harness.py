@@ -88,6 +88,8 @@ class ProcessTest:
         self.queries = Queries(self.engine)
         self.tasklist = Tasklist(self.engine, self.queries)
         self.mocks: dict[str, JobMock] = {}
+        self.stub: JobMock | None = None
+        """Answers the jobs of every type without a mock (a dry run's stub worker); None: such jobs wait."""
 
     def close(self) -> None:
         self.engine.close()
@@ -105,6 +107,10 @@ class ProcessTest:
         """Deploy BPMN files; returns the process ids (definition keys) they hold."""
         deployment = self.engine.deploy_paths(list(paths))
         return [d.definition.key for d in deployment.definitions]
+
+    def deploy_files(self, files: list[tuple[str, bytes]]) -> list[str]:
+        """Deploy BPMN files given as (name, bytes); returns the process ids they hold."""
+        return [d.definition.key for d in self.engine.deploy(files).definitions]
 
     # -- actions -------------------------------------------------------------------
     def start(
@@ -270,10 +276,13 @@ class ProcessTest:
             progressed += self.engine.fire_start_timers(WORKER_ID)
             progressed += self.engine.deliver_outbox()
             progressed += self.engine.sweep_messages()
-            if self.mocks:
-                jobs = self.engine.claim_jobs(WORKER_ID, list(self.mocks), max_jobs=100, lock_s=3600.0)
+            if self.mocks or self.stub is not None:
+                types = None if self.stub is not None else list(self.mocks)
+                jobs = self.engine.claim_jobs(WORKER_ID, types, max_jobs=100, lock_s=3600.0)
                 for job in jobs:
-                    self.mocks[job.type].run(self.engine, WORKER_ID, job)
+                    mock = self.mocks.get(job.type) or self.stub
+                    assert mock is not None
+                    mock.run(self.engine, WORKER_ID, job)
                 progressed += len(jobs)
             if not progressed:
                 return total

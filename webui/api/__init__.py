@@ -8,6 +8,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 from webui.api import (  # noqa: E402  (routes register on bp)
     definitions,
+    dry_run,
     heatmap,
     instances,
     meta,
@@ -20,6 +21,7 @@ from webui.api import (  # noqa: E402  (routes register on bp)
 __all__ = [
     "bp",
     "definitions",
+    "dry_run",
     "heatmap",
     "instances",
     "meta",

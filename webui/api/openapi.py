@@ -124,6 +124,16 @@ OPERATIONS: list[tuple[str, str, str, str, list[tuple[str, str]], dict[str, Any]
         201,
     ),
     ("post", "/deployments", "Deploy .bpmn files (multipart/form-data)", "admin", [], {"multipart": True}, 201),
+    (
+        "post",
+        "/dry-run",
+        "Run .bpmn files before deploying them (multipart: files, and variables/process_id/stubs fields); "
+        "stores nothing",
+        "operator",
+        [],
+        {"multipart": True},
+        200,
+    ),
     ("get", "/instances", "Filtered, sorted, paged instances", "viewer", _INSTANCE_FILTERS, None, 200),
     (
         "get",
