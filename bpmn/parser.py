@@ -44,6 +44,7 @@ from bpmn.dialects import read_job, read_loop
 from bpmn.dialects.templates import canonical_expression, template_problems
 from bpmn.dialects.xml_helpers import first_child
 from bpmn.dialects.zeebe import ZEEBE_NS
+from bpmn.flow_checks import check_flow_references
 from bpmn.gateway_flows import unconditioned_exclusive_flows
 from bpmn.link_events import resolve_link_events
 from bpmn.options import DEFAULT_OPTIONS, ParseOptions
@@ -312,6 +313,8 @@ def parse_model(
     extra_roots = [(extra_name, load_bpmn_xml(extra, extra_name)) for extra_name, extra in library]
     known = {p for _, extra_root in extra_roots for p in process_ids(extra_root)}
     problems = check_document(root, name, options, known_processes=known)
+    broken_flows = check_flow_references(root, name)
+    problems.extend(broken_flows)
     for rewrite in CAMUNDA_REWRITES:
         problems.extend(rewrite(root, name))
         for _, extra_root in extra_roots:
@@ -353,7 +356,8 @@ def parse_model(
                 )
     problems.extend(parser.problems)
     ours = {p.element_id for p in problems if p.severity == "error" and p.element_id}
-    problems.extend(p for p in spiff_problems if p.element_id not in ours)  # never a vaguer repeat of ours
+    if not broken_flows:  # with a flow to nowhere, SpiffWorkflow's complaints are about that flow, in its words
+        problems.extend(p for p in spiff_problems if p.element_id not in ours)  # never a vaguer repeat of ours
     if any(p.element_id for p in problems if p.severity == "error"):
         # SpiffWorkflow stops at the first problem and often cannot say where; ours are located.
         problems = [p for p in problems if p.element_id or p.line or p.severity != "error"]

@@ -116,9 +116,12 @@ class ExpressionEvaluationError(ExpressionError):
 
     code = "expression_evaluation"
 
-    def __init__(self, message: str, source: str) -> None:
+    def __init__(self, message: str, source: str, *, element_id: str | None = None, task_id: str | None = None) -> None:
         self.source = source
         self.reason = message
+        self.element_id = element_id
+        """The element it failed at, when the raiser knows (the incident is located there)."""
+        self.task_id = task_id
         super().__init__(f"expression {source!r} failed: {message}")
 
 

@@ -16,7 +16,7 @@ from engine.engine import Engine
 from engine.health import Scheduler
 from engine.queries import Queries
 from engine.tasklist import Tasklist
-from webui import assets, auth, errors, health, input_gate
+from webui import assets, auth, errors, favicon, health, input_gate
 from webui.services import Services
 
 HERE = Path(__file__).resolve().parent
@@ -75,6 +75,7 @@ def create_app(
     input_gate.init_app(app)
 
     health.init_app(app, scheduler)
+    favicon.init_app(app)
 
     @app.get("/vendor/bpmn-js/<path:filename>", endpoint="vendor", defaults={"package": "bpmn-js"})
     @app.get("/vendor/<package>/<path:filename>", endpoint="vendor")

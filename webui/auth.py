@@ -29,7 +29,15 @@ from webui.oauth import user_for_access_token
 from webui.throttle import record_login, refuse_if_throttled
 
 F = TypeVar("F", bound=Callable[..., Any])
-PUBLIC_ENDPOINTS = {"health", "static", "vendor", "ui.login", "engine_rest_webapps.well_known", "oauth.token"}
+PUBLIC_ENDPOINTS = {
+    "health",
+    "favicon",
+    "static",
+    "vendor",
+    "ui.login",
+    "engine_rest_webapps.well_known",
+    "oauth.token",
+}
 """Besides: Camunda Modeler's well-known webapps document, which it fetches without credentials, and the
 OAuth token endpoint, which checks the client credentials it is sent itself."""
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}

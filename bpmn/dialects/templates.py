@@ -89,6 +89,19 @@ def evaluate_template(template: Template, variables: Mapping[str, Any], python: 
     raise ValueError(f"unknown template shape {sorted(template)}")
 
 
+def template_source(template: Template) -> str:
+    """A template as the model writes it: ``=regions`` (FEEL), ``${regions}`` (JUEL), a variable name."""
+    if "feel" in template:
+        return "=" + str(template["feel"])
+    if "juel" in template:
+        return str(template["juel"])
+    if "var" in template:
+        return str(template["var"])
+    if "literal" in template:
+        return str(template["literal"])
+    return str(template)
+
+
 def template_problems(template: Template) -> list[str]:
     """Compile every expression in a template; return the syntax errors as messages."""
     problems: list[str] = []

@@ -13,6 +13,8 @@ Differences from SpiffWorkflow's own multi-instance specs, all deliberate:
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping, Sequence
 from copy import deepcopy
 from typing import Any
@@ -21,7 +23,7 @@ from SpiffWorkflow.bpmn.specs.mixins.bpmn_spec_mixin import BpmnSpecMixin
 from SpiffWorkflow.util.task import TaskState
 
 from bpmn.dialects.definitions import LoopDefinition
-from bpmn.dialects.templates import evaluate_canonical, evaluate_template
+from bpmn.dialects.templates import evaluate_canonical, evaluate_template, template_source
 from steadyflow.errors import ExpressionEvaluationError
 
 STATE_KEY = "multi_instance"
@@ -65,18 +67,28 @@ class MultiInstanceActivity(BpmnSpecMixin):
                 return list(value.values())
             if isinstance(value, Sequence) and not isinstance(value, str):
                 return list(value)
+            source = template_source(loop.input_collection)
+            name = _variable_name(loop.input_collection)
+            found = "null" if value is None else f"a {type(value).__name__}"
+            unset = f" (no variable '{name}' is set)" if value is None and name else ""
+            fix = f'set \'{name}\' to a list, for example ["a", "b"]' if name else "make it a list"
             raise ExpressionEvaluationError(
-                f"the multi-instance collection of '{self.bpmn_id}' is "
-                f"{type(value).__name__ if value is not None else 'null'}, not a list",
-                str(loop.input_collection),
+                f"the multi-instance collection of '{self.bpmn_id}' is {found}{unset}, not a list; "
+                f"{fix}, then retry the incident",
+                source,
+                element_id=self.bpmn_id,
+                task_id=str(my_task.id),
             )
         count = evaluate_template(loop.cardinality or {"literal": 0}, my_task.data)
         try:
             number = int(count)
         except (TypeError, ValueError):
             raise ExpressionEvaluationError(
-                f"the loop cardinality of '{self.bpmn_id}' is {count!r}, not a whole number",
-                str(loop.cardinality),
+                f"the loop cardinality of '{self.bpmn_id}' is {json.dumps(count, default=str)}, not a whole "
+                "number; make the expression give a count such as 3, then retry the incident",
+                template_source(loop.cardinality or {"literal": 0}),
+                element_id=self.bpmn_id,
+                task_id=str(my_task.id),
             ) from None
         return [None] * max(0, number)
 
@@ -159,3 +171,10 @@ class MultiInstanceActivity(BpmnSpecMixin):
         if self.loop.output_element is None:
             return None
         return evaluate_template(self.loop.output_element, child.data)
+
+
+def _variable_name(template: Mapping[str, Any]) -> str | None:
+    """The variable a collection template reads, when it is a bare name (``=regions``, ``${regions}``)."""
+    text = template.get("var") or template.get("feel") or template.get("juel") or ""
+    found = re.fullmatch(r"\s*(?:\$\{)?\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}?\s*", str(text))
+    return found.group(1) if found else None

@@ -440,9 +440,18 @@ def visible_variables(workflow: Any) -> dict[str, Any]:
         return data
     merged: dict[str, Any] = {}
     for task in workflow.get_tasks(state=TaskState.READY | TaskState.STARTED | TaskState.WAITING | TaskState.ERROR):
+        if _inner_instance(task):
+            continue  # its item and loopCounter are its own; its body holds the process's values
         for key, value in task.data.items():
             merged.setdefault(key, value)
     return merged
+
+
+def _inner_instance(task: Any) -> bool:
+    """True for one instance of a multi-instance activity (the body's child spec)."""
+    parent = task.parent
+    spec = parent.task_spec if parent is not None else None
+    return isinstance(spec, MultiInstanceActivity) and task.task_spec.name == spec.task_spec
 
 
 def waiting(task: Any) -> bool:

@@ -70,3 +70,9 @@ def incident_resolutions(conn: Connection, instance_id: str) -> dict[str, dict[s
 def event_from_data(text: str | None) -> dict[str, Any]:
     value = json.loads(text) if text else {}
     return value if isinstance(value, dict) else {}
+
+
+def instance_ids_with_prefix(conn: Connection, prefix: str, limit: int = 2) -> list[str]:
+    """Instance ids starting with ``prefix`` (hex digits and dashes only; the caller checks)."""
+    query = select(t.instances.c.id).where(t.instances.c.id.startswith(prefix, autoescape=True)).limit(limit)
+    return [str(r.id) for r in conn.execute(query.order_by(t.instances.c.id))]

@@ -14,6 +14,7 @@ from typing import Any
 
 from engine.limits import check_variables, parse_json
 from steadyflow.cli import process_tests, processes, render
+from steadyflow.cli.json_hints import json_hint
 from steadyflow.errors import InvalidInputError, ModelValidationError, NotFoundError
 
 
@@ -133,8 +134,7 @@ def parse_vars(pairs: list[str]) -> dict[str, Any]:
             json.loads(text, parse_constant=str)  # syntax only; the gate below refuses what the store cannot keep
         except json.JSONDecodeError as exc:
             raise InvalidInputError(
-                f"--var {name}: {text!r} is not valid JSON ({exc.msg} at column {exc.colno}); "
-                f"strings need quotes: --var '{name}=\"{text}\"'"
+                f"--var {name}: {text!r} is not valid JSON ({exc.msg} at column {exc.colno}); " + json_hint(name, text)
             ) from None
         except RecursionError:
             pass  # too deep: parse_json says so with the limit
@@ -170,27 +170,43 @@ def cmd_instances(args: argparse.Namespace) -> int:
     return 0
 
 
+def resolve_instance_id(engine: Any, text: str) -> str:
+    """A full instance id from the full id or the short one the UI and 'instances' show."""
+    from engine.instance_ids import resolve_instance_id as resolve
+
+    return resolve(engine, text)
+
+
 def cmd_show(args: argparse.Namespace) -> int:
     engine = open_engine(args)
-    view = engine.view(args.id)
+    from engine.instance_monitor import InstanceMonitor
+    from engine.queries import Queries
+
+    instance_id = resolve_instance_id(engine, args.id)
+    view = engine.view(instance_id)
+    scopes = InstanceMonitor(Queries(engine)).structure(instance_id)["scopes"]
     if args.json:
-        print(json.dumps(view.as_dict(), indent=2, default=str))
+        print(
+            json.dumps(view.as_dict() | {"variables": scopes[0]["variables"], "scopes": scopes}, indent=2, default=str)
+        )
     else:
-        render.instance(view)
+        render.instance(view, scopes)
     return 0
 
 
 def cmd_retry(args: argparse.Namespace) -> int:
     engine = open_engine(args)
-    count = engine.retry(args.id, retries=args.retries)
-    print(f"retrying {count} incident(s) of {args.id}")
+    instance_id = resolve_instance_id(engine, args.id)
+    count = engine.retry(instance_id, retries=args.retries)
+    print(f"retrying {count} incident(s) of {instance_id}")
     return 0
 
 
 def cmd_cancel(args: argparse.Namespace) -> int:
     engine = open_engine(args)
-    engine.cancel(args.id, reason=args.reason)
-    print(f"cancelled {args.id}")
+    instance_id = resolve_instance_id(engine, args.id)
+    engine.cancel(instance_id, reason=args.reason)
+    print(f"cancelled {instance_id}")
     return 0
 
 

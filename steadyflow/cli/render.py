@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from datetime import datetime
@@ -45,7 +46,8 @@ def instances(rows: list[Any]) -> None:
         )
 
 
-def instance(view: Any) -> None:
+def instance(view: Any, scopes: list[dict[str, Any]] | None = None) -> None:
+    """The instance; ``scopes`` (from the monitor) shows variables per scope, the process scope first."""
     i = view.instance
     print(f"instance {i['id']}")
     print(f"  process   {i['definition_id']}")
@@ -69,9 +71,11 @@ def instance(view: Any) -> None:
         print("incidents:")
         for x in open_incidents:
             print(f"  {x['element_id']}: {x['message']}  (fix it, then: steadyflow retry {i['id']})")
-    if view.variables:
-        print("variables:")
-        for key, value in sorted(view.variables.items()):
+    for scope in scopes if scopes is not None else [{"kind": "process", "variables": view.variables}]:
+        if not scope["variables"] or (scope["kind"] != "process" and not scope.get("active")):
+            continue
+        print("variables:" if scope["kind"] == "process" else f"variables of {scope['label']} ({scope['kind']}):")
+        for key, value in sorted(scope["variables"].items()):
             print(f"  {key} = {_short(value)}")
     print("history:")
     for e in view.history:
@@ -81,7 +85,8 @@ def instance(view: Any) -> None:
 
 
 def _short(value: Any, limit: int = 80) -> str:
-    text = repr(value)
+    """A value as JSON (what --var takes and the API answers), cut to ``limit`` characters."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
