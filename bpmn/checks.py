@@ -15,7 +15,6 @@ from steadyflow.errors import ExpressionError, Problem
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 
 _NOT_YET = {
-    "conditionalEventDefinition": "conditional events are not supported yet",
     "compensateEventDefinition": "compensation is not supported",
 }
 _REFUSED_ELEMENTS = {
@@ -98,6 +97,32 @@ def _check_parameter_script(node: etree._Element, file: str | None, options: Par
     return script_problems(node, parent.get("name") or "", owner, file, options)
 
 
+def _check_event_condition(node: etree._Element, file: str | None) -> list[Problem]:
+    parent = node.getparent()
+    if parent is not None and isinstance(parent.tag, str) and etree.QName(parent).localname == "startEvent":
+        return [
+            problem_at(
+                parent,
+                "conditional start events are not supported yet (only conditional boundary and intermediate "
+                "catch events)",
+                file,
+                "attach a conditional boundary event to the activity that should be interrupted, or wait with a "
+                "conditional intermediate catch event",
+            )
+        ]
+    condition = next((c for c in node if isinstance(c.tag, str) and etree.QName(c).localname == "condition"), None)
+    if condition is None or not (condition.text or "").strip():
+        return [
+            problem_at(
+                node,
+                "conditional event without a condition",
+                file,
+                "give it a condition in Camunda Modeler, for example ${approved} or =approved",
+            )
+        ]
+    return _check_expression(condition, condition.text or "", "condition of the conditional event", file)
+
+
 def check_document(
     root: etree._Element,
     file: str | None,
@@ -137,6 +162,8 @@ def check_document(
             )
         elif local in _REFUSED_ELEMENTS:
             problems.append(problem_at(node, _REFUSED_ELEMENTS[local], file))
+        elif local == "conditionalEventDefinition":
+            problems.extend(_check_event_condition(node, file))
         elif local == "conditionExpression" and (node.text or "").strip():
             problems.extend(_check_expression(node, node.text or "", "condition", file))
         elif local == "completionCondition" and (node.text or "").strip():

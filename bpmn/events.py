@@ -30,6 +30,7 @@ from SpiffWorkflow.bpmn.parser.event_parsers import (
 from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition
 
+from bpmn.conditional_events import ConditionParsers
 from bpmn.cron import is_cron, parse_cron
 from bpmn.dialects.templates import template_from_text
 from bpmn.dialects.xml_helpers import first_child
@@ -107,7 +108,7 @@ def timer_schedule(node: Any) -> Schedule | None:
     return None
 
 
-class StartEvents(_Timers, _CorrelationKeys, StartEventParser):  # type: ignore[misc]
+class StartEvents(_Timers, ConditionParsers, _CorrelationKeys, StartEventParser):  # type: ignore[misc]
     """Start events, including the error and escalation starts of event subprocesses.
 
     A timer start event of a process (not of an event subprocess) starts new
@@ -140,11 +141,11 @@ class StartEvents(_Timers, _CorrelationKeys, StartEventParser):  # type: ignore[
         return task
 
 
-class IntermediateCatchEvents(_Timers, _CorrelationKeys, IntermediateCatchEventParser):  # type: ignore[misc]
+class IntermediateCatchEvents(_Timers, ConditionParsers, _CorrelationKeys, IntermediateCatchEventParser):  # type: ignore[misc]
     pass
 
 
-class BoundaryEvents(_Timers, _CorrelationKeys, BoundaryEventParser):  # type: ignore[misc]
+class BoundaryEvents(_Timers, ConditionParsers, _CorrelationKeys, BoundaryEventParser):  # type: ignore[misc]
     def parse_error_event(self, error_event: Any) -> Any:
         """Camunda 7 names the variables that receive the caught error's code and message."""
         definition = super().parse_error_event(error_event)

@@ -51,8 +51,7 @@ def set_variables(values: dict[str, Any]) -> Callable[[StepContext], None]:
     def trigger(ctx: StepContext) -> None:
         if ctx.instance.state != "running":
             raise ConflictError(f"instance {ctx.instance.id} is {ctx.instance.state}; only running instances change")
-        ctx.advance = False
-        set_instance_variables(ctx.workflow, values)
+        set_instance_variables(ctx.workflow, values)  # then advance: a conditional event may fire now
         ctx.record(history.variables_changed(values))
 
     return trigger

@@ -20,6 +20,7 @@ from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.util.task import TaskState
 
+from bpmn.conditional_events import refresh_conditions
 from bpmn.dialects.definitions import JobDefinition
 from bpmn.dialects.templates import PythonValue, evaluate_template
 from bpmn.recursion import recursion_room, workflow_elements
@@ -98,12 +99,21 @@ def set_start_variables(workflow: Any, variables: dict[str, Any]) -> None:
         task.data.update(variables)
 
 
+CONDITION_ROUNDS = 100
+"""At most this many rounds of conditional events firing in one step (each fires only on a change)."""
+
+
 def run_engine(workflow: Any) -> StepFailure | None:
     """Advance until everything waits; a failing element stops the run and is reported."""
     try:
         # SpiffWorkflow's task-tree walks recurse as deep as the tree: a long chain needs room.
         with recursion_room(workflow_elements(workflow)):
             workflow.do_engine_steps()
+            # Variables changed in this step: conditional events waiting on them may fire now.
+            for _ in range(CONDITION_ROUNDS):
+                if not refresh_conditions(workflow):
+                    break
+                workflow.do_engine_steps()
     except Exception as exc:  # noqa: BLE001 - any failure of model evaluation becomes an incident
         task = getattr(exc, "task", None)
         task_id = getattr(exc, "task_id", None) or (str(task.id) if task is not None else None)

@@ -1,0 +1,88 @@
+"""Conditional events: an intermediate catch or boundary event that fires when its condition holds.
+
+As in Camunda 7, the condition is checked when the event is reached (an
+intermediate event whose condition already holds passes at once; a boundary
+event is checked when its activity starts) and again whenever the instance's
+variables change: at the end of every step, every waiting conditional event is
+checked over the variables it sees (``refresh_conditions``). The condition is a
+FEEL (``=...``) or JUEL (``${...}``) expression; null is false, and so is a JUEL
+condition naming a variable that does not exist yet (Camunda would throw;
+the condition is simply not met). Any other result than true, false or null
+is an error naming the event. Conditional start events (of event subprocesses)
+are refused at deploy time (``bpmn.checks``): nothing waits for them before
+their subprocess exists.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from SpiffWorkflow.bpmn.specs.event_definitions.conditional import ConditionalEventDefinition
+from SpiffWorkflow.util.task import TaskState
+
+from bpmn.dialects.templates import canonical_expression, compile_canonical
+from steadyflow.errors import ModelError
+
+
+class ProcessCondition(ConditionalEventDefinition):  # type: ignore[misc]
+    """Spiff's conditional event definition, evaluated by our interpreters with Camunda's null rules."""
+
+    def has_fired(self, my_task: Any) -> bool:
+        fired = condition_holds(my_task, self.expression or "")
+        my_task._set_internal_data(has_fired=fired, condition_inputs=inputs_seen(my_task, self.expression or ""))
+        return fired
+
+
+def inputs_seen(my_task: Any, expression: str) -> str:
+    """The values the condition reads, as text: a condition is checked again only when they change."""
+    names = sorted(compile_canonical(canonical_expression(expression)).variable_names())
+    return json.dumps([[name, my_task.data.get(name)] for name in names], sort_keys=True, default=str)
+
+
+def condition_holds(my_task: Any, expression: str) -> bool:
+    text = canonical_expression(expression)
+    compiled = compile_canonical(text)
+    variables = my_task.data
+    if compiled.language == "juel" and not compiled.variable_names() <= set(variables):
+        return False
+    value = compiled.evaluate(variables)
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    element = getattr(my_task.task_spec, "bpmn_id", None) or my_task.task_spec.name
+    raise ModelError(
+        f"the condition of conditional event '{element}' gave a {type(value).__name__} value, not true or false: "
+        f"{expression.strip()[:200]}"
+    )
+
+
+def refresh_conditions(workflow: Any) -> int:
+    """Check again each waiting conditional event whose variables changed; returns how many now fire.
+
+    Only a change counts, as in Camunda: a non-interrupting event whose condition
+    still holds does not fire again on every step.
+    """
+    fired = 0
+    for task in list(workflow.event_manager.tasks.values()):
+        definition = getattr(task.task_spec, "event_definition", None)
+        if not isinstance(definition, ConditionalEventDefinition) or task.state != TaskState.WAITING:
+            continue
+        if task._get_internal_data("condition_inputs") == inputs_seen(task, definition.expression or ""):
+            continue
+        # Not task_spec._update: that first re-inherits the parent's data, which would undo the
+        # change (an operator's edit reaches the waiting tasks, not their completed parents).
+        if definition.has_fired(task):
+            task._ready()
+            fired += 1
+    return fired
+
+
+class ConditionParsers:
+    """Event parsers mixin: conditional event definitions become :class:`ProcessCondition`."""
+
+    def parse_conditional_event(self, event: Any) -> Any:
+        definition = super().parse_conditional_event(event)  # type: ignore[misc]
+        return ProcessCondition(definition.expression, description=definition.description)
+
+
+__all__ = ["ConditionParsers", "ProcessCondition", "condition_holds", "inputs_seen", "refresh_conditions"]
