@@ -23,6 +23,7 @@ from engine.instance_operations import InstanceOperations
 from engine.job_operations import JobOperations
 from engine.job_outcome import JobOutcome
 from engine.message_buffer import MessageBuffer, Publication
+from engine.migration import MigrationPlan, MigrationResult, Migrations
 from engine.modification import Instruction, modification
 from engine.retry_policy import RetryPolicy
 from engine.sandbox import check_python_script, run_python_script
@@ -78,6 +79,7 @@ class Engine:
         self.steps.followups.listener = self.message_buffer.on_settled
         self.time_travel = TimeTravel(self.db, self.store, self.definitions, self.steps)
         self.heatmaps = Heatmap(self.db, self.store)
+        self.migrations = Migrations(self.db, self.store, self.definitions, self.steps)
 
     @classmethod
     def open(
@@ -180,6 +182,15 @@ class Engine:
     ) -> list[dict[str, Any]]:
         """Cancel, start or move tokens of a running instance, all in one step; returns what was done."""
         return self.steps.run(instance_id, modification(instructions, reason), what="modify")
+
+    # -- migration (Migrations) --
+    def migration_plan(self, source_id: str, target_id: str, mapping: dict[str, str] | None = None) -> MigrationPlan:
+        """Map the elements of one version onto another: same ids by default, ``mapping`` on top."""
+        return self.migrations.plan(source_id, target_id, mapping)
+
+    def migrate(self, plan: MigrationPlan, instance_ids: list[str]) -> MigrationResult:
+        """Move each instance to the plan's target version in its own step; refusals say why."""
+        return self.migrations.migrate_many(plan, instance_ids)
 
     # -- time travel (TimeTravel) --
     def steps_of(self, instance_id: str) -> list[dict[str, Any]]:

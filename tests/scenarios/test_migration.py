@@ -1,0 +1,121 @@
+"""Migration between versions: tokens keep their tasks and jobs, the new version's elements run next."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.engine import Engine
+from steadyflow.errors import ConflictError, InvalidInputError
+from tests.conftest import DATA, deploy
+
+REGIONS = ["istanbul", "ankara", "izmir"]
+
+
+def _versions(engine: Engine, second: str = "database-creation-c8-v2.bpmn") -> tuple[str, str]:
+    deploy(engine, "database-creation-c8.bpmn")
+    v1 = engine.definitions.resolve("database-creation-c8", 1).id
+    engine.deploy_paths([DATA / second])
+    return v1, engine.definitions.resolve("database-creation-c8", 2).id
+
+
+def _complete(engine: Engine, job_type: str, count: int = 10) -> list[str]:
+    done = []
+    for job in engine.claim_jobs("w", [job_type], max_jobs=count):
+        engine.complete_job(job.id, {"regionDatabase": {"region": job.variables.get("region")}}, worker_id="w")
+        done.append(job.element_id)
+    return done
+
+
+def test_a_running_fan_out_moves_to_version_2_and_runs_its_new_task(engine: Engine) -> None:
+    v1, v2 = _versions(engine)
+    instance = engine.start("database-creation-c8", {"database": "orders", "regions": REGIONS}, version=1)
+    (first,) = engine.claim_jobs("w", ["create-database"], max_jobs=1)
+    engine.complete_job(first.id, {"regionDatabase": {"region": first.variables["region"]}}, worker_id="w")
+    jobs_before = {j.id for j in engine.store_jobs(instance_id=instance.id)}
+
+    result = engine.migrate(engine.migration_plan(v1, v2), [instance.id])
+
+    assert result.migrated == [instance.id] and result.refused == {}
+    assert engine.instance(instance.id).definition_id == v2
+    assert {j.id for j in engine.store_jobs(instance_id=instance.id)} == jobs_before  # the same jobs go on
+    assert len(_complete(engine, "create-database")) == 2
+    assert _complete(engine, "create-replication") == ["Activity_CreateReplication"]
+    assert _complete(engine, "notify-owner") == ["Activity_NotifyOwner"]
+    assert engine.instance(instance.id).state == "completed"
+    view = engine.view(instance.id)
+    assert [d["region"] for d in view.variables["regionDatabases"]] == REGIONS
+    assert any(e["type"] == "InstanceMigrated" for e in view.history)
+
+
+def test_a_migrated_instance_reloads_on_the_new_version(make_engine: object) -> None:
+    first: Engine = make_engine()  # type: ignore[operator]
+    v1, v2 = _versions(first)
+    instance = first.start("database-creation-c8", {"database": "orders", "regions": ["a"]}, version=1)
+    first.migrate(first.migration_plan(v1, v2), [instance.id])
+
+    fresh: Engine = make_engine(cache_capacity=0)  # type: ignore[operator]
+    _complete(fresh, "create-database")
+    _complete(fresh, "create-replication")
+    assert _complete(fresh, "notify-owner") == ["Activity_NotifyOwner"]
+    assert fresh.instance(instance.id).state == "completed"
+
+
+def test_a_token_without_counterpart_is_refused_with_the_reason(engine: Engine) -> None:
+    v1, v2 = _versions(engine, "database-creation-c8-renamed.bpmn")
+    instance = engine.start("database-creation-c8", {"database": "orders", "regions": ["a"]}, version=1)
+    before = engine.instance(instance.id)
+
+    result = engine.migrate(engine.migration_plan(v1, v2), [instance.id])
+
+    assert result.migrated == []
+    assert "a token at 'Activity_CreateDatabase'" in result.refused[instance.id]
+    assert "the target version has no element 'Activity_CreateDatabase'" in result.refused[instance.id]
+    after = engine.instance(instance.id)
+    assert (after.definition_id, after.version) == (v1, before.version)
+
+
+def test_an_explicit_mapping_moves_tokens_to_renamed_elements(engine: Engine) -> None:
+    v1, v2 = _versions(engine, "database-creation-c8-renamed.bpmn")
+    instance = engine.start("database-creation-c8", {"database": "orders", "regions": ["a", "b"]}, version=1)
+    plan = engine.migration_plan(v1, v2, {"Activity_CreateDatabase": "Activity_ProvisionDatabase"})
+
+    result = engine.migrate(plan, [instance.id])
+
+    assert result.migrated == [instance.id], result.refused
+    assert {j.element_id for j in engine.store_jobs(instance_id=instance.id)} == {"Activity_ProvisionDatabase"}
+    assert len(_complete(engine, "create-database")) == 2
+    _complete(engine, "create-replication")
+    _complete(engine, "notify-owner")
+    assert engine.instance(instance.id).state == "completed"
+
+
+def test_plans_refuse_unknown_elements_other_processes_and_the_same_version(engine: Engine) -> None:
+    v1, v2 = _versions(engine)
+    deploy(engine, "user-task.bpmn")
+    other = engine.definitions.resolve("user-task", None).id
+
+    with pytest.raises(InvalidInputError, match="does not have"):
+        engine.migration_plan(v1, v2, {"Nope": "Activity_CreateDatabase"})
+    with pytest.raises(InvalidInputError, match="different processes"):
+        engine.migration_plan(v1, other)
+    with pytest.raises(InvalidInputError, match="same definition"):
+        engine.migration_plan(v1, v1)
+    assert engine.migration_plan(v2, v1).unmapped == ["Activity_NotifyOwner"]
+
+
+def test_ended_instances_and_instances_of_other_versions_are_refused_in_a_batch(engine: Engine) -> None:
+    v1, v2 = _versions(engine)
+    running = engine.start("database-creation-c8", {"database": "a", "regions": ["a"]}, version=1)
+    cancelled = engine.start("database-creation-c8", {"database": "b", "regions": ["a"]}, version=1)
+    engine.cancel(cancelled.id)
+    newer = engine.start("database-creation-c8", {"database": "c", "regions": ["a"]}, version=2)
+
+    result = engine.migrate(engine.migration_plan(v1, v2), [running.id, cancelled.id, newer.id, "nope"])
+
+    assert result.migrated == [running.id]
+    assert "cancelled" in result.refused[cancelled.id]
+    assert f"not on {v1}" in result.refused[newer.id]
+    assert "does not exist" in result.refused["nope"]
+    assert engine.migrations.running_on(v1) == []
+    with pytest.raises(ConflictError):
+        engine.migrations.migrate(engine.migration_plan(v1, v2), running.id)
