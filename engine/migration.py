@@ -71,8 +71,10 @@ class Migrations:
             raise NotFoundError(f"{what} definition {definition_id!r} does not exist; see GET /api/v1/definitions")
         return found
 
-    def plan(self, source_id: str, target_id: str, overrides: dict[str, str] | None = None) -> MigrationPlan:
-        """The mapping from ``source_id`` to ``target_id``: same ids by default, ``overrides`` on top."""
+    def plan(
+        self, source_id: str, target_id: str, overrides: dict[str, str] | None = None, *, same_ids: bool = True
+    ) -> MigrationPlan:
+        """The mapping from ``source_id`` to ``target_id``: same ids (unless not ``same_ids``), ``overrides`` on top."""
         source = self._definition(source_id, "source")
         target = self._definition(target_id, "target")
         if source.key != target.key:
@@ -84,7 +86,9 @@ class Migrations:
             raise InvalidInputError(f"source and target are the same definition ({source.id}); pick another version")
         source_elements = element_ids(self.definitions.model(source))
         target_elements = element_ids(self.definitions.model(target))
-        mapping = {e: e for e in source_elements if e in target_elements}
+        mapping = {e: e for e in source_elements if e in target_elements} if same_ids else {}
+        if not isinstance(overrides, dict | None):
+            raise InvalidInputError("the mapping must be an object of source element id -> target element id")
         for left, right in (overrides or {}).items():
             if not isinstance(left, str) or not isinstance(right, str):
                 raise InvalidInputError("the mapping must map source element ids to target element ids (strings)")

@@ -75,6 +75,11 @@ def unmatched_tokens(
         if scope is None:
             found.append((label, row.id, "its subprocess has no counterpart in the target version"))
             continue
+        if row.element_id is not None and row.element_id not in mapping:
+            same = row.element_id in scope.task_specs
+            why = "the plan maps it to no element" if same else "the target version has no element of that id"
+            found.append((label, row.id, f"{why} and the plan maps it to none" if not same else why))
+            continue
         spec = scope.task_specs.get(rename(row.spec_name))
         if spec is None:
             target_id = mapping.get(row.element_id or "", row.element_id)

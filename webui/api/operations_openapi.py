@@ -23,6 +23,18 @@ _INSTRUCTION = {
     "required": ["type"],
 }
 
+_MIGRATION = {
+    "type": "object",
+    "properties": {
+        "source_definition_id": {"type": "string", "minLength": 1},
+        "target_definition_id": {"type": "string", "minLength": 1},
+        "mapping": {"type": "object", "additionalProperties": {"type": "string"}},
+        "instance_ids": {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1, "maxItems": 1000},
+        "all_running": {"type": "boolean"},
+    },
+    "required": ["source_definition_id", "target_definition_id"],
+}
+
 OPERATIONS: list[tuple[str, str, str, str, list[tuple[str, str]], dict[str, Any] | None, int]] = [
     (
         "get",
@@ -82,6 +94,25 @@ OPERATIONS: list[tuple[str, str, str, str, list[tuple[str, str]], dict[str, Any]
             ("until", "completed at or before: ISO date/date-time or epoch seconds"),
         ],
         None,
+        200,
+    ),
+    (
+        "post",
+        "/migrations/plan",
+        "A migration plan between two versions: the element mapping (same ids by default), elements without "
+        "counterpart, and for given instances why any could not move",
+        "operator",
+        [],
+        _MIGRATION,
+        200,
+    ),
+    (
+        "post",
+        "/migrations/execute",
+        "Migrate named (or all running) instances of the source version, each in its own step",
+        "operator",
+        [],
+        _MIGRATION,
         200,
     ),
 ]
