@@ -1,4 +1,4 @@
-"""Migration over /api/v1 and /engine-rest: plan, validate, execute; incompatible versions a clear 4xx, nothing changed."""
+"""Migration over /api/v1 and /engine-rest: plan, validate, execute; incompatible versions a 4xx, nothing changed."""
 
 from __future__ import annotations
 
