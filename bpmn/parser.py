@@ -41,6 +41,7 @@ from bpmn.call_activity import MappedCallActivity, called_process_id, read_call_
 from bpmn.checks import check_document
 from bpmn.data_artifacts import drop_data_artifacts
 from bpmn.dialects import read_job, read_loop
+from bpmn.dialects.decisions import read_decision_call
 from bpmn.dialects.templates import canonical_expression, template_problems
 from bpmn.dialects.xml_helpers import first_child
 from bpmn.dialects.zeebe import ZEEBE_NS
@@ -50,6 +51,7 @@ from bpmn.link_events import resolve_link_events
 from bpmn.options import DEFAULT_OPTIONS, ParseOptions
 from bpmn.recursion import recursion_room
 from bpmn.specs import (
+    DecisionTask,
     ExpressionScriptTask,
     IndexedParallelGateway,
     JobTask,
@@ -60,7 +62,7 @@ from bpmn.specs import (
 from bpmn.xml_loader import load_bpmn_xml
 from steadyflow.errors import ModelValidationError, Problem
 
-PARSER_VERSION = 3
+PARSER_VERSION = 4
 """Bumped whenever the specs built from the same XML change shape."""
 
 CAMUNDA_REWRITES = (drop_data_artifacts, unconditioned_exclusive_flows, resolve_link_events)
@@ -138,6 +140,16 @@ class JobTaskParser(_CamundaTaskParser):
         return job_task_for(self)
 
 
+class BusinessRuleTaskParser(_CamundaTaskParser):
+    """A called DMN decision is evaluated in the step; any other business rule task is a job."""
+
+    def create_task(self) -> Any:
+        call = read_decision_call(self.node, self.problems, self.filename)
+        if call is None:
+            return job_task_for(self)
+        return DecisionTask(self.spec, self.bpmn_id, call=call, **self.bpmn_attributes)
+
+
 class PassThroughParser(_CamundaTaskParser):
     def create_task(self) -> Any:
         return PassThroughTask(self.spec, self.bpmn_id, **self.bpmn_attributes)
@@ -208,7 +220,7 @@ class SteadyflowBpmnParser(BpmnParser):
     OVERRIDE_PARSER_CLASSES = {
         full_tag("serviceTask"): (JobTaskParser, JobTask),
         full_tag("sendTask"): (JobTaskParser, JobTask),
-        full_tag("businessRuleTask"): (JobTaskParser, JobTask),
+        full_tag("businessRuleTask"): (BusinessRuleTaskParser, JobTask),
         full_tag("scriptTask"): (ScriptTaskParser, ExpressionScriptTask),
         full_tag("task"): (PassThroughParser, PassThroughTask),
         full_tag("manualTask"): (PassThroughParser, PassThroughTask),

@@ -58,6 +58,8 @@ class ExpressionEngine(PythonScriptEngine):
         """Given by the engine when its operator allowed Python scripts (runs them in the sandbox).
 
         Each engine builds its own instance: the switch is one engine's, never the process's."""
+        self.decision_runner: Callable[[Any, Any, dict[str, Any]], Any] | None = None
+        """Given by the engine: evaluates a business rule task's DMN decision (task, call, variables) -> value."""
 
     def run_python(self, task: Any, script: str) -> dict[str, Any]:
         if self.python_runner is None:

@@ -6,6 +6,7 @@ import hashlib
 import json
 import threading
 import uuid
+from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -18,6 +19,8 @@ from bpmn.parser import process_ids as _root_process_ids
 from bpmn.script_engine import ExpressionEngine, static_timer_text
 from bpmn.timers import Schedule, first_due
 from bpmn.xml_loader import MAX_MODEL_BYTES, as_utf8, load_bpmn_xml
+from engine.decision_calls import DecisionRunner
+from engine.decisions import DecisionRegistry, DeployedDecision, ParsedDecisions, is_dmn_file
 from engine.spiff.events import timer_starts
 from engine.store.database import Connection
 from engine.store.records import DefinitionRecord
@@ -36,10 +39,12 @@ class Deployment:
     id: str | None
     definitions: list[DeployedDefinition]
     warnings: list[Problem] = field(default_factory=list)
+    decisions: list[DeployedDecision] = field(default_factory=list)
+    """The decisions of the deployment's DMN files (``engine.decisions``)."""
 
     @property
     def changed(self) -> bool:
-        return any(d.new_version for d in self.definitions)
+        return any(d.new_version for d in self.definitions) or any(d.new_version for d in self.decisions)
 
 
 def start_timer_rows(definition: DefinitionRecord, spec: Any, now: float) -> list[dict[str, Any]]:
@@ -83,6 +88,9 @@ class DefinitionRegistry:
         """The engine's clock (``EngineConfig.clock``), which every service reads "now" from."""
         self._models: dict[str, ProcessModel] = {}
         self._lock = threading.Lock()
+        self.decisions = DecisionRegistry(store, self.clock.now)
+        """The DMN decisions deployed with the processes; business rule tasks evaluate them in their step."""
+        self.script_engine.decision_runner = DecisionRunner(self.decisions)
 
     def deploy(
         self, files: list[tuple[str, bytes]], *, name: str | None = None, source: str | None = None
@@ -92,6 +100,13 @@ class DefinitionRegistry:
         problems: list[Problem] = []
         callees: dict[str, tuple[list[str], list[str]]] = {}
         files = self._as_utf8(files, problems)
+        dmn_files = [(f, d) for f, d in files if is_dmn_file(f, d)]
+        try:
+            decisions = self.decisions.parse(dmn_files)
+        except ModelValidationError as exc:
+            decisions = []
+            problems.extend(exc.problems)
+        files = [(f, d) for f, d in files if (f, d) not in dmn_files]
         for filename, data in files:
             try:
                 library, deployed, siblings = self._library_for(filename, data, files)
@@ -100,7 +115,7 @@ class DefinitionRegistry:
             except ModelValidationError as exc:
                 problems.extend(exc.problems)
         if problems:
-            raise ModelValidationError(problems, file=", ".join(f for f, _ in files))
+            raise ModelValidationError(problems, file=", ".join(f for f, _ in [*files, *dmn_files]))
         seen: dict[str, str] = {}
         for filename, _, model in parsed:
             for key in model.processes:
@@ -119,7 +134,7 @@ class DefinitionRegistry:
                 seen[key] = filename
         # A unique-key conflict means another process deployed the same key just now: look again.
         return self.store.db.retrying(
-            lambda: self._store(parsed, callees, name, source), what="deploy", retry_conflicts=True
+            lambda: self._store(parsed, callees, name, source, decisions), what="deploy", retry_conflicts=True
         )
 
     @staticmethod
@@ -167,6 +182,7 @@ class DefinitionRegistry:
         callees: dict[str, tuple[list[str], list[str]]],
         name: str | None,
         source: str | None,
+        decisions: Sequence[ParsedDecisions] = (),
     ) -> Deployment:
         now = self.clock.now()
         deployment_id = str(uuid.uuid4())
@@ -221,7 +237,18 @@ class DefinitionRegistry:
                 results.append(DeployedDefinition(record, new_version=True))
                 process = next(m.processes[record.key] for _, _, m in parsed if record.key in m.processes)
                 self.store.replace_start_timers(conn, record.key, start_timer_rows(record, process.spec, now))
-        return Deployment(deployment_id if wrote_deployment else None, results, warnings)
+
+            def new_deployment(filename: str, data: bytes, sha: str) -> str:
+                nonlocal wrote_deployment
+                file_deployment = deployment_id if not wrote_deployment else str(uuid.uuid4())
+                row: dict[str, Any] = {"id": file_deployment, "name": name or PurePath(filename).stem}
+                row.update(source=source, filename=PurePath(filename).name, xml_sha256=sha, deployed_at=now)
+                self.store.insert_deployment(conn, {**row, "xml": data.decode("utf-8", errors="replace")})
+                wrote_deployment = True
+                return file_deployment
+
+            deployed_decisions = self.decisions.store_parsed(conn, list(decisions), new_deployment)
+        return Deployment(deployment_id if wrote_deployment else None, results, warnings, deployed_decisions)
 
     def model(self, definition: DefinitionRecord, conn: Connection | None = None) -> ProcessModel:
         """The parsed process of a stored definition (parsed once, then cached).

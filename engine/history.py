@@ -198,3 +198,18 @@ def instance_modified(instructions: list[dict[str, Any]], reason: str | None) ->
 def instance_migrated(source: str, target: str, mapping: dict[str, str]) -> HistoryEvent:
     """The instance now runs on definition ``target``; ``mapping``: the element ids that changed."""
     return _event("InstanceMigrated", source=source, target=target, mapping=mapping)
+
+
+def decision_evaluated(row: dict[str, Any], result: Any) -> HistoryEvent:
+    """A business rule task evaluated a decision; the full record is its ``decision_evaluations`` row."""
+    text = json.dumps(result)
+    shown = result if len(text) <= MAX_VALUE_CHARS else {"preview": text[:200] + "…", "chars": len(text)}
+    return _event(
+        "DecisionEvaluated",
+        element_id=row["element_id"],
+        task_id=row["task_id"],
+        decision_key=row["decision_key"],
+        decision_definition_id=row["decision_definition_id"],
+        evaluation_id=row["id"],
+        result=shown,
+    )

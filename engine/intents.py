@@ -194,6 +194,13 @@ class ElementStat:
         return self.definition_id, self.element_id, self.hour, self.bucket, self.shard
 
 
+@dataclass(frozen=True, slots=True)
+class DecisionEvaluationInsert:
+    """A business rule task's decision evaluation (``decision_evaluations`` row, every column)."""
+
+    row: dict[str, Any]
+
+
 Intent = (
     BlobWrite
     | TaskRowUpsert
@@ -213,6 +220,7 @@ Intent = (
     | InstanceUpdate
     | StepState
     | ElementStat
+    | DecisionEvaluationInsert
 )
 """Everything a step may write."""
 

@@ -17,9 +17,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from engine import history
+from engine.decision_calls import decisions_in_step
 from engine.instance_cache import LiveInstance
 from engine.intents import (
     BlobWrite,
+    DecisionEvaluationInsert,
     HistoryEvent,
     HistoryRow,
     IncidentOpen,
@@ -162,7 +164,8 @@ def resolve_incident(
 
 def finish_step(ctx: StepContext, default_retry: RetryPolicy, known_blobs: KnownBlobs) -> list[Intent]:
     """Run the engine to the next wait and derive everything the step writes; returns ``ctx.intents``."""
-    failure: StepFailure | None = run_engine(ctx.workflow) if ctx.advance else None
+    with decisions_in_step(ctx.reads, ctx.now) as decisions:
+        failure: StepFailure | None = run_engine(ctx.workflow) if ctx.advance else None
     checkpoint = capture(ctx.workflow, ctx.live.persisted, build_frame)
     facts = derive_facts(ctx.workflow, checkpoint, failure)
     facts.failures.extend(ctx.failures)
@@ -172,6 +175,11 @@ def finish_step(ctx: StepContext, default_retry: RetryPolicy, known_blobs: Known
     ctx.add(*(TaskRowUpsert(instance.id, r.id, task_row_params(instance.id, r)) for r in checkpoint.upserts))
     ctx.add(*(TaskRowDelete(instance.id, task_id) for task_id in checkpoint.deletes))
     ctx.events.extend(history.activity(e) for e in facts.events)
+    evaluated = [
+        (row, history.decision_evaluated(row, result))
+        for row, result in zip(decisions.rows, decisions.results, strict=True)
+    ]
+    ctx.events.extend(event for _, event in evaluated)
     _jobs(ctx, facts, checkpoint.encoder, default_retry, known_blobs)
     _waits(ctx, facts)
     for f in facts.failures:
@@ -189,6 +197,13 @@ def finish_step(ctx: StepContext, default_retry: RetryPolicy, known_blobs: Known
     ctx.add(*(BlobWrite(h, d) for h, d in ctx.new_blobs.items()))
     rows = [HistoryRow(instance.id, instance.event_seq + i + 1, ctx.now, e) for i, e in enumerate(ctx.events)]
     ctx.add(*rows)
+    seq_of = {id(r.event): r.seq for r in rows}
+    ctx.add(
+        *(
+            DecisionEvaluationInsert({**row, "instance_id": instance.id, "event_seq": seq_of[id(e)]})
+            for row, e in evaluated
+        )
+    )
     values: dict[str, Any] = {
         "version": instance.version + 1,
         "event_seq": instance.event_seq + len(rows),

@@ -15,7 +15,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, Protocol
 
+from engine.store import decisions as decision_sql
 from engine.store.database import Connection
+from engine.store.decisions import DecisionDefinitionRecord
 from engine.store.records import IncidentRecord, JobRecord
 from engine.store.store import Store
 from engine.writer import PendingWrites
@@ -33,6 +35,12 @@ class StepReads(Protocol):
 
     def message_result(self, message_id: str) -> str | None:
         """The stored result of a message id correlated before, or None."""
+
+    def decision_definition(self, key: str, version: int | None) -> DecisionDefinitionRecord | None:
+        """The deployed decision ``key`` (its latest version unless one is named), or None."""
+
+    def deployment_xml(self, deployment_id: str) -> tuple[str, str]:
+        """A deployed file's XML and name (the DMN file a decision definition came from)."""
 
 
 def job_record(row: dict[str, Any]) -> JobRecord:
@@ -138,6 +146,14 @@ class StoreReads(_Overlay):
     def _stored_message_result(self, message_id: str) -> str | None:
         return self.store.message_result(self.conn, message_id)
 
+    def decision_definition(self, key: str, version: int | None) -> DecisionDefinitionRecord | None:
+        if version is None:
+            return decision_sql.latest(self.conn, key)
+        return decision_sql.version(self.conn, key, version)
+
+    def deployment_xml(self, deployment_id: str) -> tuple[str, str]:
+        return self.store.deployment_xml(self.conn, deployment_id)
+
 
 class MemoryReads(_Overlay):
     """Reads from plain data: the step core's tests, with no database."""
@@ -147,6 +163,8 @@ class MemoryReads(_Overlay):
         self.jobs: dict[str, JobRecord] = {}
         self.incidents: list[IncidentRecord] = []
         self.messages: dict[str, str] = {}
+        self.decisions: dict[str, list[DecisionDefinitionRecord]] = {}
+        self.files: dict[str, tuple[str, str]] = {}
 
     def _stored_job(self, job_id: str) -> JobRecord | None:
         return self.jobs.get(job_id)
@@ -159,3 +177,10 @@ class MemoryReads(_Overlay):
 
     def _stored_message_result(self, message_id: str) -> str | None:
         return self.messages.get(message_id)
+
+    def decision_definition(self, key: str, version: int | None) -> DecisionDefinitionRecord | None:
+        found = [d for d in self.decisions.get(key, []) if version is None or d.version == version]
+        return max(found, key=lambda d: d.version) if found else None
+
+    def deployment_xml(self, deployment_id: str) -> tuple[str, str]:
+        return self.files[deployment_id]

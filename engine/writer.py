@@ -22,6 +22,7 @@ from typing import Any
 
 from engine.intents import (
     BlobWrite,
+    DecisionEvaluationInsert,
     ElementStat,
     HistoryRow,
     IncidentOpen,
@@ -42,6 +43,7 @@ from engine.intents import (
     TimerUpsert,
 )
 from engine.store.database import Connection
+from engine.store.decisions import insert_evaluations as insert_decision_evaluations
 from engine.store.history_states import add_element_stats, insert_step_states
 from engine.store.store import Store, event_row
 from steadyflow.errors import ConcurrentStepError
@@ -75,6 +77,7 @@ class PendingWrites:
     step_states: list[dict[str, Any]] = field(default_factory=list)
     element_stats: dict[tuple[str, str, int, int, int], ElementStat] = field(default_factory=dict)
     """Counter increments, summed per row key."""
+    decision_evaluations: list[dict[str, Any]] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return any(bool(v) for v in vars(self).values())
@@ -174,6 +177,8 @@ class PendingWrites:
                     intent, passed=earlier_stat.passed + intent.passed, total_s=earlier_stat.total_s + intent.total_s
                 )
             self.element_stats[intent.key] = intent
+        elif isinstance(intent, DecisionEvaluationInsert):
+            self.decision_evaluations.append(intent.row)
         else:  # pragma: no cover - the union above is exhaustive
             raise TypeError(f"not a step intent: {intent!r}")
 
@@ -194,6 +199,7 @@ class PendingWrites:
         store.resolve_incidents_at(conn, self.incident_resolves)
         store.insert_events(conn, self.events)
         insert_step_states(conn, self.step_states)
+        insert_decision_evaluations(conn, self.decision_evaluations)
         add_element_stats(conn, [self.element_stats[k] for k in sorted(self.element_stats)])
         store.insert_messages(conn, [_message_row(m) for m in self.messages.values()])
         store.update_message_results(conn, {m.message_id: m.result for m in self.message_updates.values()})

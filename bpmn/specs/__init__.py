@@ -1,5 +1,6 @@
 """Task specs that steadyflow adds to SpiffWorkflow's BPMN kernel."""
 
+from bpmn.specs.decision_task import DecisionTask
 from bpmn.specs.job_task import JobTask
 from bpmn.specs.multi_instance import MultiInstanceActivity
 from bpmn.specs.parallel_gateway import IndexedParallelGateway
@@ -7,6 +8,7 @@ from bpmn.specs.pass_through import PassThroughTask
 from bpmn.specs.script_task import ExpressionScriptTask, PythonScriptTask
 
 __all__ = [
+    "DecisionTask",
     "ExpressionScriptTask",
     "IndexedParallelGateway",
     "JobTask",

@@ -23,7 +23,7 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
-SCHEMA_VERSION = "0006"
+SCHEMA_VERSION = "0007"
 """The Alembic head this code expects; bump with every migration."""
 
 deployments = Table(
@@ -370,3 +370,38 @@ element_stats = Table(
     Column("total_s", Float, nullable=False),
 )
 """Completed activity instances per element, hour and duration class, kept up to date by the writer."""
+
+# -- 0007: DMN decisions -------------------------------------------------------------------------
+
+decision_definitions = Table(
+    "decision_definitions",
+    metadata,
+    Column("id", String(255), primary_key=True),  # key:version:sha12
+    Column("key", String(255), nullable=False),  # the decision's id in the DMN file
+    Column("version", Integer, nullable=False),
+    Column("name", String(255), nullable=True),
+    Column("deployment_id", String(64), ForeignKey("deployments.id"), nullable=False),
+    Column("xml_sha256", String(64), nullable=False),
+    Column("drg_id", String(255), nullable=False),  # the file's definitions id (Camunda's DRD key)
+    Column("deployed_at", Float, nullable=False),
+    UniqueConstraint("key", "version", name="uq_decision_definitions_key_version"),
+)
+"""Every decision of every deployed DMN file, versioned per key like process definitions."""
+
+decision_evaluations = Table(
+    "decision_evaluations",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("decision_definition_id", String(255), ForeignKey("decision_definitions.id"), nullable=False),
+    Column("decision_key", String(255), nullable=False),
+    Column("instance_id", String(36), nullable=True),  # None: evaluated over an API, not by a task
+    Column("element_id", String(255), nullable=True),
+    Column("task_id", String(36), nullable=True),
+    Column("event_seq", Integer, nullable=True),  # its DecisionEvaluated event in the instance's history
+    Column("evaluated_at", Float, nullable=False),
+    Column("record", Text, nullable=False),  # JSON: each decision of the DRG's inputs, matched rules, outputs
+)
+"""Each evaluation of a decision (and the decisions it required), for history and the decision page."""
+
+Index("ix_decision_evaluations_key", decision_evaluations.c.decision_key, decision_evaluations.c.evaluated_at)
+Index("ix_decision_evaluations_instance", decision_evaluations.c.instance_id, decision_evaluations.c.event_seq)
