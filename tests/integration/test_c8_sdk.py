@@ -99,12 +99,12 @@ Handler = Callable[[Any], Any]
 
 
 @pytest.fixture
-def workers(server: Server) -> Iterator[Callable[[dict[str, Handler]], None]]:
+def workers(server: Server) -> Iterator[Callable[..., None]]:
     """``workers({type: handler})``: the SDK's own async job workers, polling in a thread until the test ends."""
     stop = threading.Event()
     threads: list[threading.Thread] = []
 
-    def run(handlers: dict[str, Handler]) -> None:
+    def run(handlers: dict[str, Handler], *, with_lease: bool = False) -> None:
         async def main() -> None:
             async with CamundaAsyncClient(configuration=configuration(server)) as c:
                 for job_type, handler in handlers.items():
@@ -113,6 +113,7 @@ def workers(server: Server) -> Iterator[Callable[[dict[str, Handler]], None]]:
                         job_timeout_milliseconds=30_000,
                         request_timeout_milliseconds=2_000,
                         worker_name=WORKER,
+                        with_lease=with_lease,
                     )
                     c.create_job_worker(config=config, callback=handler, execution_strategy="async")
                 while not stop.is_set():
@@ -307,3 +308,22 @@ def test_a_client_configured_for_oauth_gets_a_token_for_an_api_token_and_works(s
         assert c.get_topology().gateway_version.startswith("8.8.")
         key = start(c, "message-catch-c8", orderId="oauth-1")
     assert state(server, key) == "ACTIVE"
+
+
+def test_leasing_workers_complete_the_example_with_their_lease_tokens(
+    server: Server, client: CamundaClient, workers: Callable[..., None]
+) -> None:
+    tokens: list[str] = []
+
+    async def create_database(job: Any) -> dict[str, Any]:
+        tokens.append(str(job.job_lease_token))
+        return {"regionDatabase": f"{job.variables.to_dict()['region']}-db"}
+
+    async def create_replication(job: Any) -> dict[str, Any]:
+        tokens.append(str(job.job_lease_token))
+        return {"replicated": True}
+
+    key = start(client, "database-creation-c8", regions=["eu-west", "us-east"])
+    workers({"create-database": create_database, "create-replication": create_replication}, with_lease=True)
+    wait_until(lambda: state(server, key) == "COMPLETED", f"instance {key} did not complete with leases: {tokens}")
+    assert len(tokens) == 3 and len(set(tokens)) == 3 and all(t not in ("", "None") for t in tokens)

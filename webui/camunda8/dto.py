@@ -87,6 +87,7 @@ def activated_job(
     worker: str,
     variables: dict[str, Any],
     keys: dict[str, int],
+    lease_token: str | None = None,
 ) -> dict[str, Any]:
     job = claimed.job
     deadline = int((job.lock_expires_at or 0) * 1000)
@@ -113,7 +114,7 @@ def activated_job(
         "rootProcessInstanceKey": str(keys["instance"]),
         "businessId": job.business_key,
         "priority": job.priority,
-    }
+    } | ({"jobLeaseToken": lease_token} if lease_token is not None else {})
 
 
 def page(items: list[dict[str, Any]], total: int) -> dict[str, Any]:

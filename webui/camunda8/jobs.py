@@ -3,13 +3,20 @@
 Activation claims through the same engine query as Camunda 7's fetchAndLock,
 so a job goes to whichever asks first: an in-process handler, an external-task
 client or a Camunda 8 worker. Only the worker holding a job may report it: a
-job that is not activated, or whose activation timed out, is refused (409),
-and the report is made as the worker that activated it.
+job that is not activated through /v2, whose activation timed out, or that an
+in-process handler or a Camunda 7 client holds, is refused (409), and the
+report is made as the worker that activated it. A /v2 activation locks as
+``c8/<worker>``; with ``withLease`` as ``c8/<worker>#<activation id>``, and
+each job carries a ``jobLeaseToken`` that its completion, failure and error must
+send back: a token of a superseded activation (the job timed out and another
+worker activated it) is refused, as Camunda 8 fences leased jobs.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -22,13 +29,25 @@ from webui.auth import requires
 from webui.camunda8 import bp, dto
 from webui.camunda8.context import C8Context, c8
 from webui.camunda8.problems import C8Problem, bad_request
-from webui.camunda8.request_input import json_body, names, number, obj, text, variables
+from webui.camunda8.request_input import flag, json_body, names, number, obj, text, variables
 
 DEFAULT_REQUEST_TIMEOUT_MS = 10_000
 """Camunda's default long-poll time (camunda.api.long-polling.timeout)."""
 MAX_REQUEST_TIMEOUT_MS = 600_000
 MAX_JOBS = 1000
 MAX_ERROR_MESSAGE = 4000
+MAX_WORKER_NAME = 200
+OWNER_PREFIX = "c8/"
+"""Lock owners of jobs activated through /v2, so no other kind of worker's job can be reported here."""
+
+
+def lock_owner(worker: str, activation: str | None) -> str:
+    return f"{OWNER_PREFIX}{worker}#{activation}" if activation else f"{OWNER_PREFIX}{worker}"
+
+
+def lease_token(activation: str, job_id: str) -> str:
+    """The job's token for one leased activation: distinct per job, checkable without storing it."""
+    return f"{activation}.{hashlib.sha256(f'{activation}:{job_id}'.encode()).hexdigest()[:16]}"
 
 
 def _client_gone() -> Callable[[], bool]:
@@ -44,6 +63,10 @@ def activate_jobs() -> Response:
     job_type = text(body, "type", required=True)
     assert job_type is not None
     worker = text(body, "worker") or "default"
+    if len(worker) > MAX_WORKER_NAME:
+        raise bad_request(f"worker must have at most {MAX_WORKER_NAME} characters, not {len(worker)}")
+    activation = uuid.uuid4().hex if flag(body, "withLease") else None
+    owner = lock_owner(worker, activation)
     timeout_ms = number(body, "timeout", minimum=1, maximum=2**31 - 1)
     if timeout_ms is None:
         raise bad_request("No timeout provided: how many milliseconds a worker may hold an activated job")
@@ -62,7 +85,7 @@ def activate_jobs() -> Response:
     keys: Keys = {}
 
     def attempt() -> list[ClaimedJob]:
-        found, given = context.keys.claim_jobs(context.queries, worker, [claim], limit=max_jobs)
+        found, given = context.keys.claim_jobs(context.queries, owner, [claim], limit=max_jobs)
         keys.update(given)
         return found
 
@@ -73,14 +96,19 @@ def activate_jobs() -> Response:
     claimed = context.long_polls.poll(attempt, maybe_ready, wait_ms / 1000.0, gone)
     if claimed and gone():
         # The worker hung up while we locked: give the jobs back rather than leave them locked for nobody.
-        context.engine.release_locks(worker, [c.job.id for c in claimed])
+        context.engine.release_locks(owner, [c.job.id for c in claimed])
         context.long_polls.notify()
         return jsonify({"jobs": []})
-    return jsonify({"jobs": _activated(context, claimed, keys, worker, wanted)})
+    return jsonify({"jobs": _activated(context, claimed, keys, worker, wanted, activation)})
 
 
 def _activated(
-    context: C8Context, claimed: list[ClaimedJob], keys: Keys, worker: str, wanted: list[str] | None
+    context: C8Context,
+    claimed: list[ClaimedJob],
+    keys: Keys,
+    worker: str,
+    wanted: list[str] | None,
+    activation: str | None,
 ) -> list[dict[str, Any]]:
     jobs, instances, definitions, elements = keys["job"], keys["instance"], keys["definition"], keys["element"]
     answer = []
@@ -93,7 +121,12 @@ def _activated(
             "element": elements[c.job.task_id],
         }
         definition = context.definition(c.definition_id)
-        answer.append(dto.activated_job(c, definition=definition, worker=worker, variables=values, keys=job_keys))
+        token = lease_token(activation, c.job.id) if activation else None
+        answer.append(
+            dto.activated_job(
+                c, definition=definition, worker=worker, variables=values, keys=job_keys, lease_token=token
+            )
+        )
     return answer
 
 
@@ -105,14 +138,33 @@ def _job(context: C8Context, job_key: str) -> ClaimedJob:
         raise C8Problem(404, f"Job with key '{job_key}' not found: it completed, or its element ended") from exc
 
 
-def held(context: C8Context, job_key: str) -> ClaimedJob:
-    """The job of ``job_key`` if a worker holds it now; 404 / 409 otherwise."""
+def held(context: C8Context, job_key: str, body: dict[str, Any] | None = None) -> ClaimedJob:
+    """The job of ``job_key`` if a Camunda 8 worker holds it now (with ``body``'s lease token, if it was
+    leased); 404 / 409 otherwise."""
     claimed = _job(context, job_key)
     job = claimed.job
-    if job.lock_owner is None or job.lock_expires_at is None:
+    owner = job.lock_owner
+    if owner is None or job.lock_expires_at is None:
         raise C8Problem(409, f"Job with key '{job_key}' is not activated; activate it first")
+    if not owner.startswith(OWNER_PREFIX):
+        raise C8Problem(
+            409,
+            f"Job with key '{job_key}' is held by a worker that did not activate it through /v2 "
+            "(an in-process handler or a Camunda 7 external-task client); only that worker may report it",
+        )
     if job.lock_expires_at < time.time():
         raise C8Problem(409, f"Job with key '{job_key}' timed out; activate it again")
+    sent = text(body, "jobLeaseToken") if body is not None else None
+    if body is not None and "#" in owner and sent is None:
+        raise C8Problem(409, f"Job with key '{job_key}' was activated with a lease: send its jobLeaseToken")
+    if sent is not None:
+        activation = owner.rsplit("#", 1)[1] if "#" in owner else ""
+        if not activation or sent != lease_token(activation, job.id):
+            raise C8Problem(
+                409,
+                f"The jobLeaseToken for job '{job_key}' is not the current lease's: the job was activated "
+                "again since; this worker's activation was superseded",
+            )
     return claimed
 
 
@@ -125,7 +177,7 @@ def complete_job(job_key: str) -> tuple[str, int]:
     if result.get("type") not in (None, "") and result.get("type") != "userTask":
         raise bad_request("result.type must be userTask or left out")
     context = c8()
-    job = held(context, job_key).job
+    job = held(context, job_key, body).job
     context.engine.complete_job(job.id, values, worker_id=job.lock_owner, instance_id=job.instance_id)
     return "", 204
 
@@ -139,7 +191,7 @@ def fail_job(job_key: str) -> tuple[str, int]:
     message = (text(body, "errorMessage") or "")[:MAX_ERROR_MESSAGE]
     variables(body)  # checked; failure variables would go to a local scope steadyflow does not keep
     context = c8()
-    job = held(context, job_key).job
+    job = held(context, job_key, body).job
     context.engine.fail_job(
         job.id,
         message or "the Camunda 8 worker reported a failure",
@@ -161,7 +213,7 @@ def throw_error(job_key: str) -> tuple[str, int]:
     message = text(body, "errorMessage") or ""
     values = variables(body)
     context = c8()
-    job = held(context, job_key).job
+    job = held(context, job_key, body).job
     context.engine.throw_error(
         job.id, code, message[:MAX_ERROR_MESSAGE], values, worker_id=job.lock_owner, instance_id=job.instance_id
     )
