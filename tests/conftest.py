@@ -28,6 +28,8 @@ DATA = ROOT / "tests" / "data"
 EXAMPLES = ROOT / "examples"
 FAST_RETRIES = RetryPolicy(initial_interval_s=0.01, backoff_coefficient=2.0, maximum_interval_s=0.05)
 PG_BASE = os.environ.get("STEADYFLOW_TEST_PG", "")
+# Every task query the task index answers is checked against SpiffWorkflow's tree walk (engine/spiff/workflow.py).
+os.environ.setdefault("STEADYFLOW_VERIFY_TASK_INDEX", "1")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -12,37 +12,15 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
-from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
-from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from bpmn.recursion import recursion_room, spec_elements
 from bpmn.script_engine import ExpressionEngine
-from bpmn.specs.parallel_gateway import TaskIndex
 from engine.spiff.checkpoint import Persisted, TaskMemory, ValueRef, encode_workflow_data
 from engine.spiff.codec import decode_value, dumps
+from engine.spiff.workflow import SteadyflowSubWorkflow, SteadyflowWorkflow
 from engine.store.records import TaskRow
-
-
-class SteadyflowWorkflow(BpmnWorkflow):
-    """SpiffWorkflow's workflow, with a cheaper look for waiting tasks after each completion.
-
-    SpiffWorkflow walks the whole task tree with its (pure Python) iterator after every
-    task that completes, to update the waiting ones: a fan-out of N branches walks N
-    trees of N tasks. Reading the states off the workflow's task dict finds the same
-    tasks; each is re-checked before its update, as the lazy walk would skip a task an
-    earlier update already moved on (a join cancels its older waiting arrivals).
-    """
-
-    def update_waiting_tasks(self) -> None:
-        tasks = self.tasks
-        # Once a parallel gateway has indexed the tasks, the index knows the waiting ones.
-        tracked = tasks.waiting_tasks() if isinstance(tasks, TaskIndex) else None
-        waiting = tracked if tracked is not None else [t for t in tasks.values() if t._state == TaskState.WAITING]
-        for task in waiting:
-            if task._state == TaskState.WAITING:
-                task.task_spec._update(task)
 
 
 def _workflow_frame(
@@ -138,7 +116,7 @@ def restore(
             if owner is None:
                 continue
             sp_spec = subprocess_specs[sp_frame["spec"]]
-            subprocess = BpmnSubWorkflow(sp_spec, owner.id, workflow, deserializing=True)
+            subprocess = SteadyflowSubWorkflow(sp_spec, owner.id, workflow, owner.workflow, deserializing=True)
             workflow.subprocesses[owner.id] = subprocess
             _fill(subprocess, by_workflow.get(sp_id, []), sp_frame, sp_id, blob, persisted, children)
             subprocess.completed_event.connect(owner.task_spec._on_subworkflow_completed, owner)

@@ -1,0 +1,224 @@
+"""A workflow's tasks indexed by spec name and by state, kept as SpiffWorkflow changes them.
+
+SpiffWorkflow answers "which tasks are READY" (after every task it runs), "is
+anything unfinished" and a join's "which of my tasks exist" by walking the whole
+task tree, so a fan-out of N branches costs N walks of N tasks. The index files
+every task as it is added (``tasks[id] = task``) and removed (``tasks.pop(id)``)
+and sees every state write (``_TrackedTask._state``), so those questions cost the
+tasks that answer them. The tree order SpiffWorkflow's walks return (depth first,
+a subprocess's tasks right after its owning task) is rebuilt from filing order:
+SpiffWorkflow appends a child to its parent's list when it files it, so siblings
+are filed in the order of their parent's list.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
+
+STATES = (
+    TaskState.MAYBE,
+    TaskState.LIKELY,
+    TaskState.FUTURE,
+    TaskState.WAITING,
+    TaskState.READY,
+    TaskState.STARTED,
+    TaskState.COMPLETED,
+    TaskState.ERROR,
+    TaskState.CANCELLED,
+)
+PREDICTED = TaskState.MAYBE | TaskState.LIKELY
+_spiff_task_log = logging.getLogger("spiff.task")
+
+
+class _TrackedTask(Task):
+    """A task whose every state write keeps its index's sets of tasks by state.
+
+    Every write of ``_state`` (``Task.__init__``, ``_set_state``, a restore) goes
+    through this property, so the sets are exact without any walk.
+    """
+
+    @property
+    def _state(self) -> int:
+        return int(self.__dict__["_tracked_state"])
+
+    @_state.setter
+    def _state(self, value: int) -> None:
+        fields = self.__dict__
+        old = fields.get("_tracked_state")
+        fields["_tracked_state"] = value
+        index = fields.get("_waiting_index")
+        if index is not None and old != value:
+            index.state_changed(self.id, old, value, bool(fields.get("_children")))
+
+    def collect_log_extras(self, dct: dict[str, Any] | None = None) -> dict[str, Any]:
+        # SpiffWorkflow builds these extras on every state change, even when nothing logs them.
+        if not _spiff_task_log.isEnabledFor(logging.INFO):
+            return {}
+        return super().collect_log_extras(dct)  # type: ignore[no-any-return]
+
+
+class TaskIndex(dict[UUID, Any]):
+    """A workflow's ``tasks`` dict that also knows its tasks by spec name and by state.
+
+    SpiffWorkflow adds a task with ``tasks[id] = task`` and removes it with
+    ``tasks.pop(id)``; those two keep the index. ``Task.__init__`` adds itself
+    before it sets its spec, so such a task is filed when the index is next read.
+    """
+
+    def __init__(self, tasks: dict[UUID, Any]) -> None:
+        super().__init__()
+        self._by_spec: dict[str, dict[UUID, Any]] = {}
+        self._unfiled: list[tuple[UUID, Any]] = []
+        self.by_state: dict[int, set[UUID]] = {state: set() for state in STATES}
+        # Exact while every task is a _TrackedTask (a task class of its own hides its state writes).
+        self.tracks_states = True
+        self._filed_at: dict[UUID, int] = {}
+        self._next_position = 0
+        # Tasks none of whose ancestors stops a walk for definite tasks (see reachable_from_root).
+        self.open_path: set[UUID] = set()
+        # Per join spec: the input found missing last time, where the next search starts.
+        self.join_cursor: dict[str, int] = {}
+        # Per join spec: every task of it that may be waiting (a superset; see IndexedParallelGateway).
+        self.waiting_joins: dict[str, set[UUID]] = {}
+        for key, task in tasks.items():
+            self[key] = task
+
+    # -- questions ------------------------------------------------------------
+    @property
+    def by_spec(self) -> dict[str, dict[UUID, Any]]:
+        if self._unfiled:
+            unfiled, self._unfiled = self._unfiled, []
+            for key, task in unfiled:
+                filed: Any = dict.get(self, key)
+                if filed is task:
+                    self._by_spec.setdefault(task.task_spec.name, {})[key] = task
+        return self._by_spec
+
+    @property
+    def waiting(self) -> set[UUID]:
+        return self.by_state[TaskState.WAITING]
+
+    @property
+    def tracks_waiting(self) -> bool:
+        return self.tracks_states
+
+    def position(self, task_id: UUID) -> int:
+        """Where the task was filed: its parent's list holds siblings in this order."""
+        return self._filed_at.get(task_id, 0)
+
+    def ids_in(self, mask: int) -> set[UUID]:
+        """The ids of tasks whose state is in ``mask``."""
+        found: set[UUID] = set()
+        for state in STATES:
+            if state & mask:
+                found |= self.by_state[state]
+        return found
+
+    def any_in(self, mask: int) -> bool:
+        return any(self.by_state[state] for state in STATES if state & mask)
+
+    def waiting_tasks(self) -> list[Any] | None:
+        """The waiting tasks in the order the dict holds them, or None when states are not tracked."""
+        if not self.tracks_states:
+            return None
+        found = [t for t in (self.get(i) for i in self.waiting) if t is not None and t._state == TaskState.WAITING]
+        return sorted(found, key=lambda t: self._filed_at.get(t.id, 0))
+
+    def reachable_from_root(self, task: Any, owns_subprocess: Any) -> bool:
+        """Does a walk for definite tasks from this workflow's root reach ``task``?
+
+        SpiffWorkflow's walk does not descend below a predicted (MAYBE or LIKELY) task
+        unless it owns a subprocess. Tasks found open are remembered; a task with
+        children that becomes predicted forgets them all (``state_changed``).
+        """
+        path: list[UUID] = []
+        current = task
+        while current.id not in self.open_path:
+            path.append(current.id)
+            parent = dict.get(self, current._parent) if current._parent is not None else None
+            if parent is None:
+                break
+            if parent._state & PREDICTED and not owns_subprocess(parent.id):
+                return False
+            current = parent
+        self.open_path.update(path)
+        return True
+
+    # -- upkeep ---------------------------------------------------------------
+    def state_changed(self, task_id: UUID, old: int | None, new: int, has_children: bool) -> None:
+        if old is not None:
+            self.by_state[old].discard(task_id)
+        self.by_state[new].add(task_id)
+        if new & PREDICTED and has_children and not (old is not None and old & PREDICTED):
+            self.open_path.clear()
+
+    def forget_paths(self) -> None:
+        """A subprocess ended: its owner no longer opens the walk below it."""
+        self.open_path.clear()
+
+    def _track(self, task: Any) -> None:
+        if task.id not in self._filed_at:
+            self._filed_at[task.id] = self._next_position
+            self._next_position += 1
+        if type(task) is _TrackedTask:
+            task.__dict__["_waiting_index"] = self
+            state = task.__dict__.get("_tracked_state")
+            if state is not None:
+                self.by_state[state].add(task.id)
+        elif type(task) is Task:
+            state = task.__dict__.pop("_state", None)
+            task.__class__ = _TrackedTask
+            task.__dict__["_waiting_index"] = self
+            if state is not None:
+                task._state = state
+        else:
+            self.tracks_states = False
+
+    def _unindex(self, key: UUID, task: Any) -> None:
+        for ids in self.by_state.values():
+            ids.discard(key)
+        self._filed_at.pop(key, None)
+        self.open_path.discard(key)
+        if type(task) is _TrackedTask:
+            task.__dict__["_waiting_index"] = None
+        spec = getattr(task, "task_spec", None)
+        if spec is not None:
+            self._by_spec.get(spec.name, {}).pop(key, None)
+
+    def __setitem__(self, key: UUID, task: Any) -> None:
+        old = self.get(key)
+        position = self._filed_at.get(key)
+        if old is not None:
+            self._unindex(key, old)
+        if position is not None:
+            self._filed_at[key] = position  # the dict keeps a replaced key where it was
+        super().__setitem__(key, task)
+        self._track(task)
+        spec = getattr(task, "task_spec", None)
+        if spec is None:
+            self._unfiled.append((key, task))
+        else:
+            self._by_spec.setdefault(spec.name, {})[key] = task
+
+    def __delitem__(self, key: UUID) -> None:
+        self.pop(key)
+
+    def pop(self, key: UUID, *default: Any) -> Any:
+        task = super().pop(key, *default)
+        if task is not None and not (default and task is default[0]):
+            self._unindex(key, task)
+        return task
+
+
+def indexed_tasks(workflow: Any) -> TaskIndex:
+    """The workflow's tasks, indexed (the index is installed on first use if the workflow has none)."""
+    tasks = workflow.tasks
+    if not isinstance(tasks, TaskIndex):
+        tasks = TaskIndex(tasks)
+        workflow.tasks = tasks
+    return tasks

@@ -1,0 +1,121 @@
+"""The task index answers SpiffWorkflow's task queries as its tree walk does, in the walk's order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+
+from bpmn.parser import parse_model
+from bpmn.script_engine import ExpressionEngine
+from engine.spiff.restore import new_workflow
+from engine.spiff.workflow import TaskIndexMismatchError
+
+BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+
+
+def _flow(flow_id: str, source: str, target: str) -> str:
+    return f'<bpmn:sequenceFlow id="{flow_id}" sourceRef="{source}" targetRef="{target}" />'
+
+
+def _model(branches: int, inner: int) -> bytes:
+    """A fork into user tasks and an embedded subprocess that forks into user tasks of its own."""
+    parts = [
+        f'<bpmn:definitions xmlns:bpmn="{BPMN}" id="d" targetNamespace="t"><bpmn:process id="p" isExecutable="true">',
+        '<bpmn:startEvent id="start" />',
+        _flow("f0", "start", "fork"),
+        '<bpmn:parallelGateway id="fork" /><bpmn:parallelGateway id="join" />',
+        '<bpmn:subProcess id="sub"><bpmn:startEvent id="s_start" />',
+        _flow("s0", "s_start", "s_fork"),
+        '<bpmn:parallelGateway id="s_fork" /><bpmn:parallelGateway id="s_join" />',
+    ]
+    for i in range(inner):
+        parts += [
+            f'<bpmn:userTask id="s{i}" />',
+            _flow(f"sa{i}", "s_fork", f"s{i}"),
+            _flow(f"sb{i}", f"s{i}", "s_join"),
+        ]
+    parts += [_flow("s9", "s_join", "s_end"), '<bpmn:endEvent id="s_end" /></bpmn:subProcess>']
+    parts += [_flow("fsa", "fork", "sub"), _flow("fsb", "sub", "join")]
+    for i in range(branches):
+        parts += [f'<bpmn:userTask id="u{i}" />', _flow(f"fa{i}", "fork", f"u{i}"), _flow(f"fb{i}", f"u{i}", "join")]
+    parts += [_flow("fz", "join", "end"), '<bpmn:endEvent id="end" /></bpmn:process></bpmn:definitions>']
+    return "".join(parts).encode()
+
+
+def _running(branches: int = 6, inner: int = 4) -> Any:
+    model = parse_model(_model(branches, inner), "p.bpmn").processes["p"]
+    workflow = new_workflow(model.spec, model.subprocess_specs, script_engine=ExpressionEngine())
+    workflow.do_engine_steps()
+    return workflow
+
+
+def _walked(workflow: Any, **kwargs: Any) -> list[Any]:
+    return [t.id for t in BpmnWorkflow.get_tasks(workflow, **kwargs)]
+
+
+def _indexed(workflow: Any, **kwargs: Any) -> list[Any]:
+    return [t.id for t in workflow.get_tasks(**kwargs)]
+
+
+QUERIES: list[dict[str, Any]] = [
+    {"state": TaskState.READY},
+    {"state": TaskState.WAITING},
+    {"state": TaskState.READY | TaskState.STARTED | TaskState.WAITING | TaskState.ERROR},
+    {"state": TaskState.READY, "skip_subprocesses": True},
+    {"spec_name": "u3"},
+    {"state": TaskState.NOT_FINISHED_MASK},
+]
+
+
+@pytest.mark.parametrize("query", QUERIES, ids=[str(sorted(q)) for q in QUERIES])
+def test_indexed_queries_equal_the_tree_walk_as_user_tasks_complete(query: dict[str, Any]) -> None:
+    workflow = _running()
+    ready = workflow.get_tasks(state=TaskState.READY)
+    assert len(ready) == 10  # six user tasks at the top, four inside the subprocess
+    for task in [*ready[::3], *ready[1::3], *ready[2::3]]:
+        assert _indexed(workflow, **query) == _walked(workflow, **query)
+        task.run()
+        workflow.do_engine_steps()
+    assert _indexed(workflow, **query) == _walked(workflow, **query)
+    assert workflow.is_completed()
+
+
+def test_ready_tasks_come_in_the_walks_order_subprocess_first_then_siblings() -> None:
+    workflow = _running(branches=3, inner=2)
+    names = [t.task_spec.name for t in workflow.get_tasks(state=TaskState.READY)]
+    assert names == [t.task_spec.name for t in BpmnWorkflow.get_tasks(workflow, state=TaskState.READY)]
+    assert sorted(names) == ["s0", "s1", "u0", "u1", "u2"]
+
+
+def test_a_ready_task_below_a_predicted_one_is_left_out_as_the_walk_leaves_it_out() -> None:
+    workflow = _running(branches=3, inner=0)
+    task = next(t for t in workflow.get_tasks(state=TaskState.READY) if t.task_spec.name == "u1")
+    parent = task.parent
+    parent._set_state(TaskState.LIKELY)  # no model does this; the walk does not descend below it
+
+    found = _indexed(workflow, state=TaskState.READY)
+
+    assert task.id not in found
+    assert found == _walked(workflow, state=TaskState.READY)
+
+
+def test_completion_is_read_from_the_index_and_agrees_with_the_walk() -> None:
+    workflow = _running(branches=2, inner=1)
+    assert not workflow.is_completed()
+    for task in workflow.get_tasks(state=TaskState.READY):
+        task.run()
+    workflow.do_engine_steps()
+    assert workflow.is_completed()
+
+
+def test_the_verification_switch_catches_an_index_that_lost_a_task(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STEADYFLOW_VERIFY_TASK_INDEX", "1")
+    workflow = _running(branches=3, inner=1)
+    lost = workflow.get_tasks(state=TaskState.READY)[1]
+    workflow.tasks.by_state[TaskState.READY].discard(lost.id)
+
+    with pytest.raises(TaskIndexMismatchError, match="task index disagrees"):
+        workflow.get_tasks(state=TaskState.READY)
