@@ -191,6 +191,7 @@ class DefinitionRegistry:
         wrote_deployment = False
         file_deployments: dict[str, str] = {}
         pending: list[tuple[DefinitionRecord, str]] = []
+        fresh: dict[str, ProcessModel] = {}
         with self.store.db.write() as conn:
             for filename, data, model in parsed:
                 sha = hashlib.sha256(data).hexdigest()
@@ -237,6 +238,8 @@ class DefinitionRegistry:
                 results.append(DeployedDefinition(record, new_version=True))
                 process = next(m.processes[record.key] for _, _, m in parsed if record.key in m.processes)
                 self.store.replace_start_timers(conn, record.key, start_timer_rows(record, process.spec, now))
+                if self._parses_alone(filename, callees):
+                    fresh[record.id] = process
 
             def new_deployment(filename: str, data: bytes, sha: str) -> str:
                 nonlocal wrote_deployment
@@ -248,7 +251,20 @@ class DefinitionRegistry:
                 return file_deployment
 
             deployed_decisions = self.decisions.store_parsed(conn, list(decisions), new_deployment)
+        # The first start need not parse again what deploy just parsed (a wide model takes seconds).
+        with self._lock:
+            self._models.update(fresh)
         return Deployment(deployment_id if wrote_deployment else None, results, warnings, deployed_decisions)
+
+    @staticmethod
+    def _parses_alone(filename: str, callees: dict[str, tuple[list[str], list[str]]]) -> bool:
+        """Would ``model`` parse this file exactly as deploy did? Yes when it calls no other file and keeps its name.
+
+        ``model`` reads the stored XML (the same UTF-8 bytes) under the stored file name, with
+        its callees in another order: those models are parsed again rather than assumed equal.
+        """
+        deployed, siblings = callees.get(filename, ([], []))
+        return not deployed and not siblings and PurePath(filename).name == filename
 
     def model(self, definition: DefinitionRecord, conn: Connection | None = None) -> ProcessModel:
         """The parsed process of a stored definition (parsed once, then cached).
