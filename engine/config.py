@@ -39,5 +39,8 @@ class EngineConfig:
     expression_limits: ExpressionLimits = field(default_factory=expression_limits_from_env)
     """How much text one FEEL/JUEL evaluation of this engine may build (STEADYFLOW_MAX_EXPRESSION_TEXT);
     applied to every step and handler of this engine, not to other engines in the process."""
+    durable: bool = True
+    """False for a throwaway SQLite database (process tests, dry runs): commits skip the fsync. Never for data
+    you keep: a crash can lose or corrupt what the last commits wrote."""
     clock: Clock = SYSTEM_CLOCK
     """What "now" is for this engine's timers, job due times and steps; process tests pass a ManualClock."""

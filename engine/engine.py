@@ -52,7 +52,7 @@ class Engine:
     def __init__(self, config: EngineConfig | None = None) -> None:
         self.config = config or EngineConfig()
         url = self.config.db_url or sqlite_url(self.config.data_dir)
-        self.db = Database(url)
+        self.db = Database(url, durable=self.config.durable)
         ensure_schema(self.db, create_if_empty=self.config.create_schema)
         self.store = Store(self.db)
         # This engine's own script engine: the Python switch never leaks to another Engine in the process.

@@ -82,7 +82,7 @@ def is_database_error(exc: BaseException) -> bool:
 class Database:
     """One SQLAlchemy engine plus the dialect-specific ways to begin and lock."""
 
-    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+    def __init__(self, url: str, *, pool_size: int = 10, durable: bool = True) -> None:
         self.url = normalise_url(url)
         self.is_sqlite = self.url.startswith("sqlite")
         # SQLite has one writer at a time: threads of this process queue here and hand over at once,
@@ -110,6 +110,8 @@ class Database:
                 connect_args={"timeout": 30, "check_same_thread": False},
             )
             event.listen(self.engine, "connect", _sqlite_on_connect)
+            if not durable:
+                event.listen(self.engine, "connect", _sqlite_throwaway)
             event.listen(self.engine, "begin", _sqlite_on_begin)
         else:
             self.engine = create_engine(
@@ -236,6 +238,11 @@ def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _sqlite_throwaway(dbapi_conn: Any, _record: Any) -> None:
+    # A throwaway database (a process test's, a dry run's): commits need not reach the disk.
+    dbapi_conn.execute("PRAGMA synchronous=OFF")
 
 
 def _sqlite_on_begin(conn: Connection) -> None:

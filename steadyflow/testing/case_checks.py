@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.store.records import JobRecord
+from engine.store.records import InstanceRecord, JobRecord
 from steadyflow.testing.assertions import InstanceAssert
 from steadyflow.testing.harness import ProcessInstance, ProcessTest
 from steadyflow.testing.state import InstanceSnapshot
@@ -28,12 +28,19 @@ class CaseContext:
     timeout_s: float
     before: set[str]
     created: list[str] = field(default_factory=list)
+    _seen: list[InstanceRecord] | None = None
+
+    def forget(self) -> None:
+        """Read the case's instances afresh at the next selection (an instruction may have started some)."""
+        self._seen = None
 
     def instances(self, process_id: str | None = None) -> list[ProcessInstance]:
         """The case's instances (oldest first): those it started and those its messages and signals started."""
-        found = self.test.engine.instances(definition_key=process_id, limit=100_000)
-        ours = [r for r in found if r.id not in self.before]
-        return [ProcessInstance(self.test, r.id) for r in sorted(ours, key=lambda r: (r.started_at, r.id))]
+        if self._seen is None:
+            found = self.test.engine.instances(limit=100_000)
+            ours = [r for r in found if r.id not in self.before]
+            self._seen = sorted(ours, key=lambda r: (r.started_at, r.id))
+        return [ProcessInstance(self.test, r.id) for r in self._seen if process_id in (None, r.definition_key)]
 
     def instance_ids(self) -> list[str]:
         return [i.id for i in self.instances()]
@@ -124,9 +131,11 @@ class CaseContext:
 
     def finish(self) -> None:
         """Cancel what the case left running, so its jobs and timers do not reach the next case."""
-        for instance in self.instances():
-            if self.test.engine.instance(instance.id).state in ("running", "incident"):
-                self.test.engine.cancel(instance.id, "the test case ended")
+        self.forget()
+        self.instances()
+        for record in self._seen or []:
+            if record.state in ("running", "incident"):
+                self.test.engine.cancel(record.id, "the test case ended")
         self.test.mocks.clear()
 
 

@@ -80,6 +80,7 @@ def run_case(test: ProcessTest, case: TestCase, *, timeout_s: float) -> CaseResu
 
 
 def run_instruction(context: CaseContext, instruction: Instruction) -> None:
+    context.forget()
     if instruction.type in UNSUPPORTED:
         raise CaseFailure(f"{instruction.type} is not supported by steadyflow: {UNSUPPORTED[instruction.type]}")
     action = ACTIONS.get(instruction.type)

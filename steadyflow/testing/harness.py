@@ -23,6 +23,7 @@ from engine.config import EngineConfig
 from engine.engine import Engine
 from engine.queries import Queries
 from engine.retry_policy import RetryPolicy
+from engine.store.records import JobRecord
 from engine.tasklist import Tasklist
 from steadyflow.testing.mocks import JobMock
 from steadyflow.testing.state import InstanceSnapshot, snapshot
@@ -83,11 +84,16 @@ class ProcessTest:
         self.clock = clock or TestClock()
         self.clock.on_move = self.run_until_idle
         self.engine = Engine(
-            EngineConfig(data_dir=self.directory, db_url=None, clock=self.clock, retry_policy=retry_policy)
+            EngineConfig(
+                data_dir=self.directory, db_url=None, clock=self.clock, retry_policy=retry_policy, durable=False
+            )
         )
         self.queries = Queries(self.engine)
         self.tasklist = Tasklist(self.engine, self.queries)
         self.mocks: dict[str, JobMock] = {}
+        self._start_timers_checked_at: float | None = None
+        self._messages_buffered = False
+        """Whether this test published a message that was kept (only then is there anything to sweep)."""
         self.stub: JobMock | None = None
         """Answers the jobs of every type without a mock (a dry run's stub worker); None: such jobs wait."""
 
@@ -106,10 +112,12 @@ class ProcessTest:
     def deploy(self, *paths: str | Path) -> list[str]:
         """Deploy BPMN files; returns the process ids (definition keys) they hold."""
         deployment = self.engine.deploy_paths(list(paths))
+        self._start_timers_checked_at = None
         return [d.definition.key for d in deployment.definitions]
 
     def deploy_files(self, files: list[tuple[str, bytes]]) -> list[str]:
         """Deploy BPMN files given as (name, bytes); returns the process ids they hold."""
+        self._start_timers_checked_at = None
         return [d.definition.key for d in self.engine.deploy(files).definitions]
 
     # -- actions -------------------------------------------------------------------
@@ -234,6 +242,7 @@ class ProcessTest:
         """Publish message ``name`` as Camunda 8 does; unclaimed, it is kept for ``time_to_live`` (test clock)."""
         ttl = ManualClock(0).advance(time_to_live)
         publication = self.engine.publish(name, correlation_key, variables, ttl_s=ttl, message_id=message_id)
+        self._messages_buffered = self._messages_buffered or publication.buffered
         self.run_until_idle()
         return publication.delivered
 
@@ -271,19 +280,28 @@ class ProcessTest:
     def run_until_idle(self) -> int:
         """Fire due timers, deliver messages and answer mocked jobs until nothing is left; returns the steps run."""
         total = 0
-        for _ in range(MAX_ROUNDS):
-            progressed = self.engine.fire_due_timers(WORKER_ID)
-            progressed += self.engine.fire_start_timers(WORKER_ID)
-            progressed += self.engine.deliver_outbox()
-            progressed += self.engine.sweep_messages()
-            if self.mocks or self.stub is not None:
-                types = None if self.stub is not None else list(self.mocks)
+        for round_number in range(MAX_ROUNDS):
+            # Reads decide what to try, so a round with nothing to do writes nothing.
+            types = None if self.stub is not None else list(self.mocks)
+            timer_due = self.engine.next_due([])
+            now = self.clock.now()
+            progressed = 0
+            if self._start_timers_checked_at != now:
+                # Timer start events fall due only when the clock moves (or a model is deployed).
+                self._start_timers_checked_at = now
+                progressed += self.engine.fire_start_timers(WORKER_ID)
+            if timer_due is not None and timer_due <= now:
+                progressed += self.engine.fire_due_timers(WORKER_ID)
+            job_due = self.engine.next_due(types) if types != [] else None
+            if job_due is not None and job_due <= now:
                 jobs = self.engine.claim_jobs(WORKER_ID, types, max_jobs=100, lock_s=3600.0)
-                for job in jobs:
-                    mock = self.mocks.get(job.type) or self.stub
-                    assert mock is not None
-                    mock.run(self.engine, WORKER_ID, job)
+                if jobs:
+                    self._answer(jobs)
                 progressed += len(jobs)
+            progressed += self.engine.deliver_outbox()
+            if self._messages_buffered and (round_number == 0 or total):
+                # A buffered message may be awaited now: by an instance that moved, or after the clock did.
+                progressed += self.engine.sweep_messages()
             if not progressed:
                 return total
             total += progressed
@@ -291,6 +309,17 @@ class ProcessTest:
             f"the process did not come to rest after {MAX_ROUNDS} rounds of jobs and timers; "
             "look for a loop that never waits (a mocked job inside a cycle without an exit)"
         )
+
+    def _answer(self, jobs: list[JobRecord]) -> None:
+        """Record the mocks' answers to claimed jobs in one transaction, as a worker pool does (group commit)."""
+        outcomes = []
+        for job in jobs:
+            mock = self.mocks.get(job.type) or self.stub
+            assert mock is not None, "only mocked types are claimed"
+            outcomes.append(mock.outcome(job))
+        for outcome, refused in zip(outcomes, self.engine.report_outcomes(WORKER_ID, outcomes), strict=True):
+            if refused is not None:
+                raise AssertionError(f"the engine refused the mock answer for job type '{outcome.job.type}': {refused}")
 
     # -- finding -------------------------------------------------------------------
     def instances_of(self, process_id: str) -> list[ProcessInstance]:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.engine import Engine
+from engine.job_outcome import JobOutcome
 from engine.store.records import JobRecord
 
 Answer = Callable[[dict[str, Any]], dict[str, Any]]
@@ -79,21 +79,17 @@ class JobMock:
         return self
 
     # -- running -----------------------------------------------------------------
-    def run(self, engine: Engine, worker_id: str, job: JobRecord) -> None:
-        """Answer one claimed job."""
+    def outcome(self, job: JobRecord) -> JobOutcome:
+        """What this mock answers for one claimed job (recorded by the driver, in one batch with the others)."""
         step = self._failures.pop(0) if self._failures else self._final
         variables = dict(job.variables)
         self.calls.append(JobCall(job.id, job.instance_id, job.element_id, variables, job.attempt, step.kind))
         if step.kind == "fail":
-            engine.fail_job(job.id, step.message, worker_id=worker_id, instance_id=job.instance_id)
-            return
+            return JobOutcome(job, "fail", message=step.message)
         if step.job_answer is not None:
             result = step.job_answer(job)
         else:
             result = step.variables(variables) if callable(step.variables) else dict(step.variables)
         if step.kind == "error":
-            engine.throw_error(
-                job.id, step.code, step.message, result, worker_id=worker_id, instance_id=job.instance_id
-            )
-        else:
-            engine.complete_job(job.id, result, worker_id=worker_id, instance_id=job.instance_id)
+            return JobOutcome(job, "error", result, message=step.message, code=step.code)
+        return JobOutcome(job, "complete", result)

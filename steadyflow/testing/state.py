@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from engine.engine import Engine
+from steadyflow.errors import NotFoundError
 
-ACTIVE = ("WAITING", "READY", "STARTED")
+ACTIVE_CODES = (8, 16, 32)
+"""SpiffWorkflow's WAITING, READY and STARTED: where an instance waits."""
 STATE_WORDS = {"running": "active", "incident": "active (with an incident)", "completed": "completed"}
 
 
@@ -25,7 +27,6 @@ class InstanceSnapshot:
     terminated: list[str]
     variables: dict[str, Any]
     incidents: list[dict[str, Any]]
-    open_user_tasks: list[dict[str, Any]] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -43,31 +44,41 @@ class InstanceSnapshot:
 
 
 def snapshot(engine: Engine, instance_id: str) -> InstanceSnapshot:
-    view = engine.view(instance_id)
+    """Read the rows an assertion needs (not the UI's whole view: no jobs, timers or job variables)."""
+    with engine.db.read() as conn:
+        instance = engine.store.instance(conn, instance_id)
+        if instance is None:
+            raise NotFoundError(f"process instance {instance_id} does not exist")
+        rows = engine.store.task_rows(conn, instance_id)
+        events = engine.store.events(conn, instance_id)
+        incidents = engine.store.incidents(conn, instance_id)
     completed: list[str] = []
     activated: list[str] = []
     terminated: list[str] = []
-    for event in view.history:
-        element = event.get("element_id")
-        if not element:
+    history = []
+    for event in events:
+        history.append(
+            {"type": event.type, "element_id": event.element_id, "task_id": event.task_id, "data": event.data}
+        )
+        if not event.element_id:
             continue
-        if event["type"] == "ActivityCompleted":
-            completed.append(element)
-        elif event["type"] == "ActivityActivated":
-            activated.append(element)
-        elif event["type"] == "ActivityCancelled":
-            terminated.append(element)
-    active = [a.element_id for a in view.activities if a.state in ACTIVE]
+        if event.type == "ActivityCompleted":
+            completed.append(event.element_id)
+        elif event.type == "ActivityActivated":
+            activated.append(event.element_id)
+        elif event.type == "ActivityCancelled":
+            terminated.append(event.element_id)
+    ordered = sorted(rows, key=lambda r: (r.last_state_change, r.depth))
+    active = [str(r.element_id) for r in ordered if r.element_id is not None and r.state in ACTIVE_CODES]
     return InstanceSnapshot(
         instance_id=instance_id,
-        process_id=str(view.instance["definition_key"]),
-        state=str(view.instance["state"]),
+        process_id=instance.definition_key,
+        state=instance.state,
         active=active,
         completed=completed,
         activated=activated,
         terminated=terminated,
-        variables=dict(view.variables),
-        incidents=list(view.incidents),
-        open_user_tasks=engine.user_tasks(instance_id),
-        history=list(view.history),
+        variables=engine.variables(instance_id),
+        incidents=[asdict(i) for i in incidents],
+        history=history,
     )
