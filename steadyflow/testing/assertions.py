@@ -172,6 +172,7 @@ class InstanceAssert:
                 return None
             return "it has: " + "; ".join(f"at {i['element_id']}: {i['message']}" for i in s.open_incidents)
 
+        self.instance.test.run_until_idle()  # settled only once nothing more can run, as has_not_passed
         return self.holds("to have no open incident", check)
 
 

@@ -273,3 +273,97 @@ def test_case_files_are_collected_one_item_per_case_with_the_failing_step_report
             "(it is waiting at Activity_CreateDatabase)*"
         ]
     )
+
+
+def test_the_stricter_assertions_fail_with_what_was_seen(pytester: pytest.Pytester) -> None:
+    result = run(
+        pytester,
+        """
+def test_exactly(process_test):
+    process_test.deploy(C7)
+    instance = process_test.start("database-creation", {})
+    assert_that(instance).is_waiting_exactly_at("Activity_CreateDatabaseIstanbul", "Activity_CreateDatabaseAnkara")
+    assert_that(instance).is_waiting_exactly_at("Activity_CreateDatabaseIstanbul")
+
+def test_order(process_test):
+    instance = started(process_test)
+    assert_that(instance).has_passed_in_order("Activity_CreateDatabase", "StartEvent_RequestReceived")
+
+def test_no_incidents(process_test):
+    instance = started(process_test)
+    process_test.mock_job("create-replication").fails(times=3, message="replica refused")
+    assert_that(instance).has_no_incidents()
+""",
+    )
+    result.assert_outcomes(failed=3)
+    result.stdout.fnmatch_lines(
+        [
+            "*to be waiting at exactly Activity_CreateDatabaseIstanbul; it is waiting at "
+            "Activity_CreateDatabaseIstanbul, Activity_CreateDatabaseAnkara*",
+            "*to have passed Activity_CreateDatabase, StartEvent_RequestReceived in this order; "
+            "it has passed StartEvent_RequestReceived, Activity_CreateDatabase*",
+            "*to have no open incident; it has: at Activity_CreateReplication: replica refused*",
+        ]
+    )
+
+
+def test_published_messages_correlate_by_key_now_or_within_their_time_to_live(pytester: pytest.Pytester) -> None:
+    result = run(
+        pytester,
+        """
+def test_messages(process_test, clock):
+    process_test.deploy(CONSTRUCTS + "/c8-message-catch.bpmn")
+    instance = process_test.start("c8-message-catch", {"orderId": "o-1", "trackingNumber": "t-1"})
+    assert process_test.publish_message("payment-received", "o-2") == []
+    assert_that(instance).is_waiting_at("Event_1420rox")
+    process_test.publish_message("shipment-dispatched", "t-1", {"carrier": "DHL"}, time_to_live="PT1M")
+    process_test.publish_message("payment-received", "o-1", {"paid": 12})
+    assert_that(instance).is_completed().has_variables(paid=12, carrier="DHL")
+
+def test_expired(process_test, clock):
+    process_test.deploy(CONSTRUCTS + "/c8-message-catch.bpmn")
+    instance = process_test.start("c8-message-catch", {"orderId": "o-1", "trackingNumber": "t-1"})
+    process_test.publish_message("shipment-dispatched", "t-1", time_to_live="PT1M")
+    clock.advance("PT2M")
+    process_test.publish_message("payment-received", "o-1")
+    assert_that(instance).is_waiting_at("Activity_0svn8ts")
+""",
+    )
+    result.assert_outcomes(passed=2)
+
+
+def test_the_session_writes_coverage_and_fails_below_the_minimum(pytester: pytest.Pytester) -> None:
+    import json
+
+    pytester.makepyfile(
+        test_process=HEADER
+        + """
+def test_half(process_test):
+    started(process_test)
+"""
+    )
+    report = pytester.path / "cov"
+    result = pytester.runpytest(
+        *PLUGIN_ARGS,
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "--steadyflow-coverage",
+        str(report),
+        "--steadyflow-min-coverage",
+        "90",
+    )
+    result.assert_outcomes(passed=1)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["*steadyflow process coverage 71.4 % is below 90 %*"])
+    data = json.loads((report / "coverage.json").read_text())
+    (process,) = data["processes"]
+    assert process["process_id"] == "database-creation-c8"
+    # Waiting at the replication task: start, both tasks and the two flows between them; 5 of 7.
+    assert process["elements"]["covered"] == [
+        "Activity_CreateDatabase",
+        "Activity_CreateReplication",
+        "StartEvent_RequestReceived",
+    ]
+    assert process["flows"]["covered"] == ["Flow_1", "Flow_2"]
+    assert (report / "coverage.html").is_file()
