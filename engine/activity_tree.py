@@ -73,14 +73,33 @@ def manifest(row: TaskRow) -> dict[str, str]:
     return data if isinstance(data, dict) else {}
 
 
-def inner_local_hashes(rows: Iterable[TaskRow], by_id: Mapping[str, TaskRow], model: ModelMap) -> dict[str, str]:
-    """Hash of every inner instance's item and loop counter, keyed "<task id>/<name>" (to decode in one read)."""
+def manifests_of(rows: Iterable[TaskRow]) -> dict[str, dict[str, str]]:
+    """Every row's manifest, parsed once for all the walks of one request."""
+    return {r.id: manifest(r) for r in rows if r.data and r.data != "{}"}
+
+
+def inner_local_hashes(
+    rows: Iterable[TaskRow],
+    by_id: Mapping[str, TaskRow],
+    model: ModelMap,
+    manifests: Mapping[str, dict[str, str]],
+    per_body: int | None = None,
+) -> dict[str, str]:
+    """Hash of every inner instance's item and loop counter, keyed "<task id>/<name>" (to decode in one read).
+
+    ``per_body`` limits it to the live inner instances and the first that many of each body (what
+    a page shows of them, see ``webui.api.instances.activity_rows``).
+    """
     wanted: dict[str, str] = {}
-    for row in rows:
+    seen: dict[str, int] = {}
+    for row in sorted(rows, key=lambda r: r.seq):
         parent = by_id.get(row.parent_id or "")
-        if not is_inner_instance(row, parent):
+        if parent is None or not is_inner_instance(row, parent):
             continue
-        data = manifest(row)
+        seen[parent.id] = seen.get(parent.id, 0) + 1
+        if per_body is not None and seen[parent.id] > per_body and row.state not in (*ACTIVE, ERROR):
+            continue
+        data = manifests.get(row.id, {})
         for name in (model.loop_inputs.get(row.element_id or ""), LOOP_COUNTER):
             if name and name in data:
                 wanted[f"{row.id}/{name}"] = data[name]
@@ -153,17 +172,41 @@ def _node(row: TaskRow, parent: TaskRow | None, inputs: TreeInputs) -> dict[str,
         "children": [],
     }
     if is_inner_instance(row, parent):
-        item_name = inputs.model.loop_inputs.get(element)
-        counter = inputs.locals_.get(f"{row.id}/{LOOP_COUNTER}")
         node["kind"] = "inner instance"
-        node["loop_counter"] = counter
-        if item_name and f"{row.id}/{item_name}" in inputs.locals_:
-            item = inputs.locals_[f"{row.id}/{item_name}"]
-            node["input"] = {"name": item_name, "value": item}
-            node["label"] = f"{name} ({label_item(item)})"
-        elif counter is not None:
-            node["label"] = f"{name} #{counter}"
+        node.update(inner_label(row, name, inputs.model, inputs.locals_))
     return node
+
+
+def inner_label(row: TaskRow, name: str, model: ModelMap, locals_: Mapping[str, Any]) -> dict[str, Any]:
+    """An inner instance's ``label`` ("Create database (istanbul)"), ``loop_counter`` and ``input``."""
+    item_name = model.loop_inputs.get(row.element_id or "")
+    counter = locals_.get(f"{row.id}/{LOOP_COUNTER}")
+    found: dict[str, Any] = {"label": name, "loop_counter": counter}
+    if item_name and f"{row.id}/{item_name}" in locals_:
+        item = locals_[f"{row.id}/{item_name}"]
+        found["input"] = {"name": item_name, "value": item}
+        found["label"] = f"{name} ({label_item(item)})"
+    elif counter is not None:
+        found["label"] = f"{name} #{counter}"
+    return found
+
+
+def row_labels(
+    rows: Iterable[TaskRow],
+    parents: Mapping[str, TaskRow],
+    names: Mapping[str, str],
+    model: ModelMap,
+    locals_: Mapping[str, Any],
+) -> dict[str, str]:
+    """task id -> label for some rows only (a history page's), given their parent rows."""
+    found: dict[str, str] = {}
+    for row in rows:
+        if row.element_id is None:
+            continue
+        name = names.get(row.element_id, row.element_id)
+        parent = parents.get(row.parent_id or "")
+        found[row.id] = inner_label(row, name, model, locals_)["label"] if is_inner_instance(row, parent) else name
+    return found
 
 
 def walk(node: dict[str, Any]) -> Iterable[dict[str, Any]]:

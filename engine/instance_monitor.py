@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from typing import Any
 
 from engine import activity_tree as tree_of
@@ -54,17 +54,24 @@ class InstanceMonitor:
             raise NotFoundError(f"process instance {instance_id} does not exist; list them with 'steadyflow instances'")
         return found
 
-    def structure(self, instance_id: str) -> dict[str, Any]:
-        """Tree, counts, taken flows and variables per scope of one instance."""
+    def structure(
+        self, instance_id: str, *, all_scopes: bool = True, labelled_per_scope: int | None = None
+    ) -> dict[str, Any]:
+        """Tree, counts, taken flows and variables per scope.
+
+        For a page: ``all_scopes=False`` reads only the live scopes' variables, and
+        ``labelled_per_scope`` labels only the first that many inner instances of each body.
+        """
         with self.db.read() as conn:
             instance = self._instance(conn, instance_id)
-            rows = self.store.task_rows(conn, instance_id)
+            rows = sql.task_rows(conn, instance_id)
             activity = sql.activity_events(conn, instance_id)
             incidents = self.store.incidents(conn, instance_id)
             model = self.model_map(instance.definition_id)
             by_id = {r.id: r for r in rows}
-            wanted = tree_of.inner_local_hashes(rows, by_id, model)
-            scopes = Scopes.of(instance, rows, model)
+            manifests = tree_of.manifests_of(rows)
+            wanted = tree_of.inner_local_hashes(rows, by_id, model, manifests, labelled_per_scope)
+            scopes = Scopes.of(instance, rows, model, manifests, live_only=not all_scopes)
             texts = self.store.blobs(conn, set(wanted.values()) | scopes.hashes())
         times = ActivityTimes()
         for kind, task_id, at in activity:
@@ -124,30 +131,25 @@ class InstanceMonitor:
         before_seq: int | None = None,
         limit: int = DEFAULT_HISTORY_PAGE,
         labels: Mapping[str, str] | None = None,
-        scope_of: Mapping[str, list[str]] | None = None,
     ) -> dict[str, Any]:
-        """A page of readable history, newest first; ``before`` of the answer fetches the next page."""
+        """A page of readable history, newest first; ``before`` of the answer fetches the next page.
+
+        Reads the page's events and only the task rows they name (and their parents, to label inner
+        instances); ``labels`` (task id -> label) skips that when the caller has the tree already.
+        """
         if not 1 <= limit <= MAX_HISTORY_PAGE:
             raise InvalidInputError(f"'limit' must be between 1 and {MAX_HISTORY_PAGE} history events")
         if before_seq is not None and before_seq < 1:
             raise InvalidInputError("'before' must be a history sequence number (1 or more) from an earlier page")
-        if labels is None or (task_id and scope_of is None):
-            structure = self.structure(instance_id)
-            labels = tree_of.labels(structure["tree"])
-            scope_of = task_scopes(structure["tree"])
-        task_ids = None
-        if task_id:
-            if scope_of is None or task_id not in scope_of:
-                raise InvalidInputError(
-                    f"instance {instance_id} has no activity instance {task_id}; pick one from its activity tree"
-                )
-            task_ids = scope_of[task_id]
         with self.db.read() as conn:
             instance = self._instance(conn, instance_id)
+            task_ids = self._scope_tasks(conn, instance_id, task_id) if task_id else None
             events, total = sql.history_page(
                 conn, instance_id, element_id=element_id, task_ids=task_ids, before_seq=before_seq, limit=limit
             )
-        names = self.queries.outline(instance.definition_id).names
+            names = self.queries.outline(instance.definition_id).names
+            if labels is None:
+                labels = self._page_labels(conn, instance, events, names)
         items = readable_rows(events, labels, names)
         oldest = events[-1].seq if events else None
         return {
@@ -158,21 +160,41 @@ class InstanceMonitor:
             "filters": {"activity": element_id, "task": task_id},
         }
 
+    def _scope_tasks(self, conn: Any, instance_id: str, task_id: str) -> list[str]:
+        """``task_id`` and every task inside it (its inner instances, its subprocess's tasks)."""
+        rows = sql.task_rows(conn, instance_id)
+        if not any(r.id == task_id for r in rows):
+            raise InvalidInputError(
+                f"instance {instance_id} has no activity instance {task_id}; pick one from its activity tree"
+            )
+        by_id = {r.id: r for r in rows}
+        inside: dict[str, list[str]] = {}
+        for row in rows:
+            parent = by_id.get(row.parent_id or "")
+            if parent is not None and tree_of.is_inner_instance(row, parent):
+                inside.setdefault(parent.id, []).append(row.id)
+            elif row.workflow_id:
+                inside.setdefault(row.workflow_id, []).append(row.id)
+        found, todo = [], [task_id]
+        while todo:
+            current = todo.pop()
+            found.append(current)
+            todo.extend(inside.get(current, []))
+        return found
 
-def task_scopes(tree: dict[str, Any]) -> dict[str, list[str]]:
-    """task id -> that task and every task below it, so filtering by a scope shows all it ran."""
-    found: dict[str, list[str]] = {}
+    def _page_labels(
+        self, conn: Any, instance: InstanceRecord, events: list[Any], names: Mapping[str, str]
+    ) -> dict[str, str]:
+        rows = sql.task_rows(conn, instance.id, [e.task_id for e in events if e.task_id])
+        parents = {r.id: r for r in sql.task_rows(conn, instance.id, [r.parent_id for r in rows if r.parent_id])}
+        model = self.model_map(instance.definition_id)
+        wanted = tree_of.inner_local_hashes(rows, parents, model, tree_of.manifests_of(rows))
+        texts = self.store.blobs(conn, set(wanted.values()))
+        locals_ = {key: decode_value(texts[h]) for key, h in wanted.items() if h in texts}
+        return tree_of.row_labels(rows, parents, names, model, locals_)
 
-    def visit(node: dict[str, Any]) -> list[str]:
-        ids = [node["id"]]
-        for child in node["children"]:
-            ids.extend(visit(child))
-        found[node["id"]] = ids
-        return ids
 
-    for child in tree["children"]:
-        visit(child)
-    return found
+JOB_FIELDS = tuple(f.name for f in fields(JobRecord) if f.name != "variables")
 
 
 def job_status(job: JobRecord, now: float) -> dict[str, Any]:
@@ -187,8 +209,7 @@ def job_status(job: JobRecord, now: float) -> dict[str, Any]:
         status, label = "scheduled", "due at"
     else:
         status, label = "ready", "ready"
-    data = asdict(job)
-    data.pop("variables", None)
+    data = {name: getattr(job, name) for name in JOB_FIELDS}
     until = job.lock_expires_at if status == "locked" else job.due_at if status in ("failed", "scheduled") else None
     return data | {"status": status, "status_label": label, "status_until": until}
 

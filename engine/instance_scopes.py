@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.activity_tree import ACTIVE, COMPLETED, ERROR, LOOP_COUNTER, is_inner_instance, manifest
+from engine.activity_tree import ACTIVE, COMPLETED, ERROR, LOOP_COUNTER, is_inner_instance
 from engine.model_map import ModelMap
 from engine.store.records import InstanceRecord, TaskRow
 
@@ -38,10 +38,18 @@ class Scopes:
         return {h for scope in self.scopes for h in scope.variables.values()}
 
     @classmethod
-    def of(cls, instance: InstanceRecord, rows: list[TaskRow], model: ModelMap) -> Scopes:
+    def of(
+        cls,
+        instance: InstanceRecord,
+        rows: list[TaskRow],
+        model: ModelMap,
+        manifests: Mapping[str, dict[str, str]],
+        *,
+        live_only: bool = False,
+    ) -> Scopes:
+        """The process scope, then inner instances and subprocesses (only live ones with ``live_only``)."""
         ordered = sorted(rows, key=lambda r: r.seq)
         by_id = {r.id: r for r in ordered}
-        manifests = {r.id: manifest(r) for r in ordered if r.data and r.data != "{}"}
         inner = {r.id for r in ordered if is_inner_instance(r, by_id.get(r.parent_id or ""))}
         by_workflow: dict[str, list[TaskRow]] = {}
         for row in ordered:
@@ -49,6 +57,8 @@ class Scopes:
                 by_workflow.setdefault(row.workflow_id or instance.id, []).append(row)
         found = cls([Scope(instance.id, "process", _process_scope(instance, by_workflow, manifests), True)])
         for row in ordered:
+            if live_only and row.state not in LIVE:
+                continue
             if row.id in inner:
                 body = by_id[row.parent_id or ""]
                 own = _live_merge(by_workflow.get(row.id, []), manifests) or manifests.get(row.id, {})

@@ -14,9 +14,40 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, select
 
 from engine.store import schema as t
-from engine.store.records import EventRecord, event_from
+from engine.store.records import EventRecord, TaskRow, event_from
 
+_TASK_COLUMNS = (
+    t.tasks.c.id,
+    t.tasks.c.workflow_id,
+    t.tasks.c.parent_id,
+    t.tasks.c.spec_name,
+    t.tasks.c.element_id,
+    t.tasks.c.state,
+    t.tasks.c.last_state_change,
+    t.tasks.c.seq,
+    t.tasks.c.data,
+    t.tasks.c.depth,
+    t.tasks.c.kind,
+)
+CHUNK = 500
+"""Ids per ``IN (...)``, well under SQLite's and PostgreSQL's parameter limits."""
 ACTIVITY_EVENTS = ("ActivityActivated", "ActivityCompleted", "ActivityCancelled", "ActivityFailed")
+
+
+def task_rows(conn: Connection, instance_id: str, ids: Sequence[str] | None = None) -> list[TaskRow]:
+    """The instance's task rows (or those of ``ids``) without their internal data, in creation order."""
+    query = select(*_TASK_COLUMNS).where(t.tasks.c.instance_id == instance_id).order_by(t.tasks.c.seq)
+    if ids is None:
+        return [_task_row(r) for r in conn.execute(query)]
+    wanted = sorted(set(ids))
+    found: list[TaskRow] = []
+    for start in range(0, len(wanted), CHUNK):
+        found.extend(_task_row(r) for r in conn.execute(query.where(t.tasks.c.id.in_(wanted[start : start + CHUNK]))))
+    return sorted(found, key=lambda row: row.seq)
+
+
+def _task_row(r: Any) -> TaskRow:
+    return TaskRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], False, r[7], "{}", r[8], r[9], r[10])
 
 
 def activity_events(conn: Connection, instance_id: str) -> list[tuple[str, str, float]]:

@@ -13,6 +13,7 @@ from engine.engine import Engine
 from engine.handlers import JobContext
 from tests.conftest import deploy, run_jobs
 from tests.integration.conftest import session_login
+from webui.api.instances import activity_rows
 
 Call = Callable[..., TestResponse]
 REGIONS = ["istanbul", "ankara", "izmir"]
@@ -167,3 +168,31 @@ def test_instance_page_shows_the_tree_the_scopes_and_readable_history(client: Fl
         assert f"Create database ({region})" in page
     assert 'data-scope="process"' in page and 'data-scope="inner instance"' in page
     assert "job created" in page
+
+
+def test_camunda7_activity_instances_nest_inner_instances_under_the_body(as_role: Call, c8: Engine) -> None:
+    instance_id = start_regions(c8)
+
+    tree = as_role("viewer", "get", f"/engine-rest/process-instance/{instance_id}/activity-instances").get_json()
+
+    (body,) = tree["childActivityInstances"]
+    assert body["activityId"] == "Activity_CreateDatabase#multiInstanceBody"
+    assert body["activityType"] == "multiInstanceBody" and body["parentActivityInstanceId"] == instance_id
+    inner = body["childActivityInstances"]
+    assert [i["activityId"] for i in inner] == ["Activity_CreateDatabase"] * 3
+    assert {i["parentActivityInstanceId"] for i in inner} == {body["id"]}
+    assert {i["activityType"] for i in inner} == {"serviceTask"}
+
+
+def test_a_long_scope_lists_its_live_inner_instances_first_then_says_how_many_more(as_role: Call, c8: Engine) -> None:
+    instance_id = start_regions(c8, ["r1", "r2", "r3", "r4", "r5"])
+    for job in c8.claim_jobs("w", ["create-database"], max_jobs=2):
+        c8.complete_job(job.id, {"regionDatabase": None}, worker_id="w")
+    tree = as_role("viewer", "get", f"/api/v1/instances/{instance_id}/tree").get_json()["tree"]
+
+    rows = activity_rows(tree, per_scope=3)
+
+    inner = [r for r in rows if r["kind"] == "inner instance"]
+    assert [r["state"] for r in inner] == ["active"] * 3
+    (more,) = [r for r in rows if r["kind"] == "more"]
+    assert more["hidden"] == 2 and more["name"] == "Create database"

@@ -43,25 +43,29 @@ def list_instances() -> Response:
     return jsonify(instance_page_from_args())
 
 
-def instance_detail(instance_id: str, *, per_scope: int | None = None) -> dict[str, Any]:
+PER_SCOPE_SHOWN = 100
+"""The detail lists this many activity instances per scope (a body's inner instances), then a count."""
+
+
+def instance_detail(instance_id: str, *, per_scope: int | None = PER_SCOPE_SHOWN) -> dict[str, Any]:
     """Everything the instance page shows, from indexed rows (the workflow is not restored).
 
-    ``activities`` lists the activity instances of the tree (inner instances labelled with their
-    item), ``variables`` the process scope, ``scopes`` every scope with its own variables, and
-    ``history`` the newest page of readable history (filtered by the query's activity / task).
+    ``activities`` lists the activity instances of the tree, flat (inner instances labelled with
+    their item; ``per_scope`` caps each scope's list), ``variables`` the process scope, ``scopes``
+    the live scopes with their own variables, and ``history`` the newest page of readable history
+    (filtered by the query's activity / task). ``/tree`` and ``/scopes`` have everything.
     """
     s = services()
     watch = monitor()
     instance = s.engine.instance(instance_id)
-    structure = watch.structure(instance_id)
+    structure = watch.structure(instance_id, all_scopes=False, labelled_per_scope=per_scope)
     outline = s.queries.outline(instance.definition_id)
     scopes = structure["scopes"]
-    history = history_from_args(instance_id, structure)
+    history = history_from_args(instance_id)  # labels its own rows: the tree may be cut
     return {
         "instance": asdict(instance) | {"frame": None},
         "definition": asdict(s.queries.definition_record(instance.definition_id)),
         "names": outline.names,
-        "tree": structure["tree"],
         "labels": labels_of(structure["tree"]),
         "activities": activity_rows(structure["tree"], per_scope=per_scope),
         "element_counts": structure["element_counts"],
@@ -76,21 +80,27 @@ def instance_detail(instance_id: str, *, per_scope: int | None = None) -> dict[s
     }
 
 
+LIVE_STATES = ("waiting", "ready", "active", "failed")
+
+
 def activity_rows(tree: dict[str, Any], *, per_scope: int | None = None) -> list[dict[str, Any]]:
     """The tree's activity instances, flat, each with its depth and its scope's id.
 
-    ``per_scope`` keeps a page readable: at most that many children per scope, then one row
-    of kind ``more`` saying how many were left out (``/tree`` has them all).
+    ``per_scope`` keeps a page readable: at most that many children per scope (live ones first),
+    then one row of kind ``more`` saying how many were left out (``/tree`` has them all).
     """
     rows: list[dict[str, Any]] = []
 
     def visit(node: dict[str, Any], depth: int, scope: str) -> None:
         children = node["children"]
+        hidden = 0
         if per_scope is not None and len(children) > per_scope:
-            hidden = len(children) - per_scope
-            children = children[:per_scope]
-        else:
-            hidden = 0
+            # The live ones first (they are what an operator watches), then the earliest others.
+            live = [c for c in children if c["state"] in LIVE_STATES][:per_scope]
+            rest = [c for c in children if c["state"] not in LIVE_STATES][: per_scope - len(live)]
+            chosen = {id(c) for c in live + rest}
+            hidden = len(children) - len(chosen)
+            children = [c for c in children if id(c) in chosen]
         for child in children:
             flat = {k: v for k, v in child.items() if k != "children"}
             rows.append(

@@ -8,8 +8,7 @@ from typing import Any
 from flask import current_app, jsonify, request
 from werkzeug.wrappers import Response
 
-from engine.activity_tree import labels as labels_of
-from engine.instance_monitor import DEFAULT_HISTORY_PAGE, MAX_HISTORY_PAGE, InstanceMonitor, task_scopes
+from engine.instance_monitor import DEFAULT_HISTORY_PAGE, MAX_HISTORY_PAGE, InstanceMonitor
 from engine.limits import MAX_COUNT
 from webui.api import bp
 from webui.api.common import arg_int, arg_str
@@ -31,21 +30,16 @@ def monitor() -> InstanceMonitor:
     return found
 
 
-def history_from_args(instance_id: str, structure: dict[str, Any] | None = None) -> dict[str, Any]:
+def history_from_args(instance_id: str) -> dict[str, Any]:
     """A history page for the query string shared by the API and the instance page."""
     before = arg_int("before", 0, minimum=1, maximum=MAX_COUNT) if request.args.get("before") else None
     limit = arg_int("limit", DEFAULT_HISTORY_PAGE, minimum=1, maximum=MAX_HISTORY_PAGE)
-    labels = scope_of = None
-    if structure is not None:
-        labels, scope_of = labels_of(structure["tree"]), task_scopes(structure["tree"])
     return monitor().history(
         instance_id,
         element_id=arg_str("activity"),
         task_id=arg_str("task"),
         before_seq=before,
         limit=limit,
-        labels=labels,
-        scope_of=scope_of,
     )
 
 

@@ -115,18 +115,24 @@ def activity_instances(instance_id: str) -> Response:
     root = _node(instance_id, None, row["definition_id"], "processDefinition", row.get("definition_name"), row, [])
     nodes: dict[str, dict[str, Any]] = {instance_id: root}
     activities = _without_boundary_events(context.queries.active_activities(instance_id))
+    by_id = {a["id"]: a for a in activities}
     for activity in activities:
+        body = activity["kind"] == "multi"
         nodes[activity["id"]] = _node(
             activity["id"],
             None,
-            activity["element_id"],
+            activity["element_id"] + ("#multiInstanceBody" if body else ""),  # Camunda 7's id for the body
             ACTIVITY_TYPES[activity["kind"]],
             names.get(activity["element_id"]),
             row,
             incidents.get(activity["id"], []),
         )
     for activity in activities:
-        parent = nodes.get(activity["workflow_id"], root)
+        # An inner instance of a multi-instance activity nests under its body, as in Camunda 7.
+        body = by_id.get(activity["parent_id"] or "")
+        inner = body is not None and body["kind"] == "multi" and body["element_id"] == activity["element_id"]
+        inner = inner and body is not None and body["spec_name"] != activity["spec_name"]
+        parent = nodes[body["id"]] if inner and body is not None else nodes.get(activity["workflow_id"], root)
         node = nodes[activity["id"]]
         node["parentActivityInstanceId"] = parent["id"]
         parent["childActivityInstances"].append(node)

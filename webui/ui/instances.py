@@ -31,8 +31,6 @@ FILTER_ARGS = (
 
 
 HISTORY_ARGS = ("activity", "task", "before")
-PER_SCOPE_SHOWN = 200
-"""The instance page lists this many activity instances per scope (a body's inner instances), then a count."""
 
 
 def _page_url(**changes: Any) -> str:
@@ -88,7 +86,7 @@ def batch() -> HttpResponse:
 
 @bp.get("/instances/<instance_id>")
 def instance(instance_id: str) -> str:
-    detail = instance_detail(instance_id, per_scope=PER_SCOPE_SHOWN)
+    detail = instance_detail(instance_id)
     history_args = {k: request.args[k] for k in HISTORY_ARGS if request.args.get(k)}
     return render_template(
         "ui/instance.html", d=detail, fragment=request.args.get("fragment") == "1", history_args=history_args
