@@ -60,6 +60,8 @@ class Engine:
             run_python_script if self.config.allow_python_scripts else None, clock=self.config.clock
         )
         self.definitions = DefinitionRegistry(self.store, parse_options(self.config), scripts)
+        self.decisions = self.definitions.decisions
+        """DMN decisions: deployed with the processes, evaluated by business rule tasks and the APIs."""
         self.cache = InstanceCache(self.config.cache_capacity)
         self._job_listeners: list[Callable[[], None]] = []
         self.steps = StepRunner(

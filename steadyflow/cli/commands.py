@@ -62,6 +62,10 @@ def cmd_deploy(args: argparse.Namespace) -> int:
         d = item.definition
         status = "deployed" if item.new_version else "unchanged"
         print(f"{status}: {d.key} version {d.version} ({d.id})")
+    for decision in deployment.decisions:
+        r = decision.definition
+        status = "deployed" if decision.new_version else "unchanged"
+        print(f"{status}: decision {r.key} version {r.version} ({r.id})")
     for warning in deployment.warnings:
         print(f"warning: {warning.describe()}", file=sys.stderr)
     return 0
@@ -254,7 +258,7 @@ def _db_wait(db: Any, timeout_s: float, *, for_schema: bool) -> int:
 
 
 def _files(p: argparse.ArgumentParser) -> None:
-    p.add_argument("files", nargs="+", metavar="FILE", help=".bpmn files")
+    p.add_argument("files", nargs="+", metavar="FILE", help=".bpmn and .dmn files")
 
 
 def _validate_opts(p: argparse.ArgumentParser) -> None:
@@ -355,7 +359,7 @@ COMMANDS = [
     ),
     CommandSpec(
         "deploy",
-        "deploy BPMN files (identical files are not new versions)",
+        "deploy BPMN and DMN files (identical files are not new versions)",
         "steadyflow deploy examples/database-creation.bpmn",
         _files,
         cmd_deploy,

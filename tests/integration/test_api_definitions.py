@@ -42,7 +42,7 @@ def test_bad_uploads_are_refused_with_a_clear_reason(as_role: Call) -> None:
     assert "multipart/form-data" in not_multipart.get_json()["error"]["message"]
     not_bpmn = upload(as_role, ("notes.txt", b"hello"))
     assert not_bpmn.status_code == 415
-    assert "notes.txt is not a BPMN file" in not_bpmn.get_json()["error"]["message"]
+    assert "notes.txt is not a BPMN or DMN file" in not_bpmn.get_json()["error"]["message"]
     binary = upload(as_role, ("image.bpmn", b"\x89PNG\r\n"))
     assert binary.status_code == 415
     empty = as_role(

@@ -19,7 +19,7 @@ from webui.auth import requires
 from webui.input_gate import checked_variables
 from webui.services import services
 
-BPMN_SUFFIXES = (".bpmn", ".xml")
+BPMN_SUFFIXES = (".bpmn", ".xml", ".dmn")
 
 
 @bp.get("/definitions")
@@ -103,7 +103,9 @@ def uploaded_files() -> list[tuple[str, bytes]]:
         name = PurePath(storage.filename or storage.name or "upload.bpmn").name
         data = storage.read()
         if not name.lower().endswith(BPMN_SUFFIXES) or not looks_like_xml(data):
-            raise UnsupportedMediaType(f"{name} is not a BPMN file: upload .bpmn files saved by Camunda Modeler")
+            raise UnsupportedMediaType(
+                f"{name} is not a BPMN or DMN file: upload .bpmn and .dmn files saved by Camunda Modeler"
+            )
         files.append((name, data))
     if not files:
         raise InvalidInputError("the upload has no files: attach one or more .bpmn files")
@@ -117,6 +119,7 @@ def deployment_answer(files: list[tuple[str, bytes]]) -> tuple[dict[str, Any], i
         "changed": deployment.changed,
         "definitions": [asdict(d.definition) | {"new_version": d.new_version} for d in deployment.definitions],
         "warnings": [w.as_dict() for w in deployment.warnings],
+        "decisions": [asdict(d.definition) | {"new_version": d.new_version} for d in deployment.decisions],
     }
     return body, 201 if deployment.changed else 200
 

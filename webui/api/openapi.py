@@ -11,6 +11,7 @@ from typing import Any
 from engine.limits import MAX_COUNT, MAX_EPOCH_S, MIN_EPOCH_S
 from engine.queries import INSTANCE_STATES, MAX_PAGE_SIZE
 from engine.store.queries import SORTABLE
+from webui.api.decisions import OPERATIONS as DECISIONS
 from webui.api.operations_openapi import OPERATIONS as OPERATOR_TOOLS
 
 ROLE_NOTE = {"viewer": "any logged-in user", "operator": "operator or admin", "admin": "admin only"}
@@ -123,7 +124,15 @@ OPERATIONS: list[tuple[str, str, str, str, list[tuple[str, str]], dict[str, Any]
         },
         201,
     ),
-    ("post", "/deployments", "Deploy .bpmn files (multipart/form-data)", "admin", [], {"multipart": True}, 201),
+    (
+        "post",
+        "/deployments",
+        "Deploy .bpmn and .dmn files (multipart/form-data)",
+        "admin",
+        [],
+        {"multipart": True},
+        201,
+    ),
     (
         "post",
         "/dry-run",
@@ -259,6 +268,7 @@ OPERATIONS: list[tuple[str, str, str, str, list[tuple[str, str]], dict[str, Any]
 ]
 
 OPERATIONS += OPERATOR_TOOLS
+OPERATIONS += DECISIONS
 
 
 def _operation_id(method: str, path: str) -> str:

@@ -30,6 +30,7 @@ problems.register(bp)
 
 from webui.camunda8 import (  # noqa: E402  (routes register on bp)
     cluster,
+    decisions,
     deployments,
     instances,
     jobs,
@@ -66,6 +67,7 @@ def release_long_polls(app: Flask, timeout_s: float = 2.0) -> None:
 __all__ = [
     "bp",
     "cluster",
+    "decisions",
     "deployments",
     "init_app",
     "instances",

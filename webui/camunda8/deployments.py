@@ -11,15 +11,17 @@ from pathlib import PurePath
 
 from flask import Response, jsonify, request
 
+from engine.decisions import is_dmn_file
 from engine.definitions import process_ids_of
 from webui.auth import requires
 from webui.camunda8 import bp, dto
 from webui.camunda8.context import TENANT, c8
+from webui.camunda8.decisions import deployed_decisions
 from webui.camunda8.problems import C8Problem, bad_request
 from webui.camunda8.request_input import tenant
 
-BPMN_SUFFIXES = (".bpmn", ".bpmn20.xml", ".bpmn2", ".xml")
-OTHER_SUFFIXES = (".dmn", ".form")
+BPMN_SUFFIXES = (".bpmn", ".bpmn20.xml", ".bpmn2", ".xml", ".dmn")
+OTHER_SUFFIXES = (".form",)
 
 
 def _resources() -> list[tuple[str, bytes]]:
@@ -29,9 +31,9 @@ def _resources() -> list[tuple[str, bytes]]:
         if not name or PurePath(name).name != name:
             raise bad_request(f"Every 'resources' part needs a plain file name, not '{name}'")
         if name.lower().endswith(OTHER_SUFFIXES):
-            raise bad_request(f"'{name}': steadyflow deploys BPMN processes only (no DMN decisions or forms yet)")
+            raise bad_request(f"'{name}': steadyflow deploys BPMN processes and DMN decisions only (no forms yet)")
         if not name.lower().endswith(BPMN_SUFFIXES):
-            raise bad_request(f"'{name}' is not a BPMN file: name it *.bpmn")
+            raise bad_request(f"'{name}' is not a BPMN or DMN file: name it *.bpmn or *.dmn")
         files.append((name, upload.read()))
     if not files:
         raise bad_request("No resources: send each .bpmn file as a multipart part named 'resources'")
@@ -49,14 +51,18 @@ def create_deployment() -> Response:
     files = _resources()
     context = c8()
     deployment = context.engine.deploy(files, name=PurePath(files[0][0]).stem)
-    ids = {name: process_ids_of(data, name) for name, data in files}
+    ids = {name: process_ids_of(data, name) for name, data in files if not is_dmn_file(name, data)}
     definitions = [d.definition for d in deployment.definitions]
-    deployment_id = deployment.id or (definitions[0].deployment_id if definitions else "")
+    deployed = [d.deployment_id for d in definitions] + [d.definition.deployment_id for d in deployment.decisions]
+    deployment_id = deployment.id or (deployed[0] if deployed else "")
     keys = context.keys.keys("definition", [d.id for d in definitions])
     entries = []
     for definition in definitions:
         resource = next((name for name, found in ids.items() if definition.key in found), files[0][0])
         entries.append({"processDefinition": dto.deployed_process(definition, keys[definition.id], resource)})
+    if deployment.decisions:
+        stored = {row["id"]: str(row["filename"]) for row in context.queries.deployments()}
+        entries.extend(deployed_decisions(deployment.decisions, stored))
     return jsonify(
         {
             "deploymentKey": str(context.keys.key("deployment", deployment_id)),

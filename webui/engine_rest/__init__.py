@@ -26,6 +26,7 @@ bp = Blueprint("engine_rest", __name__)
 errors.register(bp)
 
 from webui.engine_rest import (  # noqa: E402  (routes register on bp)
+    decisions,
     definitions,
     deployments,
     external_tasks,
@@ -68,6 +69,7 @@ def release_long_polls(app: Flask, timeout_s: float = 2.0) -> None:
 __all__ = [
     "WELL_KNOWN_ENDPOINT",
     "bp",
+    "decisions",
     "definitions",
     "deployments",
     "external_tasks",

@@ -10,6 +10,7 @@ from flask import Response, jsonify, request
 from webui.auth import requires
 from webui.engine_rest import bp, dto
 from webui.engine_rest.context import rest
+from webui.engine_rest.decisions import decision_definition
 from webui.engine_rest.errors import bad_request, not_found
 from webui.engine_rest.request_input import arg_str, page, paging, sorting
 
@@ -23,7 +24,7 @@ FORM_FIELDS = {
     "tenant-id",
     "deployment-activation-time",
 }
-BPMN_SUFFIXES = (".bpmn", ".bpmn20.xml", ".bpmn2")
+BPMN_SUFFIXES = (".bpmn", ".bpmn20.xml", ".bpmn2", ".dmn", ".dmn11.xml")
 DEPLOYMENT_SORT = {"id", "name", "deploymentTime", "tenantId"}
 
 
@@ -84,7 +85,7 @@ def _form_flag(name: str) -> bool:
 
 
 def _resources() -> list[tuple[str, bytes]]:
-    """Every uploaded BPMN file; other resources (forms, DMN) are accepted and not deployed."""
+    """Every uploaded BPMN and DMN file; other resources (forms) are accepted and not deployed."""
     files: list[tuple[str, bytes]] = []
     for field, upload in request.files.items(multi=True):
         if field in FORM_FIELDS:
@@ -112,7 +113,8 @@ def create_deployment() -> Response:
     source = request.form.get("deployment-source") or None
     deployment = rest().engine.deploy(files, name=name, source=source)
     new = [d.definition for d in deployment.definitions if d.new_version]
-    deployment_id = deployment.id or deployment.definitions[0].definition.deployment_id
+    deployed = [d.definition.deployment_id for d in deployment.definitions]
+    deployment_id = deployment.id or [*deployed, *(d.definition.deployment_id for d in deployment.decisions)][0]
     rows = {r["id"]: r for r in rest().queries.deployments()}
     row = rows.get(deployment_id)
     body = dto.deployment(row) if row else {"id": deployment_id, "name": name, "source": source}
@@ -121,7 +123,12 @@ def create_deployment() -> Response:
         "tenantId": request.form.get("tenant-id") or None,
         "deployedProcessDefinitions": {d.id: dto.definition(d, resources.get(d.id)) for d in new} or None,
         "deployedCaseDefinitions": None,
-        "deployedDecisionDefinitions": None,
+        "deployedDecisionDefinitions": {
+            d.definition.id: decision_definition(d.definition, rows.get(d.definition.deployment_id, {}).get("filename"))
+            for d in deployment.decisions
+            if d.new_version
+        }
+        or None,
         "deployedDecisionRequirementsDefinitions": None,
     }
     return jsonify(body)
