@@ -44,8 +44,9 @@ POLICY = RetryPolicy(initial_interval_s=10.0, backoff_coefficient=2.0, maximum_i
 class Core:
     """One instance driven step by step; the test plays the store, applying intents to plain data."""
 
-    def __init__(self, file: str, variables: dict[str, Any] | None = None) -> None:
-        model = parse_model((DATA / f"{file}.bpmn").read_bytes(), f"{file}.bpmn").processes[file]
+    def __init__(self, file: str, variables: dict[str, Any] | None = None, path: Path | None = None) -> None:
+        path = path or DATA / f"{file}.bpmn"
+        model = parse_model(path.read_bytes(), path.name).processes[file]
         self.live = LiveInstance(
             new_workflow(model.spec, model.subprocess_specs, script_engine=ExpressionEngine()), Persisted(), 0
         )
