@@ -23,6 +23,7 @@ from engine.queries import Queries
 from engine.spiff.codec import decode_value
 from engine.store import monitor_queries as sql
 from engine.store.records import IncidentRecord, InstanceRecord, JobRecord
+from engine.time_travel import Past
 from steadyflow.errors import InvalidInputError, NotFoundError
 
 MAX_HISTORY_PAGE = 1000
@@ -67,12 +68,36 @@ class InstanceMonitor:
             rows = sql.task_rows(conn, instance_id)
             activity = sql.activity_events(conn, instance_id)
             incidents = self.store.incidents(conn, instance_id)
-            model = self.model_map(instance.definition_id)
-            by_id = {r.id: r for r in rows}
-            manifests = tree_of.manifests_of(rows)
-            wanted = tree_of.inner_local_hashes(rows, by_id, model, manifests, labelled_per_scope)
-            scopes = Scopes.of(instance, rows, model, manifests, live_only=not all_scopes)
-            texts = self.store.blobs(conn, set(wanted.values()) | scopes.hashes())
+            return self.structure_from(
+                conn, instance, rows, activity, incidents, all_scopes=all_scopes, labelled_per_scope=labelled_per_scope
+            )
+
+    def structure_at(self, past: Past) -> dict[str, Any]:
+        """Tree, counts, taken flows and scopes of the instance as it was after a step (time travel)."""
+        activity = [(e.type, e.task_id, e.at) for e in past.events if e.type in sql.ACTIVITY_EVENTS and e.task_id]
+        rows = sorted(past.rows, key=lambda row: row.seq)
+        with self.db.read() as conn:
+            return self.structure_from(conn, past.instance, rows, activity, past.incidents)
+
+    def structure_from(
+        self,
+        conn: Any,
+        instance: InstanceRecord,
+        rows: list[Any],
+        activity: list[tuple[str, str, float]],
+        incidents: list[IncidentRecord],
+        *,
+        all_scopes: bool = True,
+        labelled_per_scope: int | None = None,
+    ) -> dict[str, Any]:
+        """The structure of an instance from its rows (in creation order) and events; time travel passes a past step's."""
+        instance_id = instance.id
+        model = self.model_map(instance.definition_id)
+        by_id = {r.id: r for r in rows}
+        manifests = tree_of.manifests_of(rows)
+        wanted = tree_of.inner_local_hashes(rows, by_id, model, manifests, labelled_per_scope)
+        scopes = Scopes.of(instance, rows, model, manifests, live_only=not all_scopes)
+        texts = self.store.blobs(conn, set(wanted.values()) | scopes.hashes())
         times = ActivityTimes()
         for kind, task_id, at in activity:
             times.add(kind, task_id, at)

@@ -26,7 +26,7 @@ from engine.step_core import StepContext, resolve_incident
 from engine.steps import StepRunner
 from engine.store.database import Connection, Database
 from engine.store.history_states import StepStateRecord, step_states, step_summaries
-from engine.store.records import IncidentRecord, InstanceRecord, TaskRow
+from engine.store.records import EventRecord, IncidentRecord, InstanceRecord, TaskRow
 from engine.store.store import Store
 from engine.views import build_instance_view
 from steadyflow.errors import ConflictError, InvalidInputError, NotFoundError
@@ -63,6 +63,21 @@ def fold_steps(records: list[StepStateRecord], instance_id: str) -> StepState:
         if record.frame is not None:
             frame = record.frame
     return StepState(records[-1], list(rows.values()), frame)
+
+
+@dataclass
+class Past:
+    """An instance as it was right after one step."""
+
+    instance: InstanceRecord
+    steps: int
+    """How many steps the instance has now."""
+    rows: list[TaskRow]
+    events: list[EventRecord]
+    incidents: list[IncidentRecord]
+    variables: dict[str, Any]
+    first_seq: int
+    """The first history event the step wrote (``instance.event_seq`` is its last)."""
 
 
 class TimeTravel:
@@ -129,20 +144,17 @@ class TimeTravel:
 
         return rebuild
 
-    def at_step(self, instance_id: str, step: int) -> dict[str, Any]:
-        """The instance as it was right after ``step``: activities, element counts, variables, incidents."""
+    def past(self, instance_id: str, step: int) -> Past:
+        """The instance row, task rows, history and incidents as they were right after ``step``."""
         with self.db.read() as conn:
             instance = self._instance(conn, instance_id)
             state = self._state(conn, instance, step)
             rebuild = self._rebuilder(conn, state)
-            events = [
-                e for e in self.store.events(conn, instance_id, limit=1_000_000) if e.seq <= state.record.last_seq
-            ]
+            events = self.store.events(conn, instance_id, limit=state.record.last_seq)
             incidents = self.store.incidents(conn, instance_id)
         at = state.record.at
         then = [_incident_then(i, at) for i in incidents if i.created_at <= at]
-        variables = visible_variables(rebuild())
-        past = replace(
+        record = replace(
             instance,
             state=state.record.state,
             version=step,
@@ -152,8 +164,15 @@ class TimeTravel:
             open_incidents=sum(1 for i in then if i.state == "open"),
             ended_at=instance.ended_at if instance.ended_at is not None and instance.ended_at <= at else None,
         )
-        view = build_instance_view(past, state.rows, [], then, events, [], variables)
-        return {"step": step, "at": at, "steps": instance.version, **view.as_dict()}
+        return Past(
+            record, instance.version, state.rows, events, then, visible_variables(rebuild()), state.record.first_seq
+        )
+
+    def at_step(self, instance_id: str, step: int) -> dict[str, Any]:
+        """The instance as it was right after ``step``: activities, element counts, variables, incidents."""
+        past = self.past(instance_id, step)
+        view = build_instance_view(past.instance, past.rows, [], past.incidents, past.events, [], past.variables)
+        return {"step": step, "at": past.instance.updated_at, "steps": past.steps, **view.as_dict()}
 
     def rewind(self, instance_id: str, step: int, reason: str | None = None) -> InstanceRecord:
         """Restart the instance from the state it had right after ``step``, as a new step."""
@@ -213,4 +232,4 @@ def _settle_incident(ctx: StepContext, incident: IncidentRecord, rows: dict[str,
         ctx.add(JobUpdate(job.id, {**values, "lock_owner": None, "lock_expires_at": None}))
 
 
-__all__ = ["StepState", "TimeTravel", "fold_steps"]
+__all__ = ["Past", "StepState", "TimeTravel", "fold_steps"]

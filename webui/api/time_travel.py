@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from flask import jsonify
@@ -11,6 +12,8 @@ from engine.limits import MAX_COUNT
 from steadyflow.errors import InvalidInputError
 from webui.api import bp
 from webui.api.common import json_body, optional_str
+from webui.api.instances import activity_rows
+from webui.api.monitor import monitor
 from webui.auth import requires
 from webui.services import services
 
@@ -35,13 +38,30 @@ def list_steps(instance_id: str) -> Response:
 
 @bp.get("/instances/<instance_id>/steps/<step>")
 def get_step(instance_id: str, step: str) -> Response:
+    """The instance right after a step, shaped as the instance page draws it (tree, counts, flows, scopes)."""
     s = services()
-    past = s.engine.at_step(instance_id, step_number(step, "the step in the path"))
-    names = s.queries.outline(past["instance"]["definition_id"]).names
-    for activity in past["activities"]:
-        activity["name"] = names.get(activity["element_id"], activity["element_id"])
-    past["names"] = names
-    return jsonify(past)
+    number = step_number(step, "the step in the path")
+    past = s.engine.time_travel.past(instance_id, number)
+    structure = monitor().structure_at(past)
+    scopes = structure["scopes"]
+    events = [asdict(e) for e in past.events]
+    return jsonify(
+        {
+            "step": number,
+            "steps": past.steps,
+            "at": past.instance.updated_at,
+            "instance": asdict(past.instance) | {"frame": None},
+            "names": s.queries.outline(past.instance.definition_id).names,
+            "tree": structure["tree"],
+            "activities": activity_rows(structure["tree"]),
+            "element_counts": structure["element_counts"],
+            "taken_flows": structure["taken_flows"],
+            "variables": scopes[0]["variables"] if scopes else past.variables,
+            "scopes": scopes,
+            "step_events": [e for e in events if e["seq"] >= past.first_seq],
+            "history_length": len(events),
+        }
+    )
 
 
 @bp.post("/instances/<instance_id>/rewind")

@@ -6,6 +6,6 @@ from flask import Blueprint
 
 bp = Blueprint("ui", __name__)
 
-from webui.ui import account, definitions, instances, tasks  # noqa: E402  (routes register on bp)
+from webui.ui import account, definitions, instances, operations, tasks  # noqa: E402  (routes register on bp)
 
-__all__ = ["account", "bp", "definitions", "instances", "tasks"]
+__all__ = ["account", "bp", "definitions", "instances", "operations", "tasks"]

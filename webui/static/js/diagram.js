@@ -2,7 +2,7 @@
 "use strict";
 (() => {
   const sf = (window.sf = window.sf || {});
-  const MARKERS = ["sf-active", "sf-completed", "sf-incident", "sf-problem", "sf-taken"];
+  const MARKERS = ["sf-active", "sf-completed", "sf-incident", "sf-problem", "sf-taken", "sf-heat-1", "sf-heat-2", "sf-heat-3", "sf-heat-4", "sf-heat-5"];
 
   sf.Diagram = class {
     constructor(container) {
@@ -80,6 +80,29 @@
         if (c.completed) this.badge(id, "completed", String(c.completed), { top: -10, right: 10 });
       }
       this.container.dataset.painted = "counts";
+    }
+
+    // Heatmap: per element how many activity instances completed, shaded by share of the busiest.
+    paintHeat(elements) {
+      this.clear();
+      const most = Math.max(1, ...Object.values(elements).map((h) => h.count));
+      const ms = (v) => (v < 1000 ? Math.round(v) + " ms" : v < 60000 ? (v / 1000).toFixed(1) + " s" : (v / 60000).toFixed(1) + " min");
+      for (const [id, h] of Object.entries(elements)) {
+        if (!this.has(id)) continue;
+        this.mark(id, "sf-heat-" + Math.max(1, Math.ceil((5 * h.count) / most)));
+        this.badge(id, "heat", String(h.count), { top: -10, right: 10 });
+        const summary = "avg " + ms(h.avgMs) + " · p95 " + ms(h.p95Ms);
+        const shown = this.container.querySelector(`.sf-badge.heat[data-element="${CSS.escape(id)}"]`);
+        if (shown) shown.title = h.count + " completed · " + summary;
+        const type = this.viewer.get("elementRegistry").get(id).type || "";
+        if (!/Task|SubProcess|CallActivity/.test(type)) continue;  // events and gateways: the badge's title says it
+        const note = document.createElement("div");
+        note.className = "sf-heat-note";
+        note.dataset.element = id;
+        note.textContent = summary;
+        this.viewer.get("overlays").add(id, "sf", { position: { bottom: -4, left: 0 }, html: note });
+      }
+      this.container.dataset.painted = "heat";
     }
 
     // Deploy view: problems on the elements they name.

@@ -6,6 +6,7 @@
   const diagram = new sf.Diagram(container);
   const readData = () => JSON.parse(document.getElementById("instance-data")?.textContent || "{}");
   const { xml } = await sf.fetchJSON(container.dataset.xmlUrl);
+  sf.instanceDiagram = diagram;
   if (await diagram.load(xml)) diagram.paintInstance(readData());
   let version = parseInt(live.dataset.version, 10);
   const tick = async () => {
@@ -16,7 +17,8 @@
         await sf.swapLive(live);
         const data = readData();
         if (data.version !== undefined) version = data.version;
-        diagram.paintInstance(data);
+        if (!sf.travelling) diagram.paintInstance(data);  // time travel draws its own step meanwhile
+        document.dispatchEvent(new CustomEvent("sf:instance-version", { detail: { version, data } }));
         const badge = document.getElementById("instance-state");
         const fresh = live.querySelector(".facts dd .state");
         if (badge && fresh) badge.innerHTML = fresh.outerHTML;
