@@ -90,7 +90,7 @@ class InstanceMonitor:
         all_scopes: bool = True,
         labelled_per_scope: int | None = None,
     ) -> dict[str, Any]:
-        """The structure of an instance from its rows (in creation order) and events; time travel passes a past step's."""
+        """The structure of an instance from its rows (creation order) and events; time travel gives a past step's."""
         instance_id = instance.id
         model = self.model_map(instance.definition_id)
         by_id = {r.id: r for r in rows}
