@@ -44,7 +44,7 @@ def test_the_example_cases_pass_and_cover_both_examples_completely(tmp_path: Pat
     assert (
         "PASS  examples/database-creation.test.json::Camunda 7: both regions join before replication" in result.stdout
     )
-    assert "2 passed, 0 failed" in result.stdout
+    assert "3 passed, 0 failed" in result.stdout
     report = json.loads((tmp_path / "cov" / "coverage.json").read_text())
     assert {p["process_id"]: p["coverage"] for p in report["processes"]} == {
         "database-creation": 1.0,
@@ -59,7 +59,7 @@ def test_the_construct_cases_pass_with_timers_moved_by_the_clock() -> None:
     result = steadyflow_test("tests/data/constructs/constructs.test.json", "--json")
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads(result.stdout)
-    assert report["failed"] == 0 and report["passed"] == 7
+    assert report["failed"] == 0 and report["passed"] == 10
     names = [c["name"] for c in report["files"][0]["cases"]]
     assert "A boundary timer cycle reminds twice, then the interrupting timer gives up" in names
     covered = {p["process_id"]: p for p in report["coverage"]["processes"]}
