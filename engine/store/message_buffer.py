@@ -46,7 +46,8 @@ def delete_expired(conn: Connection, now: float) -> int:
 def waiting(conn: Connection, name: str, correlation_key: str | None, limit: int = 1000) -> list[dict[str, Any]]:
     """Running instances' message subscriptions for ``name`` and this key, with each one's process key.
 
-    A subscription without a correlation key (a Camunda 7 model) matches any key; a None key matches all.
+    A subscription without a correlation key (a Camunda 7 model) matches any key; a message without one
+    matches only those.
     """
     s = t.subscriptions.c
     query = (
@@ -54,7 +55,9 @@ def waiting(conn: Connection, name: str, correlation_key: str | None, limit: int
         .join(t.instances, t.instances.c.id == s.instance_id)
         .where(and_(s.kind == "message", s.name == name, t.instances.c.state == "running"))
     )
-    if correlation_key is not None:
+    if correlation_key is None:
+        query = query.where(s.correlation_key.is_(None))
+    else:
         query = query.where(or_(s.correlation_key == correlation_key, s.correlation_key.is_(None)))
     query = query.order_by(s.created_at, s.id).limit(limit)
     return [dict(r._mapping) for r in conn.execute(query)]

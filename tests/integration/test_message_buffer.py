@@ -190,3 +190,11 @@ def test_the_schema_keeps_buffered_messages_across_engines(make_engine: Callable
     second = make_engine()
     instance = second.start("message-catch-c8", {"orderId": "A-1"})
     assert state(second, instance.id) == "completed"
+
+
+def test_a_message_without_a_correlation_key_does_not_reach_instances_waiting_with_one(engine: Engine) -> None:
+    deploy(engine, "message-catch-c8.bpmn")
+    waiting = engine.start("message-catch-c8", {"orderId": "A-1"})
+    assert engine.publish(PAID, None, {}, ttl_s=60).delivered == []
+    later = engine.start("message-catch-c8", {"orderId": "A-2"})
+    assert state(engine, waiting.id) == "running" and state(engine, later.id) == "running"
