@@ -6,6 +6,13 @@ from flask import Blueprint
 
 bp = Blueprint("ui", __name__)
 
-from webui.ui import account, definitions, instances, operations, tasks  # noqa: E402  (routes register on bp)
+from webui.ui import (  # noqa: E402  (routes register on bp)
+    account,
+    decisions,
+    definitions,
+    instances,
+    operations,
+    tasks,
+)
 
-__all__ = ["account", "bp", "definitions", "instances", "operations", "tasks"]
+__all__ = ["account", "bp", "decisions", "definitions", "instances", "operations", "tasks"]

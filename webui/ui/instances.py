@@ -89,7 +89,11 @@ def instance(instance_id: str) -> str:
     detail = instance_detail(instance_id)
     history_args = {k: request.args[k] for k in HISTORY_ARGS if request.args.get(k)}
     return render_template(
-        "ui/instance.html", d=detail, fragment=request.args.get("fragment") == "1", history_args=history_args
+        "ui/instance.html",
+        d=detail,
+        fragment=request.args.get("fragment") == "1",
+        history_args=history_args,
+        decisions=services().engine.decisions.evaluations(instance_id=instance_id),
     )
 
 

@@ -32,7 +32,9 @@
     const body = await response.json().catch(() => ({ error: { message: response.statusText } }));
     if (response.ok) {
       result.innerHTML = "<h2>Deployed</h2><ul class='results'>" + body.definitions.map((d) =>
-        `<li class="ok"><a href="/definitions/${encodeURIComponent(d.key)}">${esc(d.name || d.key)}</a> version ${d.version} — ${d.new_version ? "new version" : "unchanged"}</li>`).join("") + "</ul>" +
+        `<li class="ok"><a href="/definitions/${encodeURIComponent(d.key)}">${esc(d.name || d.key)}</a> version ${d.version} — ${d.new_version ? "new version" : "unchanged"}</li>`).join("") +
+        (body.decisions || []).map((d) =>
+        `<li class="ok">decision <a href="/decisions/${encodeURIComponent(d.key)}">${esc(d.name || d.key)}</a> version ${d.version} — ${d.new_version ? "new version" : "unchanged"}</li>`).join("") + "</ul>" +
         (body.warnings.length ? "<h3>Warnings</h3><ul>" + body.warnings.map((w) => `<li>${esc(w.element_id || "")} ${esc(w.message)}</li>`).join("") + "</ul>" : "");
       return;
     }
@@ -40,6 +42,7 @@
     result.innerHTML = "<h2 class='error-text'>Refused</h2><p>" + esc(body.error?.message) + "</p><ul class='problems'>" + problems.map((p) =>
       `<li><strong>${esc(p.file)}${p.line ? ":" + p.line : ""}</strong> ${p.element_id ? "<code>" + esc(p.element_id) + "</code>" : ""}: ${esc(p.message)}${p.hint ? " — <em>" + esc(p.hint) + "</em>" : ""}</li>`).join("") + "</ul>";
     for (const file of files) {
+      if (file.name.toLowerCase().endsWith(".dmn")) continue;
       const mine = problems.filter((p) => !p.file || p.file === file.name);
       if (!mine.length) continue;
       const panel = document.createElement("section");
