@@ -144,11 +144,28 @@ def _number(source: str, start: int, tokens: list[Token]) -> int:
         i += 1
         while i < length and source[i] in _DIGITS:
             i += 1
+    i = _exponent(source, i)
     if i - start > _MAX_NUMBER_LENGTH:
         raise ExpressionSyntaxError(f"the number is longer than {_MAX_NUMBER_LENGTH} digits", source, start)
     text = source[start:i]
     tokens.append(Token(NUMBER, "0" + text if text.startswith(".") else text, start, i))
     return i
+
+
+def _exponent(source: str, i: int) -> int:
+    """Past ``e4``, ``E+4`` or ``e-4`` after a number's digits (DMN 1.5 number literals)."""
+    if i >= len(source) or source[i] not in "eE":
+        return i
+    j = i + 1
+    if j < len(source) and source[j] in "+-":
+        j += 1
+    if j >= len(source) or source[j] not in _DIGITS:
+        return i  # ``2e`` is the number 2 and the name e, as before
+    while j < len(source) and source[j] in _DIGITS:
+        j += 1
+    if j < len(source) and (source[j].isalpha() or source[j] == "_"):
+        return i
+    return j
 
 
 def _operator(source: str, i: int, tokens: list[Token]) -> int:

@@ -149,12 +149,21 @@ def _decimal_op(op: Any, a: Number, b: Number) -> int | float | None:
     return normalize(result)
 
 
+#: ``1e6000`` would be a 6000-digit integer; DECIMAL128 stops at 6144 anyway.
+MAX_EXPONENT = 6000
+
+
 def parse_literal(text: str) -> int | float:
     """Turn FEEL number literal text into an int or float."""
-    if "." not in text:
+    if "." not in text and "e" not in text and "E" not in text:
         return int(text)
+    exponent = text.lower().partition("e")[2]
+    if exponent and abs(int(exponent)) > MAX_EXPONENT:
+        raise ValueError(f"the exponent of {text} is outside -{MAX_EXPONENT}..{MAX_EXPONENT}")
     result = normalize(DECIMALS.create_decimal(text))
-    return 0 if result is None else result
+    if result is None:
+        raise ValueError(f"the number {text} is too large")
+    return result
 
 
 def format_number(value: Number) -> str:

@@ -158,7 +158,10 @@ class Parser(TestsParser):
         token = self.peek()
         if token.kind == NUMBER:
             self.advance()
-            return ast.Literal(token.pos, numbers.parse_literal(token.text))
+            try:
+                return ast.Literal(token.pos, numbers.parse_literal(token.text))
+            except ValueError as exc:
+                raise self.error(str(exc), token) from None
         if token.kind == STRING:
             self.advance()
             return ast.Literal(token.pos, token.text)

@@ -29,7 +29,7 @@ _TIME = (
     r"(?P<hour>\d{2}):(?P<minute>\d{2})"
     r"(?::(?P<second>\d{2})(?:\.(?P<fraction>\d{1,9}))?)?"
 )
-_ZONE = r"(?P<zone>Z|[+-]\d{2}:\d{2}(?::\d{2})?|@[^\s@]{1,64})?"
+_ZONE = r"(?P<zone>[Zz]|[+-]\d{2}:\d{2}(?::\d{2})?|@[^\s@]{1,64})?"
 
 _DATE_RE = re.compile(_DATE)
 _TIME_RE = re.compile(_TIME + _ZONE)
@@ -47,7 +47,7 @@ _DURATION_RE = re.compile(
 
 def zone_from_text(text: str) -> tzinfo | None:
     """``Z``, ``+01:00`` or a zone id (with or without ``@``) as a tzinfo."""
-    if text == "Z":
+    if text in ("Z", "z"):
         return UTC
     offset = _OFFSET_RE.fullmatch(text)
     if offset:

@@ -43,8 +43,11 @@ class FeelRange:
     end_included: bool = True
 
     def contains(self, value: Any) -> bool | None:
-        low = compare(self.start, value)
-        high = compare(value, self.end)
+        """Whether ``value`` lies in the range; a ``None`` endpoint is unbounded (``range("< 10")``)."""
+        if value is None:
+            return None
+        low = -1 if self.start is None else compare(self.start, value)
+        high = -1 if self.end is None else compare(value, self.end)
         if low is None or high is None:
             return None
         low_ok = low < 0 or (low == 0 and self.start_included)

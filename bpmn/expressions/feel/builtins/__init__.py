@@ -6,7 +6,7 @@ learn the multi-word function names and the evaluator to call them.
 
 from __future__ import annotations
 
-from bpmn.expressions.feel.builtins import conversion, lists, numeric, strings, temporal_fns
+from bpmn.expressions.feel.builtins import conversion, lists, numeric, ranges, strings, temporal_fns
 from bpmn.expressions.feel.functions import BUILTINS
 
-__all__ = ["BUILTINS", "conversion", "lists", "numeric", "strings", "temporal_fns"]
+__all__ = ["BUILTINS", "conversion", "lists", "numeric", "ranges", "strings", "temporal_fns"]

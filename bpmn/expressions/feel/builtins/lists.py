@@ -212,6 +212,18 @@ def _insert_before(ctx: CallContext, args: list[Any]) -> Any:
     return [*items[:index], args[2], *items[index:]]
 
 
+@fn("list replace", "list", "position", "newItem")
+def _list_replace(ctx: CallContext, args: list[Any]) -> Any:
+    """DMN 1.5: the item at a 1-based ``position`` (negative counts from the end) replaced."""
+    items = expect_list(args[0])
+    ctx.budget.work(len(items))
+    position = expect_int(args[1])
+    index = _index(len(items), position)
+    if position == 0 or not 0 <= index < len(items):
+        return None
+    return [*items[:index], args[2], *items[index + 1 :]]
+
+
 @fn("remove", "list", "position")
 def _remove(ctx: CallContext, args: list[Any]) -> Any:
     items = expect_list(args[0])
