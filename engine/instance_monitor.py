@@ -227,7 +227,7 @@ def job_status(job: JobRecord, now: float) -> dict[str, Any]:
     if job.state == "incident":
         status, label = "incident", "incident"
     elif job.lock_owner and job.lock_expires_at is not None and job.lock_expires_at > now:
-        status, label = "locked", f"locked by {job.lock_owner}"
+        status, label = "locked", f"locked by {job.lock_owner} until"
     elif job.last_error and job.due_at > now:
         status, label = "failed", "failed, retry at"
     elif job.due_at > now:

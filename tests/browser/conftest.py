@@ -71,13 +71,13 @@ class Server:
         self.api("POST", "/deployments", files=[EXAMPLES / n if (EXAMPLES / n).exists() else DATA / n for n in names])
 
 
-def run_server(data_dir: Path) -> Iterator[Server]:
+def run_server(data_dir: Path, env_extra: dict[str, str] | None = None) -> Iterator[Server]:
     if not os.access(CHROMIUM, os.X_OK):
         pytest.skip(f"{CHROMIUM} is missing: 'make test' installs Debian's chromium")
     with Engine.open(data_dir=data_dir) as engine:
         Accounts(engine.db).add_user(ADMIN[0], "admin", ADMIN[1])
     env = {k: v for k, v in os.environ.items() if k != "STEADYFLOW_DB"}
-    env |= {"STEADYFLOW_DEMO_DELAY_S": DEMO_DELAY_S, "PYTHONUNBUFFERED": "1"}
+    env |= {"STEADYFLOW_DEMO_DELAY_S": DEMO_DELAY_S, "PYTHONUNBUFFERED": "1"} | (env_extra or {})
     process = subprocess.Popen(
         [sys.executable, "-m", "steadyflow", "serve", "--port", "0", "--data-dir", str(data_dir)],
         cwd=ROOT,

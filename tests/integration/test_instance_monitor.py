@@ -143,7 +143,7 @@ def test_jobs_read_locked_by_the_worker_until_its_lock_expires(as_role: Call, c8
 
     (job,) = as_role("viewer", "get", f"/api/v1/instances/{instance_id}").get_json()["jobs"]
 
-    assert job["status"] == "locked" and job["status_label"] == "locked by worker-7"
+    assert job["status"] == "locked" and job["status_label"] == "locked by worker-7 until"
     assert job["status_until"] == pytest.approx(claimed.lock_expires_at)
 
 
