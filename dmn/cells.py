@@ -38,6 +38,19 @@ class JuelInputEntry:
         return self.expression.variable_names()
 
 
+@dataclass(frozen=True)
+class AnyInput:
+    """An empty or ``-`` input entry: it matches every value, so no FEEL runs for it."""
+
+    source: str = "-"
+
+    def matches(self, value: Any, variables: Mapping[str, Any] | None = None) -> bool:
+        return True
+
+    def variable_names(self) -> frozenset[str]:
+        return frozenset()
+
+
 class UnknownLanguage(Exception):
     """The model names an expression language we do not run."""
 
@@ -66,4 +79,6 @@ def compile_input_entry(text: str, language: str | None, input_variable: str) ->
     """An input entry (empty text and ``-`` match anything)."""
     if normalised(language) == "juel":
         return JuelInputEntry(text, compile_juel(juel_text(text)), input_variable)
-    return compile_unary_tests(text or "-")
+    if text.strip() in ("", "-"):
+        return AnyInput()
+    return compile_unary_tests(text)

@@ -23,6 +23,7 @@ from dmn.model import (
     KnowledgeModel,
     ListBody,
     LiteralBody,
+    Rule,
 )
 from dmn.plain import plain
 from steadyflow.errors import DecisionEvaluationError, ExpressionError, NotFoundError
@@ -184,17 +185,14 @@ class _Evaluator:
             )
         matches = []
         for rule in table.rules:
-            if all(
-                self.entry_matches(
-                    entry, values[i], scope, f"{label}, rule {rule.number} ({rule.id}), input '{table.inputs[i].title}'"
-                )
-                for i, entry in enumerate(rule.entries)
-            ):
+            if all(self.rule_entry(table, rule, i, values[i], scope) for i in range(len(rule.entries))):
                 outputs = {
                     output.name or self.decision.variable_name: (None if cell is None else self.cell(cell, scope))
                     for output, cell in zip(table.outputs, rule.outputs, strict=True)
                 }
                 matches.append(Match(rule.number, rule.id, outputs))
+                if table.hit_policy == "FIRST":
+                    break  # later rules cannot change a FIRST result (Camunda stops here too)
         try:
             chosen, results = apply(table, matches)
         except HitPolicyViolation as exc:
@@ -202,6 +200,16 @@ class _Evaluator:
         evaluation.matched_rules = [{"id": m.rule_id, "number": m.number} for m in chosen]
         evaluation.results = results
         evaluation.value = decision_value(table, results)
+
+    def rule_entry(self, table: DecisionTable, rule: Rule, index: int, value: Any, scope: Mapping[str, Any]) -> bool:
+        entry = rule.entries[index]
+        try:
+            return bool(entry.matches(value, scope))
+        except ExpressionError as exc:
+            where = (
+                f"decision '{self.decision.id}', rule {rule.number} ({rule.id}), input '{table.inputs[index].title}'"
+            )
+            raise self.fail(where, getattr(exc, "reason", str(exc)), entry.source) from exc
 
     def entry_matches(self, entry: Any, value: Any, scope: Mapping[str, Any], where: str) -> bool:
         try:

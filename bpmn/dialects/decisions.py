@@ -79,6 +79,15 @@ def read_decision_call(node: etree._Element, problems: list[Problem], file: str 
                 **located,
             )
         )
+    if binding in ("deployment", "versionTag"):
+        problems.append(
+            Problem(
+                f"decisionRefBinding {binding} is evaluated as latest: steadyflow calls the newest deployed version",
+                hint="use latest, or version with decisionRefVersion",
+                severity="warning",
+                **located,
+            )
+        )
     version = camunda_attr(node, "decisionRefVersion")
     inputs, outputs = read_io(node, problems, file)
     call = DecisionCall(

@@ -105,3 +105,26 @@ def test_a_new_dmn_version_is_used_by_the_next_evaluation(engine: Engine) -> Non
     assert engine.variables(second.id)["beverages"][0] == "Barolo"
     unchanged = engine.deploy([("hit-policies-c8.dmn", changed)])
     assert not unchanged.changed
+
+
+def test_camunda_7_pins_a_version_and_maps_inputs_and_outputs(engine: Engine) -> None:
+    dmn = (DATA / "hit-policies-c7.dmn").read_bytes()
+    engine.deploy(
+        [("hit-policies-c7.dmn", dmn), ("pinned-version-c7.bpmn", (DATA / "pinned-version-c7.bpmn").read_bytes())]
+    )
+    engine.deploy([("hit-policies-c7.dmn", dmn.replace(b'"Spareribs"', b'"Pulled pork"'))])
+    instance = engine.start("pinned-version-c7", {"month": 10, "guests": 4})
+    variables = engine.variables(instance.id)
+    assert variables["dish"] == "Spareribs" and variables["meal"] == "Spareribs"  # version 1, output parameter
+    assert variables["latestDish"] == "Pulled pork"  # the latest version, by a JUEL decisionRef
+    assert "guestCount" not in variables  # input parameters stay local to the task, as in Camunda 7
+
+
+def test_camunda_8_maps_inputs_and_outputs_and_takes_the_decision_id_from_feel(engine: Engine) -> None:
+    engine.deploy([("hit-policies-c8.dmn", (DATA / "hit-policies-c8.dmn").read_bytes())])
+    engine.deploy([("mapped-c8.bpmn", (DATA / "mapped-c8.bpmn").read_bytes())])
+    instance = engine.start("mapped-c8", {"month": 1, "guests": 12, "which": "dish"})
+    variables = engine.variables(instance.id)
+    assert variables["meal"] == "STEW"
+    assert "dish" not in variables  # with output mappings the result variable stays local (Camunda 8)
+    assert variables["latestDish"] == "Stew"
