@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -72,6 +75,26 @@ class ManualClock:
                 )
             self._us = target
             return self._us / 1_000_000
+
+
+_CURRENT: ContextVar[Clock] = ContextVar("steadyflow_clock", default=SYSTEM_CLOCK)
+
+
+@contextmanager
+def engine_clock(clock: Clock) -> Iterator[Clock]:
+    """Inside this block, FEEL's ``now()`` and ``today()`` read ``clock`` (this thread or task only).
+
+    A context variable, as the expression limits are: two engines in one process keep their own clocks.
+    """
+    token = _CURRENT.set(clock)
+    try:
+        yield clock
+    finally:
+        _CURRENT.reset(token)
+
+
+def current_clock() -> Clock:
+    return _CURRENT.get()
 
 
 def utc_now(clock: Clock) -> datetime:

@@ -11,10 +11,11 @@ import logging
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterable, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from bpmn.clock import engine_clock
 from bpmn.expressions.limits import DEFAULT_LIMITS, ExpressionLimits, expression_limits
 from engine.blob_memory import BlobMemory
 from engine.definitions import DefinitionRegistry
@@ -276,8 +277,11 @@ class StepRunner:
         with self.followups.outermost(), self._limits():
             return self.store.db.retrying(once, what="start", retry_conflicts=retry_conflicts)
 
-    def _limits(self) -> AbstractContextManager[ExpressionLimits]:
-        return expression_limits(self.expression_limits)
+    @contextmanager
+    def _limits(self) -> Iterator[ExpressionLimits]:
+        """This engine's expression limits and clock (FEEL's now()) for what runs inside."""
+        with engine_clock(self.definitions.clock), expression_limits(self.expression_limits) as limits:
+            yield limits
 
     def _after_commit(self, ctx: StepContext) -> None:
         """Bookkeeping that is only true once the step's transaction committed."""

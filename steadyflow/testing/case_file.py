@@ -63,6 +63,7 @@ class Instruction:
 
 @dataclass(frozen=True)
 class TestCase:
+    __test__ = False  # a Camunda test case, not a pytest test class
     name: str
     instructions: list[Instruction]
     description: str = ""

@@ -37,6 +37,8 @@ MAX_ROUNDS = 10_000
 class TestClock(ManualClock):
     """The test's manual clock: moving it runs what falls due (``clock.advance("P3D")`` fires those timers)."""
 
+    __test__ = False  # not a pytest test class, whatever its name
+
     def __init__(self, start: datetime | float | None = None) -> None:
         super().__init__(start)
         self.on_move: Callable[[], object] | None = None

@@ -16,9 +16,10 @@ running for minutes.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from bpmn.clock import current_clock, utc_now
 from bpmn.expressions.feel import ast, numbers, operators
 from bpmn.expressions.feel.builtins import BUILTINS
 from bpmn.expressions.feel.functions import ArgumentMismatch, CallContext
@@ -66,7 +67,7 @@ class Evaluator:
         self.source = source
         self.budget = Budget(source)
         self.steps = 0
-        self.context = CallContext(source, self.budget, now or datetime.now(UTC))
+        self.context = CallContext(source, self.budget, now or utc_now(current_clock()))
 
     def run(self, node: ast.Node, variables: Mapping[str, Any]) -> Any:
         if not isinstance(variables, Mapping):

@@ -10,6 +10,7 @@ import pytest
 
 from bpmn.clock import ManualClock
 from steadyflow.testing import ProcessTest, assert_that
+from steadyflow.testing.harness import TestClock
 from tests.conftest import DATA
 
 
@@ -78,3 +79,41 @@ def test_a_cycle_timer_fires_once_per_interval_as_often_as_it_repeats(process_te
     process_test.clock.advance("P1D")
     assert len(reminders.calls) == 2
     assert_that(instance).is_waiting_at("Approve")
+
+
+TODAY_MODEL = b"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="Defs" targetNamespace="http://bpmn.io/schema/bpmn">
+  <bpmn:process id="stamp-the-day" isExecutable="true">
+    <bpmn:startEvent id="StartEvent_1" />
+    <bpmn:sequenceFlow id="f1" sourceRef="StartEvent_1" targetRef="Stamp" />
+    <bpmn:scriptTask id="Stamp">
+      <bpmn:extensionElements>
+        <zeebe:script resultVariable="day"
+          expression="=string(today()) + &quot; &quot; + string(now() + duration(&quot;P1D&quot;) > now())" />
+      </bpmn:extensionElements>
+    </bpmn:scriptTask>
+    <bpmn:sequenceFlow id="f2" sourceRef="Stamp" targetRef="Wait" />
+    <bpmn:userTask id="Wait" />
+    <bpmn:sequenceFlow id="f3" sourceRef="Wait" targetRef="Again" />
+    <bpmn:scriptTask id="Again">
+      <bpmn:extensionElements>
+        <zeebe:script expression="=string(today())" resultVariable="later" />
+      </bpmn:extensionElements>
+    </bpmn:scriptTask>
+    <bpmn:sequenceFlow id="f4" sourceRef="Again" targetRef="EndEvent_1" />
+    <bpmn:endEvent id="EndEvent_1" />
+  </bpmn:process>
+</bpmn:definitions>
+"""
+
+
+def test_feel_now_and_today_read_the_engine_clock(tmp_path: Path) -> None:
+    clock = TestClock(datetime(2030, 5, 1, 12, 0, tzinfo=UTC))
+    with ProcessTest(tmp_path / "engine", clock=clock) as test:
+        test.deploy_files([("stamp.bpmn", TODAY_MODEL)])
+        instance = test.start("stamp-the-day")
+        assert_that(instance).has_variables(day="2030-05-01 true")
+        clock.advance("P3D")
+        test.complete_user_task("Wait")
+        assert_that(instance).is_completed().has_variables(later="2030-05-04")
