@@ -103,6 +103,8 @@ class MultiInstanceActivity(BpmnSpecMixin):
         child.triggered = True
         child.internal_data[INDEX_KEY] = index
         my_task.internal_data[STATE_KEY]["started"] += 1
+        # The instances share the activity's values rather than copy them (see _TrackedTask._inherit_data).
+        child.__dict__["shares_parent_values"] = True
         child.task_spec._update(child)
         # Set after _update: inheriting the parent's data must not overwrite the locals.
         if self.loop.input_element:

@@ -14,10 +14,12 @@ are filed in the order of their parent's list.
 from __future__ import annotations
 
 import logging
+from copy import copy
 from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.deep_merge import DeepMerge
 from SpiffWorkflow.util.task import TaskState
 
 STATES = (
@@ -54,6 +56,36 @@ class _TrackedTask(Task):
         index = fields.get("_waiting_index")
         if index is not None and old != value:
             index.state_changed(self.id, old, value, bool(fields.get("_children")))
+
+    def _inherit_data(self) -> None:
+        """SpiffWorkflow's inheritance (a deep merge of the parent's data), with the same result.
+
+        A task marked ``shares_parent_values`` (an instance of a multi-instance activity)
+        starts from its parent's values themselves, not copies of them, so a thousand
+        instances of an activity holding a list of a thousand regions hold one list. Values
+        that are the very object the parent holds are skipped (equal, so the merge keeps
+        them), and a list or dict merged in place is copied first, so a value that other
+        tasks share is never changed under them.
+        """
+        parent = self.parent
+        fields = self.__dict__
+        data: dict[str, Any] = fields["data"]
+        if fields.pop("shares_parent_values", False) and not data:
+            self.data = dict(parent.data)
+            return
+        incoming: dict[str, Any] = {}
+        for key, value in parent.data.items():
+            if key in data:
+                mine = data[key]
+                if mine is value:
+                    continue
+                merged_in_place = (isinstance(mine, dict) and isinstance(value, dict)) or (
+                    isinstance(mine, list) and isinstance(value, list)
+                )
+                if merged_in_place and mine != value:
+                    data[key] = copy(mine)
+            incoming[key] = value
+        self.data = DeepMerge.merge(data, incoming)
 
     def collect_log_extras(self, dct: dict[str, Any] | None = None) -> dict[str, Any]:
         # SpiffWorkflow builds these extras on every state change, even when nothing logs them.

@@ -119,3 +119,50 @@ def test_the_verification_switch_catches_an_index_that_lost_a_task(monkeypatch: 
 
     with pytest.raises(TaskIndexMismatchError, match="task index disagrees"):
         workflow.get_tasks(state=TaskState.READY)
+
+
+def _multi_instance_model() -> bytes:
+    return (
+        f'<bpmn:definitions xmlns:bpmn="{BPMN}" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" '
+        'targetNamespace="t"><bpmn:process id="mi" isExecutable="true"><bpmn:startEvent id="start" />'
+        + _flow("f1", "start", "work")
+        + '<bpmn:userTask id="work"><bpmn:multiInstanceLoopCharacteristics><bpmn:extensionElements>'
+        '<zeebe:loopCharacteristics inputCollection="=items" inputElement="item" />'
+        "</bpmn:extensionElements></bpmn:multiInstanceLoopCharacteristics></bpmn:userTask>"
+        + _flow("f2", "work", "end")
+        + '<bpmn:endEvent id="end" /></bpmn:process></bpmn:definitions>'
+    ).encode()
+
+
+def test_instances_of_a_multi_instance_activity_share_its_values_instead_of_copying_them() -> None:
+    model = parse_model(_multi_instance_model(), "mi.bpmn").processes["mi"]
+    workflow = new_workflow(model.spec, model.subprocess_specs, script_engine=ExpressionEngine())
+    items = list(range(50))
+    for task in workflow.get_tasks(state=TaskState.READY):
+        task.data.update(items=items, meta={"owner": "ops"})
+    workflow.do_engine_steps()
+
+    instances = [t for t in workflow.get_tasks(state=TaskState.READY) if t.task_spec.name == "work [child]"]
+    activity = instances[0].parent
+
+    assert len(instances) == 50
+    assert all(t.data["items"] is activity.data["items"] for t in instances)
+    assert sorted(t.data["item"] for t in instances) == items
+
+
+def test_a_shared_value_is_copied_before_a_merge_changes_it_in_place() -> None:
+    model = parse_model(_multi_instance_model(), "mi.bpmn").processes["mi"]
+    workflow = new_workflow(model.spec, model.subprocess_specs, script_engine=ExpressionEngine())
+    for task in workflow.get_tasks(state=TaskState.READY):
+        task.data.update(items=[1, 2, 3], meta={"owner": "ops"})
+    workflow.do_engine_steps()
+    first, second, _ = [t for t in workflow.get_tasks(state=TaskState.READY) if t.task_spec.name == "work [child]"]
+    shared_meta = first.data["meta"]
+    activity = first.parent
+    activity.data["meta"] = {"owner": "ops", "region": "eu"}  # the activity's value changes (another instance's output)
+
+    first._inherit_data()  # SpiffWorkflow does this whenever it updates a waiting task
+
+    assert first.data["meta"] == {"owner": "ops", "region": "eu"}
+    assert second.data["meta"] is shared_meta
+    assert shared_meta == {"owner": "ops"}
