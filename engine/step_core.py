@@ -220,7 +220,9 @@ def finish_step(ctx: StepContext, default_retry: RetryPolicy, known_blobs: Known
     ctx.add(InstanceUpdate(instance.id, instance.version, values))
     first_seq = instance.event_seq + 1
     leaves = {**values, "definition_id": definition_id}
-    ctx.add(step_state(instance.id, values["version"], leaves, checkpoint, first_seq, ctx.now))
+    recorded = step_state(instance.id, values["version"], leaves, checkpoint, first_seq, ctx.now)
+    ctx.add(recorded)
+    ctx.bytes_written += sum(len(recorded.row[k] or "") for k in ("upserts", "deletes", "frame")) + 120
     before_tasks = ctx.live.persisted.tasks
     activated_before = {
         e.task_id: before_tasks[e.task_id].row.last_state_change

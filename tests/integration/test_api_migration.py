@@ -75,7 +75,7 @@ def test_api_refuses_instances_of_incompatible_versions_and_changes_nothing(
         ({}, 400, "source_definition_id"),
         (
             {"source_definition_id": "nope", "target_definition_id": "nope2", "instance_ids": ["x"]},
-            404,
+            400,
             "does not exist",
         ),
         ({"mapping": {"Nope": "Activity_CreateDatabase"}}, 400, "does not have"),

@@ -8,7 +8,7 @@ from flask import jsonify
 from werkzeug.wrappers import Response
 
 from engine.migration import MAX_BATCH, MigrationPlan
-from steadyflow.errors import InvalidInputError
+from steadyflow.errors import InvalidInputError, NotFoundError
 from webui.api import bp
 from webui.api.common import json_body
 from webui.auth import requires
@@ -25,7 +25,10 @@ def _plan(body: dict[str, Any]) -> MigrationPlan:
     mapping = body.get("mapping")
     if mapping is not None and not isinstance(mapping, dict):
         raise InvalidInputError("'mapping' must be an object of source element id -> target element id")
-    return services().engine.migration_plan(source, target, mapping)
+    try:
+        return services().engine.migration_plan(source, target, mapping)
+    except NotFoundError as exc:  # an id in the body, not the resource addressed: bad input
+        raise InvalidInputError(exc.message) from exc
 
 
 def _instance_ids(body: dict[str, Any], plan: MigrationPlan) -> list[str]:
