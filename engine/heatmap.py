@@ -1,8 +1,9 @@
 """The heatmap: per element, how many activity instances completed, and their average and p95 duration.
 
-The writer keeps counters per (definition, element, hour of completion, duration class) as steps
-commit (``engine.step_records``), so answering never scans history: a window of hours and a set of
-versions sum a few rows per element. Durations are kept in classes 10% wide (bucket ``b`` holds
+The writer keeps counters per (definition, element, period of completion, duration class) as steps
+commit (``engine.step_records``), each completion in three periods: its hour, its day and all time.
+Answering never scans history: all time sums one row per duration class (and shard), a window sums
+its whole days and the hours at its two edges. Durations are kept in classes 10% wide (bucket ``b`` holds
 ``1.1**(b-1) .. 1.1**b`` milliseconds; bucket 0 anything under a millisecond), so the p95 is known to
 within about 5%; the average is exact.
 """
@@ -14,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from engine.intents import ElementStat
 from engine.store.history_states import element_stats
 from steadyflow.errors import InvalidInputError, NotFoundError
 
@@ -72,8 +74,35 @@ def summarise(rows: Iterable[tuple[str, int, int, float]]) -> dict[str, ElementH
     return out
 
 
-def hour_of(timestamp: float | None) -> int | None:
-    return None if timestamp is None else int(timestamp // 3600)
+def completion_stats(
+    definition_id: str, element_id: str, completed_at: float, seconds: float, shard: int
+) -> list[ElementStat]:
+    """The three counter increments (hour, day, all time) of one completed activity instance."""
+    bucket = duration_bucket(seconds)
+    hour = int(completed_at // 3600)
+    return [
+        ElementStat(definition_id, element_id, "h", hour, bucket, shard, 1, seconds),
+        ElementStat(definition_id, element_id, "d", hour // 24, bucket, shard, 1, seconds),
+        ElementStat(definition_id, element_id, "t", 0, bucket, shard, 1, seconds),
+    ]
+
+
+def window_ranges(since: float | None, until: float | None) -> list[tuple[str, int | None, int | None]]:
+    """(span, first, last period) pieces covering the hours from ``since`` to ``until`` exactly once."""
+    if since is None and until is None:
+        return [("t", None, None)]
+    first = 0 if since is None else int(since // 3600)
+    last = None if until is None else int(until // 3600)
+    first_day = -(-first // 24)  # the first day that starts at or after the first hour
+    last_day = None if last is None else (last + 1) // 24 - 1  # the last day that ends by the last hour
+    if last_day is not None and first_day > last_day:
+        return [("h", first, last)]
+    ranges: list[tuple[str, int | None, int | None]] = [("d", first_day, last_day)]
+    if first < first_day * 24:
+        ranges.append(("h", first, first_day * 24 - 1))
+    if last_day is not None and last is not None and (last_day + 1) * 24 <= last:
+        ranges.append(("h", (last_day + 1) * 24, last))
+    return ranges
 
 
 class Heatmap:
@@ -101,7 +130,7 @@ class Heatmap:
                 definitions = [d for d in self.store.definitions(conn) if d.key == key]
                 if not definitions:
                     raise NotFoundError(f"no process with key {key!r} is deployed")
-            rows = element_stats(conn, [d.id for d in definitions], hour_of(since), hour_of(until))
+            rows = element_stats(conn, [d.id for d in definitions], window_ranges(since, until))
         heat = summarise(rows)
         return {
             "key": key,

@@ -183,15 +183,17 @@ class ElementStat:
 
     definition_id: str
     element_id: str
-    hour: int
+    span: str
+    """``h`` (hour), ``d`` (day) or ``t`` (all time)."""
+    period: int
     bucket: int
     shard: int
     passed: int
     total_s: float
 
     @property
-    def key(self) -> tuple[str, str, int, int, int]:
-        return self.definition_id, self.element_id, self.hour, self.bucket, self.shard
+    def key(self) -> tuple[str, str, str, int, int, int]:
+        return self.definition_id, self.element_id, self.span, self.period, self.bucket, self.shard
 
 
 @dataclass(frozen=True, slots=True)

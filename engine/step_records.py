@@ -11,7 +11,7 @@ import json
 import zlib
 from typing import Any
 
-from engine.heatmap import SHARDS, duration_bucket
+from engine.heatmap import SHARDS, completion_stats
 from engine.intents import ElementStat, StepState
 from engine.spiff.checkpoint import Checkpoint
 from engine.spiff.runtime import ActivityEvent
@@ -66,6 +66,5 @@ def element_stats(
             continue
         began = activated.get(event.task_id, activated_before.get(event.task_id, event.at))
         seconds = max(0.0, event.at - began)
-        hour = int(event.at // 3600)
-        stats.append(ElementStat(definition_id, event.element_id, hour, duration_bucket(seconds), shard, 1, seconds))
+        stats.extend(completion_stats(definition_id, event.element_id, event.at, seconds, shard))
     return stats

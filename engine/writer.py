@@ -75,7 +75,7 @@ class PendingWrites:
     instances: dict[str, InstanceUpdate] = field(default_factory=dict)
     """One update per instance: several steps of one instance in a batch make one compare-and-set."""
     step_states: list[dict[str, Any]] = field(default_factory=list)
-    element_stats: dict[tuple[str, str, int, int, int], ElementStat] = field(default_factory=dict)
+    element_stats: dict[tuple[str, str, str, int, int, int], ElementStat] = field(default_factory=dict)
     """Counter increments, summed per row key."""
     decision_evaluations: list[dict[str, Any]] = field(default_factory=list)
 

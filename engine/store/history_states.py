@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, func, select
+from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
 
 from engine.store import schema as t
 from engine.store.dialect import bulk_insert
@@ -58,12 +58,12 @@ def step_summaries(conn: Connection, instance_id: str) -> list[dict[str, Any]]:
 
 @lru_cache(maxsize=4)
 def _increment_sql(paramstyle: str) -> str:
-    columns = ("definition_id", "element_id", "hour", "bucket", "shard", "passed", "total_s")
+    columns = ("definition_id", "element_id", "span", "period", "bucket", "shard", "passed", "total_s")
     placeholder = "%({})s" if paramstyle == "pyformat" else ":{}"
     return (
         f"INSERT INTO element_stats ({', '.join(columns)}) "
         f"VALUES ({', '.join(placeholder.format(name) for name in columns)}) "
-        "ON CONFLICT (definition_id, element_id, hour, bucket, shard) DO UPDATE SET "
+        "ON CONFLICT (definition_id, element_id, span, period, bucket, shard) DO UPDATE SET "
         "passed = element_stats.passed + excluded.passed, total_s = element_stats.total_s + excluded.total_s"
     )
 
@@ -76,7 +76,8 @@ def add_element_stats(conn: Connection, stats: Sequence[Any]) -> None:
         {
             "definition_id": s.definition_id,
             "element_id": s.element_id,
-            "hour": s.hour,
+            "span": s.span,
+            "period": s.period,
             "bucket": s.bucket,
             "shard": s.shard,
             "passed": s.passed,
@@ -88,18 +89,26 @@ def add_element_stats(conn: Connection, stats: Sequence[Any]) -> None:
 
 
 def element_stats(
-    conn: Connection, definition_ids: Sequence[str], from_hour: int | None, to_hour: int | None
+    conn: Connection, definition_ids: Sequence[str], ranges: Sequence[tuple[str, int | None, int | None]]
 ) -> list[tuple[str, int, int, float]]:
-    """(element id, duration bucket, passed, total seconds) summed over shards, hours and versions."""
+    """(element id, duration bucket, passed, total seconds) summed over shards, versions and the ranges.
+
+    ``ranges``: (span, first period, last period) pieces that together cover the window once.
+    """
     c = t.element_stats.c
-    conditions: list[ColumnElement[bool]] = [c.definition_id.in_(list(definition_ids))]
-    if from_hour is not None:
-        conditions.append(c.hour >= from_hour)
-    if to_hour is not None:
-        conditions.append(c.hour <= to_hour)
+    pieces: list[ColumnElement[bool]] = []
+    for span, first, last in ranges:
+        piece: list[ColumnElement[bool]] = [c.span == span]
+        if first is not None:
+            piece.append(c.period >= first)
+        if last is not None:
+            piece.append(c.period <= last)
+        pieces.append(and_(*piece))
+    if not pieces:
+        return []
     query = (
         select(c.element_id, c.bucket, func.sum(c.passed), func.sum(c.total_s))
-        .where(and_(*conditions))
+        .where(and_(c.definition_id.in_(list(definition_ids)), or_(*pieces)))
         .group_by(c.element_id, c.bucket)
     )
     return [(str(e), int(b), int(p), float(s)) for e, b, p, s in conn.execute(query)]

@@ -23,7 +23,7 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
-SCHEMA_VERSION = "0007"
+SCHEMA_VERSION = "0008"
 """The Alembic head this code expects; bump with every migration."""
 
 deployments = Table(
@@ -363,13 +363,18 @@ element_stats = Table(
     metadata,
     Column("definition_id", String(255), ForeignKey("definitions.id"), primary_key=True),
     Column("element_id", String(255), primary_key=True),
-    Column("hour", Integer, primary_key=True),  # completion time // 3600
+    Column("span", String(1), primary_key=True),  # 0008: h (hour), d (day) or t (all time)
+    Column("period", Integer, primary_key=True),  # completion time // 3600 (h) or // 86400 (d); 0 for t
     Column("bucket", Integer, primary_key=True),  # duration class, see engine/heatmap.py
     Column("shard", Integer, primary_key=True),  # spreads concurrent writers over rows
     Column("passed", BigInteger, nullable=False),
     Column("total_s", Float, nullable=False),
 )
-"""Completed activity instances per element, hour and duration class, kept up to date by the writer."""
+"""Completed activity instances per element, period (hour, day, all time) and duration class, kept by the writer.
+
+Each completion adds to one row of each span, so a window reads whole days and the hours at its edges,
+and all time reads one row per duration class and shard (migration 0008 replaced the hour-only table).
+"""
 
 # -- 0007: DMN decisions -------------------------------------------------------------------------
 
