@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from bench.disk_usage import DiskUsage, durability
-from bench.measurement import Measurement, expected_steps, start_variables
+from bench.measurement import CLIENTS, Measurement, expected_steps, from_clients, start_variables
 
 MISSING = "DBOS 3.x is not installed (pip install -e '.[bench]', or make bench)"
 
@@ -45,7 +45,8 @@ def dbos_version() -> str:
     return version("dbos")
 
 
-def run_dbos(instances: int, regions: int, workdir: Path) -> Measurement:
+def run_dbos(instances: int, regions: int, workdir: Path, clients: int = CLIENTS) -> Measurement:
+    """Run (d): each instance one DBOS workflow, called from ``clients`` threads at once as (c)'s starts."""
     from dbos import DBOS, DBOSConfig
 
     path = workdir / f"dbos-{time.monotonic_ns()}.sqlite"
@@ -86,9 +87,12 @@ def run_dbos(instances: int, regions: int, workdir: Path) -> Measurement:
         disk.start()
         commits = CountingConnection.commits
         started = time.perf_counter()
-        for i in range(instances):
+
+        def run(i: int) -> None:
             variables = start_variables(i, regions)
             database_creation(variables["database"], variables["regions"])
+
+        from_clients(instances, clients, run)
         elapsed = time.perf_counter() - started
         commits = CountingConnection.commits - commits
         disk.stop()
@@ -105,6 +109,7 @@ def run_dbos(instances: int, regions: int, workdir: Path) -> Measurement:
         "file_journal_mode": _file_journal_mode(path),
         "connections_checked": len(seen),
         "step_outputs": outputs,
+        "clients": clients,
     }
     steps = instances * expected_steps(regions)
     return Measurement("d", instances, regions, steps, elapsed, disk.written, disk.stored, commits, extra)

@@ -40,7 +40,7 @@ from typing import Any
 
 from bench.bench_report import Target, print_profile, print_sizes, print_targets, print_throughput, ratio
 from bench.dbos_variant import MISSING, dbos_available, run_dbos
-from bench.measurement import EXAMPLE, PROCESS_ID, ROOT, VARIANTS, Measurement, expected_steps
+from bench.measurement import CLIENTS, EXAMPLE, PROCESS_ID, ROOT, VARIANTS, Measurement, expected_steps
 from bench.spiff_variants import load_model, run_hand_written, run_spiff, verify_hand_written
 from bench.steadyflow_variant import profile_steadyflow, run_steadyflow
 
@@ -63,12 +63,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--sizes", type=str, default=None, help="comma-separated region counts for the size series (10,100,1000)"
     )
+    parser.add_argument(
+        "--clients", type=int, default=CLIENTS, help=f"threads starting instances at once in b, c, d ({CLIENTS})"
+    )
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help=f"where to write results ({DEFAULT_JSON})")
     parser.add_argument("--profile", action="store_true", help="also cProfile (c): time by area, top functions")
     return parser.parse_args(argv)
 
 
-def _throughput(instances: int, regions: int, workdir: Path, with_dbos: bool) -> list[Measurement]:
+def _throughput(instances: int, regions: int, workdir: Path, with_dbos: bool, clients: int) -> list[Measurement]:
     model = load_model()
     # Warm up every variant once (imports, parser and expression caches, SQLite files).
     warm = min(instances, 5)
@@ -79,11 +82,11 @@ def _throughput(instances: int, regions: int, workdir: Path, with_dbos: bool) ->
         run_dbos(warm, regions, workdir)
     results = [
         run_spiff(model, instances, regions),
-        run_hand_written(model, instances, regions, workdir),
-        run_steadyflow(instances, regions, workdir),
+        run_hand_written(model, instances, regions, workdir, clients),
+        run_steadyflow(instances, regions, workdir, clients=clients),
     ]
     if with_dbos:
-        results.append(run_dbos(instances, regions, workdir))
+        results.append(run_dbos(instances, regions, workdir, clients))
     return results
 
 
@@ -134,14 +137,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"Python {platform.python_version()} on {platform.system()} {platform.machine()}, "
         f"{os.cpu_count()} CPUs; SQLite {sqlite3.sqlite_version}; every variant on a file in WAL mode, synchronous=FULL"
     )
-    out(f"throughput run: {instances} instances x {regions} regions = {expected_steps(regions)} steps per instance")
+    out(
+        f"throughput run: {instances} instances x {regions} regions = {expected_steps(regions)} steps per instance, "
+        f"started by {args.clients} client threads at once in (b), (c) and (d)"
+    )
     if not with_dbos:
         out(f"SKIPPED (d): {MISSING}" + ("; --check needs it" if args.check else ""))
     out()
 
     with tempfile.TemporaryDirectory(prefix="steadyflow-bench-") as tmp_name:
         workdir = Path(tmp_name)
-        results = _throughput(instances, regions, workdir, with_dbos)
+        results = _throughput(instances, regions, workdir, with_dbos, args.clients)
         by = {m.variant: m for m in results}
         verification = verify_hand_written(load_model(), regions=max(regions, 1), workdir=workdir)
         out("== throughput ==")
@@ -213,7 +219,7 @@ def _write_json(
         "cpus": os.cpu_count(),
         "sqlite": sqlite3.sqlite_version,
         "quick": bool(args.quick),
-        "config": {"instances": instances, "regions": regions, "sizes": sizes},
+        "config": {"instances": instances, "regions": regions, "sizes": sizes, "clients": args.clients},
         "throughput": {m.variant: m.as_dict() for m in results},
         "targets": {t.key: t.as_dict() for t in targets},
         "sizes": [m.as_dict() for m in size_rows],

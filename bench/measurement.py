@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,21 @@ VARIANTS = {
     "c": "(c) steadyflow end to end",
     "d": "(d) DBOS 3.x on SQLite",
 }
+
+
+CLIENTS = 8
+"""Client threads that start instances at once in (b), (c) and (d): a server's concurrent requests."""
+
+
+def from_clients(count: int, clients: int, call: Callable[[int], Any]) -> None:
+    """``call(i)`` for every i < count, from ``clients`` threads at once (each takes the next i); errors raise."""
+    if clients <= 1:
+        for i in range(count):
+            call(i)
+        return
+    with ThreadPoolExecutor(max_workers=clients, thread_name_prefix="bench-client") as pool:
+        for future in [pool.submit(call, i) for i in range(count)]:
+            future.result()
 
 
 def start_variables(index: int, regions: int) -> dict[str, Any]:
@@ -87,4 +104,14 @@ class Measurement:
         }
 
 
-__all__ = ["EXAMPLE", "PROCESS_ID", "ROOT", "VARIANTS", "Measurement", "expected_steps", "start_variables"]
+__all__ = [
+    "CLIENTS",
+    "EXAMPLE",
+    "PROCESS_ID",
+    "ROOT",
+    "VARIANTS",
+    "Measurement",
+    "expected_steps",
+    "from_clients",
+    "start_variables",
+]

@@ -1,7 +1,9 @@
 """Variants (a) SpiffWorkflow alone in memory and (b) SpiffWorkflow persisted by hand.
 
-(b) is what people write by hand, given the same group commit as steadyflow: every
-start is its own transaction (as ``Engine.start``), then job completions are taken in
+(b) is what people write by hand, given the same group commit as steadyflow: the
+starts come from the same client threads as (c)'s and go through steadyflow's own
+start group commit (``engine.start_commits``: the starts that queue while one group
+commits are inserted in the next transaction), then job completions are taken in
 batches as big as steadyflow's worker pool would claim (``engine.worker.claim_size``,
 fed with the same moving average of handler time); each batch runs its steps, then
 serializes each workflow it touched once with SpiffWorkflow's ``BpmnWorkflowSerializer``
@@ -12,6 +14,7 @@ they store, not in how often they commit.
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 import uuid
 from collections import deque
@@ -22,13 +25,22 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
 from bench.disk_usage import DiskUsage, durability
-from bench.measurement import EXAMPLE, PROCESS_ID, Measurement, expected_steps, start_variables
+from bench.measurement import (
+    CLIENTS,
+    EXAMPLE,
+    PROCESS_ID,
+    Measurement,
+    expected_steps,
+    from_clients,
+    start_variables,
+)
 from bench.spiff_serializer import deserialize, make_serializer
 from bpmn.parser import ProcessModel, parse_model
 from bpmn.script_engine import ExpressionEngine
 from bpmn.specs import JobTask
 from engine.config import EngineConfig
 from engine.spiff.runtime import complete_job_task, set_start_variables
+from engine.start_commits import StartCommits, StartRequest
 from engine.worker import claim_size
 
 SCRIPTS = ExpressionEngine()
@@ -79,14 +91,20 @@ def run_spiff(model: ProcessModel, instances: int, regions: int) -> Measurement:
 
 # -- (b) -------------------------------------------------------------------------
 def open_sqlite(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, isolation_level=None)
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)  # one group leader at a time
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("CREATE TABLE IF NOT EXISTS workflow (id TEXT PRIMARY KEY, serialization TEXT NOT NULL)")
     return conn
 
 
-def run_hand_written(model: ProcessModel, instances: int, regions: int, workdir: Path) -> Measurement:
+def _no(*args: Any) -> Any:
+    raise AssertionError("(b) runs its first step before it queues the start")
+
+
+def run_hand_written(
+    model: ProcessModel, instances: int, regions: int, workdir: Path, clients: int = CLIENTS
+) -> Measurement:
     serializer = make_serializer()
     path = workdir / f"by-hand-{uuid.uuid4().hex[:8]}.db"
     conn = open_sqlite(path)
@@ -101,21 +119,36 @@ def run_hand_written(model: ProcessModel, instances: int, regions: int, workdir:
     try:
         disk.start()
         started = time.perf_counter()
-        for i in range(instances):
-            workflow = new_workflow(model)
-            instance_id = str(uuid.uuid4())
-            set_start_variables(workflow, start_variables(i, regions))
-            workflow.do_engine_steps()
-            steps += 1
+        lock = threading.Lock()  # the client threads' own bookkeeping (ids, the job queue)
+
+        def commit(requests: list[StartRequest[str]]) -> None:
+            nonlocal commits
+            rows = [(r.row["id"], serializer.serialize_json(r.row["workflow"])) for r in requests]
             conn.execute("BEGIN IMMEDIATE")
-            conn.execute(
-                "INSERT INTO workflow (id, serialization) VALUES (?, ?)",
-                (instance_id, serializer.serialize_json(workflow)),
-            )
+            conn.executemany("INSERT INTO workflow (id, serialization) VALUES (?, ?)", rows)
             conn.execute("COMMIT")
             commits += 1
-            workflows[instance_id] = workflow
-            _enqueue_new_jobs(instance_id, workflow, queue, queued)
+            for r in requests:
+                r.result = r.row["id"]
+
+        def commit_alone(request: StartRequest[str]) -> str:
+            commit([request])
+            return str(request.row["id"])
+
+        start_commits: StartCommits[str] = StartCommits(commit, commit_alone)
+
+        def start(i: int) -> None:
+            nonlocal steps
+            workflow = new_workflow(model)
+            set_start_variables(workflow, start_variables(i, regions))
+            workflow.do_engine_steps()
+            instance_id = start_commits.start(StartRequest({"id": str(uuid.uuid4()), "workflow": workflow}, _no, _no))
+            with lock:
+                steps += 1
+                workflows[instance_id] = workflow
+                _enqueue_new_jobs(instance_id, workflow, queue, queued)
+
+        from_clients(instances, clients, start)
         while queue:
             size = min(len(queue), claim_size(1, handler_s, LOCK_S))
             batch = [queue.popleft() for _ in range(size)]
@@ -145,7 +178,14 @@ def run_hand_written(model: ProcessModel, instances: int, regions: int, workdir:
     unfinished = [i for i, w in workflows.items() if not w.is_completed()]
     if unfinished:
         raise RuntimeError(f"(b) left {len(unfinished)} of {instances} workflows unfinished")
-    extra = {"journal_mode": mode, "synchronous": sync, "largest_batch": max(batches, default=0)}
+    extra = {
+        "journal_mode": mode,
+        "synchronous": sync,
+        "largest_batch": max(batches, default=0),
+        "clients": clients,
+        "start_groups": start_commits.groups,
+        "grouped_starts": start_commits.grouped_starts,
+    }
     m = Measurement("b", instances, regions, steps, elapsed, disk.written, disk.stored, commits, extra)
     if steps != instances * expected_steps(regions):
         raise RuntimeError(f"(b) counted {steps} steps, expected {instances * expected_steps(regions)}")

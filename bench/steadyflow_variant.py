@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import event
 
 from bench.disk_usage import DiskUsage
-from bench.measurement import EXAMPLE, PROCESS_ID, ROOT, Measurement, start_variables
+from bench.measurement import CLIENTS, EXAMPLE, PROCESS_ID, ROOT, Measurement, from_clients, start_variables
 from engine.config import EngineConfig
 from engine.engine import Engine
 from engine.handlers import HandlerSet, JobContext
@@ -45,9 +45,15 @@ class InlineExecutor(Executor):
 
 
 def run_steadyflow(
-    instances: int, regions: int, workdir: Path, *, profiler: cProfile.Profile | None = None
+    instances: int,
+    regions: int,
+    workdir: Path,
+    *,
+    clients: int = CLIENTS,
+    profiler: cProfile.Profile | None = None,
 ) -> Measurement:
-    """Run (c); with ``profiler``, jobs run inline in this thread and only the timed part is profiled."""
+    """Run (c), the starts from ``clients`` threads at once; with ``profiler``, jobs run inline in this
+    thread and only the timed part is profiled."""
     tmp = Path(tempfile.mkdtemp(prefix="sf-", dir=workdir))
     db_path = tmp / "sf.db"
     engine = Engine(EngineConfig(data_dir=tmp, db_url=f"sqlite:///{db_path}"))
@@ -76,8 +82,7 @@ def run_steadyflow(
             if profiler is not None:
                 profiler.enable()
             started = time.perf_counter()
-            for i in range(instances):
-                engine.start(PROCESS_ID, start_variables(i, regions))
+            from_clients(instances, clients, lambda i: engine.start(PROCESS_ID, start_variables(i, regions)))
             stats = pool.run_until_idle(max_wait_s=1)
             elapsed = time.perf_counter() - started
             if profiler is not None:
@@ -98,6 +103,9 @@ def run_steadyflow(
             "cache_hits": engine.cache.hits,
             "cache_misses": engine.cache.misses,
             "engine_estimated_bytes": engine.steps.bytes_written,
+            "clients": clients,
+            "start_groups": engine.steps.start_commits.groups,
+            "grouped_starts": engine.steps.start_commits.grouped_starts,
         }
         return Measurement("c", instances, regions, steps, elapsed, disk.written, disk.stored, commits, extra)
     finally:
@@ -142,7 +150,7 @@ def profile_steadyflow(instances: int, regions: int, workdir: Path, top: int = 1
     function. Own (``tottime``) times add up to the whole run, so the areas say where a step's time goes.
     """
     profiler = cProfile.Profile()
-    measured = run_steadyflow(instances, regions, workdir, profiler=profiler)
+    measured = run_steadyflow(instances, regions, workdir, clients=1, profiler=profiler)  # cProfile sees one thread
     raw: dict[tuple[str, int, str], tuple[int, int, float, float, Any]] = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
     areas: dict[str, float] = {}
     for key, value in raw.items():

@@ -65,20 +65,7 @@ class InstanceOperations:
         model = self.definitions.model(definition)
         instance_id = str(uuid.uuid4())
         now = self.definitions.clock.now()
-        row = {
-            "id": instance_id,
-            "definition_id": definition.id,
-            "definition_key": definition.key,
-            "business_key": business_key,
-            "state": "running",
-            "version": 0,
-            "event_seq": 0,
-            "open_incidents": 0,
-            "frame": "",
-            "started_at": now,
-            "updated_at": now,
-            "ended_at": None,
-        }
+        row = new_instance_row(instance_id, definition, business_key, now)
 
         def make_live() -> LiveInstance:
             workflow = new_workflow(model.spec, model.subprocess_specs, script_engine=self.definitions.script_engine)
@@ -133,3 +120,23 @@ class InstanceOperations:
 
     def cancel(self, instance_id: str, reason: str | None = None) -> None:
         self.steps.run(instance_id, instance_triggers.cancel(reason), what="cancel")
+
+
+def new_instance_row(
+    instance_id: str, definition: DefinitionRecord, business_key: str | None, now: float
+) -> dict[str, Any]:
+    """The instances row of a new instance, as its first step finds it (version 0, nothing happened yet)."""
+    return {
+        "id": instance_id,
+        "definition_id": definition.id,
+        "definition_key": definition.key,
+        "business_key": business_key,
+        "state": "running",
+        "version": 0,
+        "event_seq": 0,
+        "open_incidents": 0,
+        "frame": "",
+        "started_at": now,
+        "updated_at": now,
+        "ended_at": None,
+    }

@@ -24,6 +24,7 @@ from engine.log_context import log_context
 from engine.metrics import StepMetrics
 from engine.retry_policy import RetryPolicy
 from engine.spiff.restore import referenced_hashes, restore
+from engine.start_commits import StartCommits, StartRequest
 from engine.step_core import StepContext, finish_step
 from engine.step_followups import StepFollowups
 from engine.step_reads import StoreReads
@@ -73,6 +74,7 @@ class StepRunner:
         self.last_step_task_rows = 0
         """Task rows the last step wrote (upserts + deletes): what 'changed rows only' means."""
         self.metrics = StepMetrics()
+        self.start_commits: StartCommits[InstanceRecord] = StartCommits(self._start_group, self._start_alone)
 
     def run(
         self, instance_id: str, trigger: Callable[[StepContext], T], *, what: str, retry_conflicts: bool = False
@@ -257,25 +259,63 @@ class StepRunner:
     ) -> InstanceRecord:
         """Insert a new instance and run its first step in the same transaction; return the row it committed.
 
-        Nobody else sees the row before the commit, so it needs no lock, nor reading back.
+        Nobody else sees the row before the commit, so it needs no lock, nor reading back. Concurrent
+        starts share a transaction (``engine.start_commits``); one that may meet a unique key another
+        transaction inserted first (``retry_conflicts``: a message id) runs alone.
         """
+        request: StartRequest[InstanceRecord] = StartRequest(row, make_live, trigger)
+        with self.followups.outermost(), self._limits():
+            if retry_conflicts:
+                return self._start_alone(request, retry_conflicts=True)
+            return self.start_commits.start(request)
 
+    def _start_alone(self, request: StartRequest[InstanceRecord], *, retry_conflicts: bool = False) -> InstanceRecord:
         def once() -> InstanceRecord:
-            live = make_live()  # fresh on every attempt: a failed attempt may have advanced it
-            with self.store.db.write() as conn, log_context(instance_id=row["id"]):
-                self.store.insert_instance(conn, row)
-                instance = InstanceRecord(**{name: row[name] for name in InstanceRecord.__dataclass_fields__})
-                ctx = StepContext(StoreReads(self.store, conn), instance, live, self.definitions.clock.now())
-                trigger(ctx)
-                self._finish(ctx)
+            with self.store.db.write() as conn, log_context(instance_id=request.row["id"]):
+                self.store.insert_instances(conn, [request.row])
+                ctx = self._first_step(conn, request)
                 write_intents(self.store, conn, ctx.intents)
-            self.cache.put(row["id"], live)
-            self._after_commit(ctx)
+            self._started(ctx)
             assert ctx.after is not None
             return ctx.after
 
-        with self.followups.outermost(), self._limits():
-            return self.store.db.retrying(once, what="start", retry_conflicts=retry_conflicts)
+        return self.store.db.retrying(once, what="start", retry_conflicts=retry_conflicts)
+
+    def _start_group(self, requests: list[StartRequest[InstanceRecord]]) -> None:
+        """The first steps of several new instances in one transaction (see ``engine.start_commits``)."""
+
+        def once() -> list[StepContext]:
+            with self.store.db.write() as conn:
+                self.store.insert_instances(conn, [r.row for r in requests])
+                pending = PendingWrites()
+                steps = []
+                for request in requests:
+                    with log_context(instance_id=request.row["id"]):
+                        steps.append(self._first_step(conn, request))
+                    pending.add(steps[-1].intents)
+                pending.write(self.store, conn)
+            return steps
+
+        steps = self.store.db.retrying(once, what="start")
+        for request, ctx in zip(requests, steps, strict=True):
+            try:
+                self._started(ctx)
+            except Exception:  # committed: the start stands; what failed is bookkeeping of this process
+                log.exception("after starting instance %s", request.row["id"])
+            request.result = ctx.after
+
+    def _first_step(self, conn: Connection, request: StartRequest[InstanceRecord]) -> StepContext:
+        live = request.make_live()  # fresh on every attempt: a failed attempt may have advanced it
+        row = request.row
+        instance = InstanceRecord(**{name: row[name] for name in InstanceRecord.__dataclass_fields__})
+        ctx = StepContext(StoreReads(self.store, conn), instance, live, self.definitions.clock.now())
+        request.trigger(ctx)
+        self._finish(ctx)
+        return ctx
+
+    def _started(self, ctx: StepContext) -> None:
+        self.cache.put(ctx.instance.id, ctx.live)
+        self._after_commit(ctx)
 
     @contextmanager
     def _limits(self) -> Iterator[ExpressionLimits]:

@@ -80,8 +80,8 @@ class Store:
         return str(row.xml), str(row.filename)
 
     # -- instances ----------------------------------------------------------
-    def insert_instance(self, conn: Connection, row: dict[str, Any]) -> None:
-        conn.execute(t.instances.insert(), [row])
+    def insert_instances(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+        conn.execute(t.instances.insert(), list(rows))
 
     def lock_instance(self, conn: Connection, instance_id: str) -> InstanceRecord | None:
         row = conn.execute(hot.lock_instance(conn.dialect.name), {"instance_id": instance_id}).first()
