@@ -25,6 +25,7 @@ from typing import Any, Generic, TypeVar
 
 from engine.instance_cache import LiveInstance
 from engine.step_core import StepContext
+
 log = logging.getLogger(__name__)
 R = TypeVar("R")
 
