@@ -237,3 +237,48 @@ def test_an_embedded_subprocess_holding_a_twelve_hundred_task_chain_runs_to_comp
     counts = activity_counts(engine, instance.id)
     assert sum(counts[f"t{i}"] for i in range(1200)) == 1200
     assert counts["check"] == 1 and counts["end"] == 1
+
+
+@pytest.mark.parametrize("flavour", ["c7", "c8"])
+def test_four_hundred_instances_each_see_their_item_and_the_shared_list_and_collect_in_input_order(
+    engine: Engine, flavour: str
+) -> None:
+    if flavour == "c8":
+        loop = (
+            "<bpmn:multiInstanceLoopCharacteristics><bpmn:extensionElements>"
+            '<zeebe:loopCharacteristics inputCollection="=regions" inputElement="region" '
+            'outputCollection="created" outputElement="=name" />'
+            "</bpmn:extensionElements></bpmn:multiInstanceLoopCharacteristics>"
+        )
+        task = (
+            '<bpmn:serviceTask id="create"><bpmn:extensionElements><zeebe:taskDefinition type="create" />'
+            f"</bpmn:extensionElements>{loop}</bpmn:serviceTask>"
+        )
+    else:
+        loop = (
+            '<bpmn:multiInstanceLoopCharacteristics camunda:collection="${regions}" camunda:elementVariable="region" />'
+        )
+        task = f'<bpmn:serviceTask id="create" camunda:type="external" camunda:topic="create">{loop}</bpmn:serviceTask>'
+    body = (
+        '<bpmn:startEvent id="start" />' + flow("f0", "start", "create") + task + flow("f1", "create", "end")
+    ) + '<bpmn:endEvent id="end" />'
+    deploy_xml(engine, f"wide-mi-{flavour}", body)
+    regions = [f"r{i}" for i in range(400)]
+    instance = engine.start(f"wide-mi-{flavour}", {"regions": regions, "owner": {"team": "db"}})
+    seen: list[tuple[str, int, str]] = []
+
+    def create(job: Any) -> dict[str, Any]:
+        variables = job.variables
+        seen.append((variables["region"], len(variables["regions"]), variables["owner"]["team"]))
+        return {"name": f"db-{variables['region']}"}
+
+    run_jobs(engine, {"create": create}, max_wait_s=1)
+
+    assert engine.instance(instance.id).state == "completed"
+    assert sorted(seen) == sorted((r, 400, "db") for r in regions)
+    variables = engine.variables(instance.id)
+    assert variables["regions"] == regions
+    assert variables["owner"] == {"team": "db"}
+    if flavour == "c8":
+        assert variables["created"] == [f"db-{r}" for r in regions]
+    assert activity_counts(engine, instance.id)["create"] >= 400
