@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import urllib.request
 from collections.abc import Iterator
 from typing import Any
@@ -94,6 +95,9 @@ def test_three_regions_show_as_labelled_inner_instances_with_a_badge_of_three(
     expect(process_scope.locator("tbody td:first-child code")).to_have_text(["dbName", "regionDatabases", "regions"])
     expect(page.locator(".scope[data-scope='inner instance']")).to_have_count(3)
     expect(page.locator(".scope[data-scope='inner instance']").first).to_contain_text('"istanbul"')
+    running = page.locator("#activities tr[data-kind='inner instance'] .duration").first
+    expect(running).not_to_have_text(running.inner_text())  # a running activity's duration keeps counting
+    expect(page.locator("#timeline .hist-time").first).to_have_text(re.compile(r"\d\d:\d\d:\d\d\.\d{3}$"))
     screenshot(page, "instance-c8-three-regions-1280x800")
 
     jobs = lock_region_jobs(server)

@@ -111,3 +111,14 @@ def test_favicon_is_served_to_everyone_as_an_image(client: FlaskClient) -> None:
     assert response.status_code == 200
     assert response.mimetype == "image/png"
     assert response.data.startswith(b"\x89PNG")
+
+
+def test_the_progress_bar_counts_three_regions_as_three(data_dir: Path) -> None:
+    cli(data_dir, "deploy", C8)
+    regions = 'regions=["istanbul","ankara","izmir"]'
+    started = cli(data_dir, "start", "database-creation-c8", "--var", regions, "--var", 'database="shop"', "--wait")
+
+    assert started.returncode == 0, started.stderr
+    bars = [line for line in started.stdout.splitlines() if line.strip().startswith("Activity_CreateDatabase ")]
+    assert bars and bars[-1].rstrip().endswith("3/3")
+    assert not any("/4" in line for line in bars)
