@@ -60,6 +60,11 @@ MAX_REGEX_STEPS = 300_000_000
 #: their body; this bounds the time of ``for`` over a large body.
 MAX_STEPS = 2_000_000
 
+#: Deepest chain of active user-defined FEEL function calls (recursion such as
+#: ``{f: function(n) if n = 0 then 0 else f(n - 1)}``). Each call costs a few
+#: Python frames per level of its body, so this keeps far from the recursion limit.
+MAX_CALL_DEPTH = 40
+
 #: Largest integer result kept exact, in bits (about 1000 decimal digits).
 MAX_EXACT_INT_BITS = 3_400
 

@@ -14,8 +14,10 @@ null-friendly error policy:
 * exceeding a safety limit (see :mod:`bpmn.expressions.limits`) raises
   ExpressionEvaluationError.
 
-Deliberate gaps: user-defined functions (``function(x) ...``) are refused
-at compile time, and ``sort`` takes no ``precedes`` function.
+User-defined functions (``function(x) ...``) are closures over the scope
+they are defined in (:mod:`bpmn.expressions.feel.closures`); ``external``
+functions are refused at compile time. docs/feel.md lists coverage of DMN
+1.5 chapter 10 and where we differ from feel-scala.
 """
 
 from __future__ import annotations
@@ -109,8 +111,12 @@ def free_names(root: ast.Node) -> frozenset[str]:
         elif isinstance(node, ast.ContextLiteral):
             inner = set(bound)
             for key, value in node.entries:
+                if isinstance(value, ast.FunctionDefinition):
+                    inner.add(key)  # a function entry may call itself
                 visit(value, frozenset(inner))
                 inner.add(key)
+        elif isinstance(node, ast.FunctionDefinition):
+            visit(node.body, bound | {name for name, _ in node.params})
         elif isinstance(node, (ast.For, ast.Quantified)):
             inner = set(bound)
             for iteration in node.iterations:

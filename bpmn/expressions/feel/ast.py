@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bpmn.expressions.feel.types import FeelType
+
 
 @dataclass(frozen=True, slots=True)
 class Node:
@@ -137,7 +139,7 @@ class Between(Node):
 @dataclass(frozen=True, slots=True)
 class InstanceOf(Node):
     value: Node
-    type_name: str
+    type: FeelType
 
     def children(self) -> tuple[Node, ...]:
         return (self.value,)
@@ -232,3 +234,26 @@ class Quantified(Node):
 
     def children(self) -> tuple[Node, ...]:
         return (*self.iterations, self.condition)
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionDefinition(Node):
+    """``function(a, b: number) body``: a function value closing over its scope."""
+
+    params: tuple[tuple[str, FeelType | None], ...]
+    body: Node
+
+    def children(self) -> tuple[Node, ...]:
+        return (self.body,)
+
+
+@dataclass(frozen=True, slots=True)
+class Invoke(Node):
+    """A call of a computed function value: ``(function(x) x)(1)``, ``ctx.f(1)``."""
+
+    target: Node
+    args: tuple[Node, ...]
+    named: tuple[tuple[str, Node], ...]
+
+    def children(self) -> tuple[Node, ...]:
+        return (self.target, *self.args, *(value for _, value in self.named))

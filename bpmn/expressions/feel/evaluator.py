@@ -20,8 +20,9 @@ from datetime import datetime
 from typing import Any
 
 from bpmn.clock import current_clock, utc_now
-from bpmn.expressions.feel import ast, numbers, operators
+from bpmn.expressions.feel import ast, numbers, operators, types
 from bpmn.expressions.feel.builtins import BUILTINS
+from bpmn.expressions.feel.closures import UserFunction, bind_arguments
 from bpmn.expressions.feel.functions import ArgumentMismatch, CallContext
 from bpmn.expressions.feel.values import (
     MISSING,
@@ -32,7 +33,7 @@ from bpmn.expressions.feel.values import (
     is_context,
     is_list,
 )
-from bpmn.expressions.limits import MAX_STEPS, Budget
+from bpmn.expressions.limits import MAX_CALL_DEPTH, MAX_STEPS, Budget
 
 
 class Scope:
@@ -67,7 +68,8 @@ class Evaluator:
         self.source = source
         self.budget = Budget(source)
         self.steps = 0
-        self.context = CallContext(source, self.budget, now or utc_now(current_clock()))
+        self.call_depth = 0
+        self.context = CallContext(source, self.budget, now or utc_now(current_clock()), self.invoke)
 
     def run(self, node: ast.Node, variables: Mapping[str, Any]) -> Any:
         if not isinstance(variables, Mapping):
@@ -118,8 +120,12 @@ class Evaluator:
                 return self.range(node, scope)
             case ast.Between(value=value, low=low, high=high):
                 return operators.between(self.eval(value, scope), self.eval(low, scope), self.eval(high, scope))
-            case ast.InstanceOf(value=value, type_name=name):
-                return operators.is_instance(self.eval(value, scope), name)
+            case ast.InstanceOf(value=value, type=wanted):
+                return types.conforms(self.eval(value, scope), wanted)
+            case ast.FunctionDefinition(params=params, body=body):
+                return UserFunction(params, body, scope)
+            case ast.Invoke():
+                return self.invoke_node(node, scope)
             case ast.In(value=value, tests=tests):
                 tested = self.eval(value, scope)
                 return self.any_test(tests, tested, scope.child({"?": tested}))
@@ -154,11 +160,40 @@ class Evaluator:
             return self.resolve(node.args[0], scope) is not MISSING
         args = [self.eval(arg, scope) for arg in node.args]
         named = {key: self.eval(value, scope) for key, value in node.named} if node.named else None
+        local = scope.lookup(node.name)
+        if isinstance(local, UserFunction):
+            return self.invoke(local, args, named)
         signature, bound = BUILTINS.bind(node.name, args, named, self.source)
         try:
             return signature.impl(self.context, bound)
         except (ArgumentMismatch, ArithmeticError, ValueError, OverflowError):
             return None
+
+    def invoke_node(self, node: ast.Invoke, scope: Scope) -> Any:
+        target = self.eval(node.target, scope)
+        args = [self.eval(arg, scope) for arg in node.args]
+        named = {key: self.eval(value, scope) for key, value in node.named} if node.named else None
+        if not isinstance(target, UserFunction):
+            return None  # calling null or a non-function is null, like other type mismatches
+        return self.invoke(target, args, named)
+
+    def invoke(self, function: Any, args: list[Any], named: dict[str, Any] | None = None) -> Any:
+        """Call a user-defined function value (also for built-ins such as ``sort``'s ``precedes``)."""
+        if not isinstance(function, UserFunction):
+            raise ArgumentMismatch
+        bound = bind_arguments(function, args, named, self.source)
+        if bound is None:
+            return None
+        if self.call_depth >= MAX_CALL_DEPTH:
+            raise self.budget.fail(
+                f"user-defined functions call each other more than {MAX_CALL_DEPTH} deep; "
+                "use a for loop or move the recursion into a job handler"
+            )
+        self.call_depth += 1
+        try:
+            return self.eval(function.body, Scope(bound, function.scope))
+        finally:
+            self.call_depth -= 1
 
     def resolve(self, node: ast.Node, scope: Scope) -> Any:
         """Like eval, but a missing name or context entry yields MISSING."""

@@ -38,6 +38,9 @@ class CallContext:
     source: str
     budget: Budget
     now: datetime
+    #: Calls a FEEL function value with positional arguments (``sort``'s ``precedes``);
+    #: raises ArgumentMismatch for a value that is not a function.
+    invoke: Callable[[Any, list[Any]], Any]
 
 
 Impl = Callable[[CallContext, list[Any]], Any]

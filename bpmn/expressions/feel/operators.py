@@ -20,7 +20,6 @@ from bpmn.expressions.feel.values import (
     equals,
     is_context,
     is_list,
-    type_name,
 )
 from bpmn.expressions.limits import Budget
 
@@ -101,14 +100,6 @@ def between(value: Any, low: Any, high: Any) -> bool | None:
     if above is None or below is None:
         return None
     return above <= 0 and below <= 0
-
-
-def is_instance(value: Any, name: str) -> bool:
-    if name == "Any":
-        return value is not None
-    if name == "Null":
-        return value is None
-    return type_name(value) == name
 
 
 def member(value: Any, name: str) -> Any:

@@ -34,8 +34,8 @@ from bpmn.expressions.feel.cursor import (
     check_tree_depth,
     walk,
 )
+from bpmn.expressions.feel.definitions_parser import DefinitionsParser
 from bpmn.expressions.feel.lexer import EOF, NAME, NUMBER, OP, QUOTED_NAME, STRING, TEMPORAL, Token
-from bpmn.expressions.feel.unary_tests import TestsParser
 
 _BINARY = {
     "+": ADDITIVE,
@@ -51,27 +51,11 @@ _BINARY = {
     ">=": COMPARISON,
 }
 _WORD_OPERATORS = {"or": OR, "and": AND, "between": COMPARISON, "in": COMPARISON, "instance": INSTANCE}
-TYPE_NAMES = (
-    ("years", "and", "months", "duration"),
-    ("days", "and", "time", "duration"),
-    ("date", "and", "time"),
-    ("number",),
-    ("string",),
-    ("boolean",),
-    ("date",),
-    ("time",),
-    ("list",),
-    ("context",),
-    ("range",),
-    ("function",),
-    ("Any",),
-    ("Null",),
-)
 _MULTI_WORD_MEMBERS = (("time", "offset"), ("start", "included"), ("end", "included"))
 _FUNCTION_NAMES = BUILTINS.multi_word_names()
 
 
-class Parser(TestsParser):
+class Parser(DefinitionsParser):
     """FEEL expressions; one instance parses one source text."""
 
     # --- entry points ----------------------------------------------------------
@@ -146,6 +130,9 @@ class Parser(TestsParser):
                         self.advance()
                         name = " ".join(words)
                 node = ast.Path(token.pos, node, name)
+            elif token.is_op("("):
+                args, named = self.arguments(token, "the function value")
+                node = ast.Invoke(token.pos, node, args, named)
             elif token.is_op("[") and self.depth != self.no_filter_depth:
                 self.advance()
                 condition = self.parse_expression()
@@ -205,7 +192,7 @@ class Parser(TestsParser):
         if text in ("some", "every"):
             return self.quantified()
         if text == "function":
-            raise self.error("function definitions are not supported; use the built-in functions", token)
+            return self.function_definition()
         for words in _FUNCTION_NAMES:
             if self.words_ahead(words) and self.peek(len(words)).is_op("("):
                 for _ in words:
@@ -219,6 +206,11 @@ class Parser(TestsParser):
         return ast.Name(token.pos, text)
 
     def call(self, token: Token, name: str) -> ast.Node:
+        args, named = self.arguments(token, name)
+        return ast.Call(token.pos, name, args, named)
+
+    def arguments(self, token: Token, name: str) -> tuple[tuple[ast.Node, ...], tuple[tuple[str, ast.Node], ...]]:
+        """``( ... )`` of a call: positional or named arguments, never mixed."""
         self.expect_op("(")
         self.enter()
         try:
@@ -245,14 +237,7 @@ class Parser(TestsParser):
         names = [key for key, _ in named]
         if len(set(names)) != len(names):
             raise self.error(f"a parameter is named twice in the call of '{name}'", token)
-        return ast.Call(token.pos, name, tuple(args), tuple(named))
-
-    def argument_name_length(self) -> int:
-        """Number of words forming ``name:`` at the cursor (0 if it is not one)."""
-        length = 0
-        while self.peek(length).kind in (NAME, QUOTED_NAME):
-            length += 1
-        return length if length and self.peek(length).is_op(":") else 0
+        return tuple(args), tuple(named)
 
     def parenthesis(self) -> ast.Node:
         opening = self.advance()
@@ -358,14 +343,6 @@ class Parser(TestsParser):
         iterations = self.iterations()
         self.expect_word("satisfies")
         return ast.Quantified(start.pos, start.text == "every", iterations, self.parse_expression())
-
-    def type_name(self) -> str:
-        for words in TYPE_NAMES:
-            if self.words_ahead(words):
-                for _ in words:
-                    self.advance()
-                return " ".join(words)
-        raise self.expected("a type name such as number, string or date and time")
 
 
 def parse_expression(source: str) -> ast.Node:

@@ -89,6 +89,8 @@ def type_name(value: object) -> str:
         return "context"
     if isinstance(value, FeelRange):
         return "range"
+    if callable(getattr(value, "signature", None)):
+        return "function"
     return "unknown"
 
 

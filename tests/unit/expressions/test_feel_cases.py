@@ -529,7 +529,7 @@ SYNTAX_ERRORS = [
     ("{a: 1, a: 2}", "defined twice", 7),
     ('@"2024-02-30"', "expected a date", 0),
     ("@2024", "expected a string after '@'", 1),
-    ("function(x) x", "not supported", 0),
+    ("function(x) external {java: {}}", "external functions (Java or PMML) are not supported", 12),
     ("x instance of banana", "expected a type name", 14),
     ("1 2", "expected an operator or the end", 2),
     ("then", "expected an expression", 0),

@@ -213,15 +213,25 @@ def _insert_before(ctx: CallContext, args: list[Any]) -> Any:
 
 
 @fn("list replace", "list", "position", "newItem")
+@fn("list replace", "list", "match", "newItem")
 def _list_replace(ctx: CallContext, args: list[Any]) -> Any:
-    """DMN 1.5: the item at a 1-based ``position`` (negative counts from the end) replaced."""
+    """DMN 1.5: the item at a 1-based ``position`` (negative counts from the end) replaced,
+    or every item for which ``match(item, newItem)`` is true."""
     items = expect_list(args[0])
     ctx.budget.work(len(items))
-    position = expect_int(args[1])
-    index = _index(len(items), position)
-    if position == 0 or not 0 <= index < len(items):
-        return None
-    return [*items[:index], args[2], *items[index + 1 :]]
+    if numbers.is_number(args[1]):
+        position = expect_int(args[1])
+        index = _index(len(items), position)
+        if position == 0 or not 0 <= index < len(items):
+            return None
+        return [*items[:index], args[2], *items[index + 1 :]]
+    replaced = []
+    for item in items:
+        verdict = ctx.invoke(args[1], [item, args[2]])
+        if not isinstance(verdict, bool):
+            raise ArgumentMismatch
+        replaced.append(args[2] if verdict else item)
+    return replaced
 
 
 @fn("remove", "list", "position")
@@ -314,3 +324,21 @@ def _flatten(ctx: CallContext, args: list[Any]) -> Any:
 @fn("sort", "list")
 def _sort(ctx: CallContext, args: list[Any]) -> Any:
     return _ordered(ctx, expect_list(args[0]))
+
+
+@fn("sort", "list", "precedes")
+def _sort_by(ctx: CallContext, args: list[Any]) -> Any:
+    """Sorted by a ``precedes(a, b)`` function value (stable; each comparison is a call)."""
+    items = expect_list(args[0])
+    ctx.budget.work(len(items) * max(1, len(items).bit_length()))
+
+    def order(a: Any, b: Any) -> int:
+        first = ctx.invoke(args[1], [a, b])
+        if first is True:
+            return -1
+        second = ctx.invoke(args[1], [b, a])
+        if not isinstance(first, bool) or not isinstance(second, bool):
+            raise ArgumentMismatch
+        return 1 if second else 0
+
+    return sorted(items, key=functools.cmp_to_key(order))
