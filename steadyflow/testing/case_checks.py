@@ -28,6 +28,8 @@ class CaseContext:
     timeout_s: float
     before: set[str]
     created: list[str] = field(default_factory=list)
+    decisions: list[dict[str, Any]] = field(default_factory=list)
+    """Evaluations the case asked for (EVALUATE_DECISION), as history records them."""
     _seen: list[InstanceRecord] | None = None
 
     def forget(self) -> None:

@@ -14,15 +14,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from steadyflow.errors import SteadyflowError
+from steadyflow.testing import case_decisions
 from steadyflow.testing.case_checks import CHECKS, CaseContext
 from steadyflow.testing.case_file import Instruction, TestCase
 from steadyflow.testing.examples import example_output
 from steadyflow.testing.harness import ProcessTest
 
 UNSUPPORTED = {
-    "ASSERT_DECISION": "steadyflow has no DMN engine yet",
-    "EVALUATE_DECISION": "steadyflow has no DMN engine yet",
-    "MOCK_DMN_DECISION": "steadyflow has no DMN engine yet",
+    "MOCK_DMN_DECISION": "decisions are evaluated, not mocked; deploy the .dmn file beside the model",
     "MOCK_CHILD_PROCESS": "call activities run inside the calling instance here; deploy the child process instead",
     "EVALUATE_CONDITIONAL_START_EVENT": "conditional start events are not supported",
     "COMPLETE_JOB_AD_HOC_SUB_PROCESS": "ad-hoc sub-processes are not supported",
@@ -222,4 +221,6 @@ ACTIONS: dict[str, Callable[[CaseContext, dict[str, Any]], None]] = {
     "SET_TIME": _set_time,
     "UPDATE_VARIABLES": _update_variables,
     "RESOLVE_INCIDENT": _resolve_incident,
+    "EVALUATE_DECISION": case_decisions.evaluate,
+    "ASSERT_DECISION": case_decisions.assert_decision,
 }

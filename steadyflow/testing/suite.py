@@ -43,10 +43,10 @@ class FileResult:
 def models_for(case_path: Path, resources: list[Path] | None) -> list[Path]:
     if resources:
         return list(resources)
-    models = sorted(case_path.parent.glob("*.bpmn"))
+    models = sorted([*case_path.parent.glob("*.bpmn"), *case_path.parent.glob("*.dmn")])
     if not models:
         raise InvalidInputError(
-            f"no .bpmn file beside {case_path}; put the models in its folder or name them with --resources"
+            f"no .bpmn or .dmn file beside {case_path}; put the models in its folder or name them with --resources"
         )
     return models
 

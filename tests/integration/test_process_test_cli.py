@@ -110,7 +110,7 @@ def test_models_named_with_resources_are_used_instead_of_the_folder(tmp_path: Pa
     path = case_file(tmp_path, {"name": "starts", "instructions": [C8_START]})
     missing = steadyflow_test(str(path))
     assert missing.returncode == 1
-    assert "no .bpmn file beside" in missing.stdout and "--resources" in missing.stdout
+    assert "no .bpmn or .dmn file beside" in missing.stdout and "--resources" in missing.stdout
     found = steadyflow_test(str(path), "--resources", str(EXAMPLES / "database-creation-c8.bpmn"))
     assert found.returncode == 0, found.stdout
 
@@ -145,3 +145,31 @@ def test_an_instruction_steadyflow_cannot_run_fails_its_case_saying_so(tmp_path:
     result = steadyflow_test(str(path))
     assert result.returncode == 1
     assert "step 1 (MOCK_DMN_DECISION): MOCK_DMN_DECISION is not supported by steadyflow" in result.stdout
+
+
+def test_decisions_are_evaluated_and_asserted_by_output_and_matched_rules(tmp_path: Path) -> None:
+    evaluate = {
+        "type": "EVALUATE_DECISION",
+        "decisionDefinitionSelector": {"decisionDefinitionId": "dish"},
+        "variables": {"month": 1, "guestCount": 5},
+    }
+    dish = {"type": "ASSERT_DECISION", "decisionSelector": {"decisionDefinitionId": "dish"}, "matchedRules": [2]}
+    season = {"type": "ASSERT_DECISION", "decisionSelector": {"decisionDefinitionName": "Season"}, "output": "Winter"}
+    path = case_file(
+        tmp_path,
+        {"name": "winter dinner", "instructions": [evaluate, {**dish, "output": "Roastbeef"}, season]},
+        {"name": "wrong dish", "instructions": [evaluate, {**dish, "output": "Spareribs", "notMatchedRules": [2]}]},
+        {"name": "nothing evaluated", "instructions": [season]},
+    )
+    dmn = ROOT / "tests" / "data" / "dmn"
+    result = steadyflow_test(str(path), "--resources", str(dmn / "hit-policies-c8.dmn"), str(dmn / "decisions-c8.bpmn"))
+    assert result.returncode == 1
+    assert f"PASS  {path}::winter dinner" in result.stdout
+    assert (
+        "step 2 (ASSERT_DECISION): expected decision 'dish' to hold; its output is 'Roastbeef', not 'Spareribs'; "
+        "it matched rules [2], which should not match" in result.stdout
+    )
+    assert (
+        "step 1 (ASSERT_DECISION): expected decision 'Season' to have been evaluated; "
+        "this case evaluated no decision" in result.stdout
+    )
