@@ -126,7 +126,9 @@ def test_a_token_moved_in_the_ui_and_the_instance_completes_from_there(
     page.select_option("#modify-element", "Activity_CreateDatabase")
     page.select_option("#modify-target", "Activity_CreateReplication")
     page.fill("#modify-form input[name=reason]", "databases exist already")
-    screenshot(page, "modify-form")
+    screenshot(page, "modify-form-1280x800")
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    screenshot(page, "modify-form-1920x1080")
     page.click("#modify-button")
 
     expect(page.locator(".flash-ok")).to_contain_text("Tokens changed.")
@@ -134,7 +136,7 @@ def test_a_token_moved_in_the_ui_and_the_instance_completes_from_there(
     expect(page.locator('g.djs-element.sf-active[data-element-id="Activity_CreateDatabase"]')).to_have_count(0)
     _complete(engine, instance_id, "Activity_CreateReplication")
     expect(page.locator("#instance-state .state")).to_have_text("completed")
-    screenshot(page, "modify-completed")
+    screenshot(page, "modify-completed-1920x1080")
     page.context.close()
 
 
@@ -155,7 +157,9 @@ def test_migration_moves_ten_running_instances_to_version_2(browser: Browser, op
     page = _page(browser, ops)
     page.goto(f"{ops.url}/definitions/database-creation-c8?version=1")
     page.select_option("#migrate-target", v2)
-    screenshot(page, "migrate-form")
+    screenshot(page, "migrate-form-1280x800")
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    screenshot(page, "migrate-form-1920x1080")
     page.click("#migrate-button")
 
     expect(page.locator(".flash-ok")).to_contain_text(f"Migrated {before + 10} instance(s) to version 2.")
@@ -165,7 +169,7 @@ def test_migration_moves_ten_running_instances_to_version_2(browser: Browser, op
     expect(running).to_have_text(
         str(sum(1 for i in engine.instances(state="running", limit=1000) if i.definition_id == v2))
     )
-    screenshot(page, "migrated-version-2")
+    screenshot(page, "migrated-version-2-1920x1080")
     _complete(engine, ids[0], "eu")
     _complete(engine, ids[0], "Activity_CreateReplication")
     _complete(engine, ids[0], "Activity_NotifyOwner")
