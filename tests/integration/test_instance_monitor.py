@@ -11,7 +11,9 @@ from werkzeug.test import TestResponse
 
 from engine.engine import Engine
 from engine.handlers import JobContext
-from tests.conftest import deploy, run_jobs
+from engine.instance_monitor import InstanceMonitor
+from engine.queries import Queries
+from tests.conftest import DATA, deploy, run_jobs
 from tests.integration.conftest import session_login
 from webui.api.instances import activity_rows
 
@@ -196,3 +198,28 @@ def test_a_long_scope_lists_its_live_inner_instances_first_then_says_how_many_mo
     assert [r["state"] for r in inner] == ["active"] * 3
     (more,) = [r for r in rows if r["kind"] == "more"]
     assert more["hidden"] == 2 and more["name"] == "Create database"
+
+
+def test_a_subprocess_holds_its_own_activities_and_the_variables_they_changed(engine: Engine) -> None:
+    engine.deploy([("c8-embedded-subprocess.bpmn", (DATA / "constructs" / "c8-embedded-subprocess.bpmn").read_bytes())])
+    instance = engine.start("c8-embedded-subprocess", {"order": 7})
+    run_jobs(engine, {"pick-items": lambda job: {"picked": 3}}, max_wait_s=1.0)
+    monitor = InstanceMonitor(Queries(engine))
+
+    found = monitor.structure(instance.id)
+
+    (subprocess,) = [n for n in found["tree"]["children"] if n["kind"] == "subprocess"]
+    assert subprocess["label"] == "Prepare shipment" and subprocess["state"] == "active"
+    assert [(n["label"], n["state"]) for n in subprocess["children"] if n["kind"] == "job"] == [
+        ("Pick items", "completed"),
+        ("Pack parcel", "active"),
+    ]
+    scopes = {s["kind"]: s for s in found["scopes"]}
+    assert scopes["process"]["variables"] == {"order": 7}
+    assert scopes["subprocess"]["label"] == "Prepare shipment"
+    assert scopes["subprocess"]["variables"] == {"picked": 3}
+    assert found["element_counts"]["Activity_1eeluut"]["active"] == 1
+    assert "Flow_097z8ch" in found["taken_flows"]  # inside the subprocess
+    history = monitor.history(instance.id, task_id=subprocess["id"])["items"]
+    # the subprocess, and everything inside it (its unnamed start event by id); nothing outside it
+    assert {i["label"] for i in history} == {"Prepare shipment", "Event_12zbpyh", "Pick items", "Pack parcel"}
