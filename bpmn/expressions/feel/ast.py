@@ -65,6 +65,17 @@ class RangeLiteral(Node):
 
 
 @dataclass(frozen=True, slots=True)
+class OpenRange(Node):
+    """DMN 1.5 ``< 10``, ``>= @"2024-01-01"`` used as an expression: a range with one unbounded end."""
+
+    op: str
+    endpoint: Node
+
+    def children(self) -> tuple[Node, ...]:
+        return (self.endpoint,)
+
+
+@dataclass(frozen=True, slots=True)
 class Path(Node):
     base: Node
     member: str

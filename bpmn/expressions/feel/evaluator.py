@@ -32,6 +32,7 @@ from bpmn.expressions.feel.values import (
     equals,
     is_context,
     is_list,
+    open_range,
 )
 from bpmn.expressions.limits import MAX_CALL_DEPTH, MAX_STEPS, Budget
 
@@ -118,6 +119,8 @@ class Evaluator:
                 return result
             case ast.RangeLiteral():
                 return self.range(node, scope)
+            case ast.OpenRange(op=op, endpoint=endpoint):
+                return open_range(op, self.eval(endpoint, scope))
             case ast.Between(value=value, low=low, high=high):
                 return operators.between(self.eval(value, scope), self.eval(low, scope), self.eval(high, scope))
             case ast.InstanceOf(value=value, type=wanted):

@@ -55,6 +55,15 @@ class FeelRange:
         return low_ok and high_ok
 
 
+def open_range(op: str, endpoint: Any) -> FeelRange | None:
+    """The range ``< endpoint`` (``<=``, ``>``, ``>=``); null for a null or unordered endpoint."""
+    if endpoint is None or compare(endpoint, endpoint) is None:
+        return None
+    if op in ("<", "<="):
+        return FeelRange(None, endpoint, False, op == "<=")
+    return FeelRange(endpoint, None, op == ">=", False)
+
+
 def is_list(value: object) -> TypeGuard[Sequence[Any]]:
     return isinstance(value, (list, tuple))
 
@@ -178,6 +187,13 @@ def _write(value: Any, nested: bool, out: TextWriter) -> bool:
             out.add(f"{', ' if index else ''}{key}:")
             _write_nested(item, out)
         out.add("}")
+    elif isinstance(value, FeelRange) and (value.start is None or value.end is None):
+        if value.start is None:
+            out.add("<= " if value.end_included else "< ")
+            _write_nested(value.end, out)
+        else:
+            out.add(">= " if value.start_included else "> ")
+            _write_nested(value.start, out)
     elif isinstance(value, FeelRange):
         out.add("[" if value.start_included else "(")
         _write_nested(value.start, out)
