@@ -57,6 +57,8 @@ def dry_run(
     """Run ``process_id`` (default: the first process of the files) to where it stops; store nothing."""
     with ProcessTest() as test:
         keys = test.deploy_files(files)
+        if not keys:
+            raise InvalidInputError("the files hold no process to run; add the .bpmn file that uses them")
         if process_id is None:
             process_id = keys[0]
         elif process_id not in keys:

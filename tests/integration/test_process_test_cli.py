@@ -173,3 +173,57 @@ def test_decisions_are_evaluated_and_asserted_by_output_and_matched_rules(tmp_pa
         "step 1 (ASSERT_DECISION): expected decision 'Season' to have been evaluated; "
         "this case evaluated no decision" in result.stdout
     )
+
+
+EXAMPLE_DATA_MODEL = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="Defs" targetNamespace="http://bpmn.io/schema/bpmn">
+  <bpmn:process id="example-data" isExecutable="true">
+    <bpmn:startEvent id="StartEvent_1" />
+    <bpmn:sequenceFlow id="f1" sourceRef="StartEvent_1" targetRef="Lookup" />
+    <bpmn:serviceTask id="Lookup">
+      <bpmn:extensionElements>
+        <zeebe:taskDefinition type="lookup" />
+        <zeebe:properties>
+          <zeebe:property name="camundaModeler:exampleOutputJson"
+            value="{&quot;customer&quot;: {&quot;tier&quot;: &quot;gold&quot;}}" />
+        </zeebe:properties>
+      </bpmn:extensionElements>
+    </bpmn:serviceTask>
+    <bpmn:sequenceFlow id="f2" sourceRef="Lookup" targetRef="EndEvent_1" />
+    <bpmn:endEvent id="EndEvent_1" />
+  </bpmn:process>
+</bpmn:definitions>
+"""
+
+
+def test_use_example_data_completes_a_job_with_the_modelers_example_output(tmp_path: Path) -> None:
+    (tmp_path / "example-data.bpmn").write_text(EXAMPLE_DATA_MODEL, encoding="utf-8")
+    start = {"type": "CREATE_PROCESS_INSTANCE", "processDefinitionSelector": {"processDefinitionId": "example-data"}}
+    check = {
+        "type": "ASSERT_VARIABLES",
+        "processInstanceSelector": {"processDefinitionId": "example-data"},
+        "variables": {"customer": {"tier": "gold"}},
+    }
+    path = case_file(
+        tmp_path,
+        {
+            "name": "by hand",
+            "instructions": [
+                start,
+                {"type": "COMPLETE_JOB", "jobSelector": {"jobType": "lookup"}, "useExampleData": True},
+                check,
+            ],
+        },
+        {
+            "name": "by a mock",
+            "instructions": [
+                {"type": "MOCK_JOB_WORKER_COMPLETE_JOB", "jobType": "lookup", "useExampleData": True},
+                start,
+                check,
+            ],
+        },
+    )
+    result = steadyflow_test(str(path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 passed, 0 failed" in result.stdout

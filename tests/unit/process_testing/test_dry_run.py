@@ -78,3 +78,19 @@ def test_an_unknown_process_or_a_refused_model_is_a_clear_error() -> None:
         dry_run(files(CONSTRUCTS / "c8-message-catch.bpmn"), process_id="nope")
     with pytest.raises(ModelValidationError):
         dry_run(files(DATA / "refused-gateway.bpmn"))
+
+
+def test_decisions_alone_are_not_a_process_to_run() -> None:
+    with pytest.raises(InvalidInputError, match="the files hold no process to run"):
+        dry_run(files(DATA / "dmn" / "hit-policies-c8.dmn"))
+
+
+def test_a_business_rule_task_whose_decision_reference_is_missing_stops_there() -> None:
+    result = dry_run(
+        files(DATA / "dmn" / "hit-policies-c8.dmn", DATA / "dmn" / "mapped-c8.bpmn"),
+        {"month": 1, "guestCount": 5},
+    )
+    assert result.state == "incident"
+    assert result.elements == ["StartEvent_1", "Decide_pinned"]
+    assert [s.element_id for s in result.stops] == ["Decide_latest"]
+    assert "the decision reference gave None" in result.stops[0].reason
