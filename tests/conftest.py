@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
 from engine.config import EngineConfig
 from engine.engine import Engine
@@ -113,3 +114,25 @@ def run_jobs(engine: Engine, handlers: dict[str, Any], *, max_wait_s: float = 5.
 def history_types(engine: Engine, instance_id: str, element_id: str | None = None) -> list[str]:
     view = engine.view(instance_id)
     return [e["type"] for e in view.history if element_id is None or e["element_id"] == element_id]
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Browser]:
+    """One Debian Chromium per test worker: Playwright's sync API allows one running instance per thread."""
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip(f"{CHROMIUM} is missing: 'make test' installs Debian's chromium")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -15,21 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from engine.accounts import Accounts
 from engine.engine import Engine
-from tests.conftest import DATA, EXAMPLES, ROOT
+from tests.conftest import CHROMIUM, DATA, EXAMPLES, ROOT
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ARTIFACTS = ROOT / "test-artifacts"
 expect.set_options(timeout=30_000)  # a generous ceiling for waiting, never a timing assertion
 ADMIN = ("admin", "admin-password")
@@ -114,11 +105,9 @@ def fresh_server(tmp_path: Path) -> Iterator[Server]:
 
 
 @pytest.fixture(scope="session")
-def browser(server: Server) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+def browser(server: Server, chromium: Browser) -> Browser:
+    """The worker's one Chromium (tests/conftest.py), once the shared server is up."""
+    return chromium
 
 
 def log_in(page: Page, server: Server) -> None:

@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, screenshot
+from tests.browser.conftest import screenshot
 from tests.conftest import EXAMPLES, ROOT
 
 pytestmark = pytest.mark.slow
@@ -131,13 +131,11 @@ def _deploy(url: str, model: Path) -> None:
         assert response.status in (200, 201)
 
 
-def test_installed_wheel_renders_the_diagram_without_node(served: str) -> None:
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.skip(f"{CHROMIUM} is missing: 'make test' installs Debian's chromium")
+def test_installed_wheel_renders_the_diagram_without_node(served: str, chromium: Browser) -> None:
     _deploy(served, EXAMPLES / "database-creation-c8.bpmn")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 800})
+    context = chromium.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        page = context.new_page()
         page.goto(served + "/login")
         page.fill("input[name=username]", ADMIN[0])
         page.fill("input[name=password]", ADMIN[1])
@@ -148,4 +146,5 @@ def test_installed_wheel_renders_the_diagram_without_node(served: str) -> None:
         expect(page.locator("svg [data-element-id]").first).to_be_visible()
         assert page.locator("svg [data-element-id]").count() > 3
         screenshot(page, "wheel-installed-definition")
-        browser.close()
+    finally:
+        context.close()
