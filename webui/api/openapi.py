@@ -304,9 +304,7 @@ def _operation(
         responses["400"] = {"description": "bad input, with a message saying what to change", **error}
     if body is not None and "variables" in body.get("properties", {}):
         responses["413"] = {"description": "variables larger than the configured caps", **error}
-    names_objects = isinstance(body, dict) and any(
-        key.endswith(("_id", "_ids")) for key in body.get("properties", {})
-    )
+    names_objects = isinstance(body, dict) and any(key.endswith(("_id", "_ids")) for key in body.get("properties", {}))
     if "{" in path or names_objects:
         responses["404"] = {"description": "unknown id (in the path or the body)", **error}
     if method != "get":
