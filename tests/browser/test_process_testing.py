@@ -50,10 +50,10 @@ def test_dry_run_of_the_example_runs_to_its_end_with_stub_workers(page: Page, se
 
 def test_dry_run_of_a_refused_model_shows_the_problem(page: Page, server: Server) -> None:
     page.goto(server.url + "/deploy")
-    page.set_input_files("#deploy-files", str(DATA / "refused-gateway.bpmn"))
+    page.set_input_files("#deploy-files", str(DATA / "reserved-id.bpmn"))
     page.click("#dry-run-button")
     expect(page.locator("#deploy-result")).to_contain_text("Dry run refused")
-    expect(page.locator("#deploy-result .problems")).to_contain_text("cannot parse expression")
+    expect(page.locator("#deploy-result .problems")).to_contain_text("element id 'End' is reserved by the engine")
 
 
 def test_coverage_report_marks_covered_and_uncovered_elements(browser: Browser, tmp_path: Path) -> None:

@@ -57,9 +57,9 @@ def test_bad_fields_and_refused_models_are_4xx_with_the_reason(as_role: Call) ->
     unknown = dry_run(as_role, "database-creation-c8.bpmn", process_id="nope")
     assert unknown.status_code == 400
     assert "process 'nope' is not in the uploaded files" in unknown.get_json()["error"]["message"]
-    refused = dry_run(as_role, "refused-gateway.bpmn")
+    refused = dry_run(as_role, "reserved-id.bpmn")
     assert refused.status_code == 400
-    assert refused.get_json()["error"]["problems"][0]["element_id"] == "f2"
+    assert refused.get_json()["error"]["problems"][0]["element_id"] == "End"
     not_multipart = as_role("operator", "post", "/api/v1/dry-run", json={"file": "x"})
     assert not_multipart.status_code == 415
 

@@ -77,7 +77,7 @@ def test_an_unknown_process_or_a_refused_model_is_a_clear_error() -> None:
     with pytest.raises(InvalidInputError, match="process 'nope' is not in the uploaded files; they hold c8-message"):
         dry_run(files(CONSTRUCTS / "c8-message-catch.bpmn"), process_id="nope")
     with pytest.raises(ModelValidationError):
-        dry_run(files(DATA / "refused-gateway.bpmn"))
+        dry_run(files(DATA / "reserved-id.bpmn"))
 
 
 def test_decisions_alone_are_not_a_process_to_run() -> None:
