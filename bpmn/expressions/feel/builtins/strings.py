@@ -160,9 +160,9 @@ def _split(ctx: CallContext, args: list[Any]) -> Any:
             continue
         parts.append(text[last : match.start()])
         last = match.end()
+    # DMN 1.5 keeps trailing empty parts (split("a;b;;", ";") has four); feel-scala's
+    # Java String.split drops them. We follow the standard (docs/feel.md).
     parts.append(text[last:])
-    while len(parts) > 1 and parts[-1] == "":  # like Java's String.split
-        parts.pop()
     ctx.budget.work(len(parts))
     return parts
 
