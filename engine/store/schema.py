@@ -23,7 +23,7 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
-SCHEMA_VERSION = "0008"
+SCHEMA_VERSION = "0009"
 """The Alembic head this code expects; bump with every migration."""
 
 deployments = Table(
@@ -375,6 +375,7 @@ element_stats = Table(
 Each completion adds to one row of each span, so a window reads whole days and the hours at its edges,
 and all time reads one row per duration class and shard (migration 0008 replaced the hour-only table).
 """
+Index("ix_element_stats_span", element_stats.c.definition_id, element_stats.c.span, element_stats.c.period)  # 0009
 
 # -- 0007: DMN decisions -------------------------------------------------------------------------
 
