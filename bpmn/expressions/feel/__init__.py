@@ -1,7 +1,8 @@
-"""FEEL (Camunda 8 flavour) compiled into immutable, shareable objects.
+"""FEEL (DMN 1.5 chapter 10) compiled into immutable, shareable objects.
 
-Behaviour follows feel-scala as embedded in Zeebe, including its
-null-friendly error policy:
+Behaviour follows the standard; where feel-scala (Camunda 8) differs,
+docs/feel.md says which we follow. The error policy, null-friendly as both
+are:
 
 * a missing variable or context entry is ``null``;
 * operators on null or on mismatched types give ``null`` (``1 + "a"``,
