@@ -94,7 +94,8 @@ def parse_decisions(data: bytes, filename: str | None = None) -> DecisionModel:
             knowledge[bkm.id] = bkm
     if not decision_nodes:
         reader.problem("the file has no decision", root, "add a decision (a table or a literal expression) in Modeler")
-    _check_requirements(reader, root, decisions, knowledge)
+    declared_decisions = {str(n.get("id")) for n in decision_nodes}
+    _check_requirements(reader, decisions, declared_decisions, {str(n.get("id")) for n in bkm_nodes})
     if reader.problems:
         raise ModelValidationError(reader.problems, file=name)
     return DecisionModel(
@@ -331,19 +332,20 @@ def text_of_plain(node: etree._Element | None) -> str:
 
 
 def _check_requirements(
-    reader: _Reader, root: etree._Element, decisions: dict[str, Decision], knowledge: dict[str, KnowledgeModel]
+    reader: _Reader, decisions: dict[str, Decision], declared: set[str], declared_knowledge: set[str]
 ) -> None:
+    """Requirements name defined decisions and knowledge models (one refused already was reported)."""
     for decision in decisions.values():
         reader.owner_id = decision.id
         for required in decision.required_decisions:
-            if required not in decisions:
+            if required not in declared:
                 reader.problem(
                     f"decision '{decision.id}' requires decision '{required}', which this file does not define",
                     decision.line,
                     "keep required decisions in the same DMN file (one DRG per file)",
                 )
         for required in decision.required_knowledge:
-            if required not in knowledge:
+            if required not in declared_knowledge:
                 reader.problem(
                     f"decision '{decision.id}' requires business knowledge model '{required}', which is not defined",
                     decision.line,

@@ -81,6 +81,8 @@ def validation_options(args: argparse.Namespace) -> Any:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from bpmn.parser import parse_model
+    from dmn import parse_decisions
+    from engine.decisions import is_dmn_file
 
     results = []
     for path in args.files:
@@ -100,6 +102,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
             )
             continue
         try:
+            if is_dmn_file(path, data):
+                decisions = parse_decisions(data, path)
+                results.append({"file": path, "ok": True, "decisions": sorted(decisions.decisions), "errors": []})
+                results[-1] |= {"processes": [], "warnings": []}
+                continue
             model = parse_model(data, path, validation_options(args))
             results.append(
                 {

@@ -17,7 +17,9 @@ def _ts(value: float | None) -> str:
 
 def validation(results: list[dict[str, Any]]) -> None:
     for result in results:
-        if result["ok"]:
+        if result["ok"] and "decisions" in result:
+            print(f"ok: {result['file']} (decisions: {', '.join(result['decisions'])})")
+        elif result["ok"]:
             print(f"ok: {result['file']} (processes: {', '.join(result['processes'])})")
         else:
             print(f"refused: {result['file']}")
