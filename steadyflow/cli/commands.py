@@ -190,18 +190,19 @@ def resolve_instance_id(engine: Any, text: str) -> str:
 
 def cmd_show(args: argparse.Namespace) -> int:
     engine = open_engine(args)
+    from engine.activity_tree import labels
     from engine.instance_monitor import InstanceMonitor
     from engine.queries import Queries
 
     instance_id = resolve_instance_id(engine, args.id)
     view = engine.view(instance_id)
-    scopes = InstanceMonitor(Queries(engine)).structure(instance_id)["scopes"]
+    structure = InstanceMonitor(Queries(engine)).structure(instance_id)
+    scopes = structure["scopes"]
     if args.json:
-        print(
-            json.dumps(view.as_dict() | {"variables": scopes[0]["variables"], "scopes": scopes}, indent=2, default=str)
-        )
+        extra = {"variables": scopes[0]["variables"], "scopes": scopes, "tree": structure["tree"]}
+        print(json.dumps(view.as_dict() | extra, indent=2, default=str))
     else:
-        render.instance(view, scopes)
+        render.instance(view, scopes, labels(structure["tree"]))
     return 0
 
 

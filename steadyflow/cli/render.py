@@ -48,8 +48,8 @@ def instances(rows: list[Any]) -> None:
         )
 
 
-def instance(view: Any, scopes: list[dict[str, Any]] | None = None) -> None:
-    """The instance; ``scopes`` (from the monitor) shows variables per scope, the process scope first."""
+def instance(view: Any, scopes: list[dict[str, Any]] | None = None, labels: dict[str, str] | None = None) -> None:
+    """The instance; ``scopes`` (from the monitor) shows variables per scope, ``labels`` names activity instances."""
     i = view.instance
     print(f"instance {i['id']}")
     print(f"  process   {i['definition_id']}")
@@ -59,7 +59,8 @@ def instance(view: Any, scopes: list[dict[str, Any]] | None = None) -> None:
     print("activities:")
     for a in view.activities:
         duration = f"{a.ended_at - a.started_at:.2f}s" if a.started_at and a.ended_at else ""
-        print(f"  {a.element_id:36} {a.state:10} {_ts(a.started_at)} {duration}")
+        label = (labels or {}).get(a.task_id, a.element_id)
+        print(f"  {label[:44]:44} {a.state:10} {_ts(a.started_at)} {duration}")
     if view.jobs:
         print("jobs:")
         for j in view.jobs:

@@ -72,6 +72,7 @@ def test_show_prints_variables_as_json_and_takes_the_short_id(data_dir: Path) ->
 
     assert shown.returncode == 0, shown.stderr
     assert f"instance {instance_id}" in shown.stdout
+    assert "  Create database (istanbul) " in shown.stdout  # activity instances by their label
     assert '  regions = ["istanbul"]' in shown.stdout and "  ok = true" in shown.stdout
     assert "['istanbul']" not in shown.stdout and "True" not in shown.stdout
     process_scope = shown.stdout.split("variables:")[1].split("variables of")[0]
