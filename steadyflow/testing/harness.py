@@ -285,8 +285,11 @@ class ProcessTest:
         for round_number in range(MAX_ROUNDS):
             # Reads decide what to try, so a round with nothing to do writes nothing.
             types = None if self.stub is not None else list(self.mocks)
-            timer_due = self.engine.next_due([])
             now = self.clock.now()
+            # One read says whether anything (a timer, or a job of a mocked type) is due; a second which.
+            any_due = self.engine.next_due(types)
+            something_due = any_due is not None and any_due <= now
+            timer_due = self.engine.next_due([]) if something_due and types != [] else any_due
             progressed = 0
             if self._start_timers_checked_at != now:
                 # Timer start events fall due only when the clock moves (or a model is deployed).
@@ -294,8 +297,7 @@ class ProcessTest:
                 progressed += self.engine.fire_start_timers(WORKER_ID)
             if timer_due is not None and timer_due <= now:
                 progressed += self.engine.fire_due_timers(WORKER_ID)
-            job_due = self.engine.next_due(types) if types != [] else None
-            if job_due is not None and job_due <= now:
+            if something_due and types != []:
                 jobs = self.engine.claim_jobs(WORKER_ID, types, max_jobs=100, lock_s=3600.0)
                 if jobs:
                     self._answer(jobs)
