@@ -37,6 +37,10 @@ class ActivityTimes:
 
     def add(self, kind: str, task_id: str, at: float) -> None:
         if kind == "ActivityActivated":
+            if task_id in self.ended:  # runs again after a rewind or a modification: a new run
+                del self.ended[task_id]
+                self.interrupted.discard(task_id)
+                self.started[task_id] = at
             self.started.setdefault(task_id, at)
         elif kind in ("ActivityCompleted", "ActivityCancelled", "ActivityFailed"):
             self.ended[task_id] = at

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from engine.activity_tree import ActivityTimes
 from engine.engine import Engine
 from steadyflow.errors import ConflictError, InvalidInputError
 from tests.conftest import deploy
@@ -106,3 +107,11 @@ def test_heatmap_counts_each_region_once_and_not_the_multi_instance_body(engine:
     assert heat["StartEvent_RequestReceived"]["count"] == 1
     assert heat["Activity_CreateDatabase"]["avgMs"] >= 0.0
     assert engine.heatmap("database-creation-c8", until=instance.started_at - 7200)["elements"] == {}
+
+
+def test_a_rewound_task_shows_its_new_run_not_its_old_end() -> None:
+    times = ActivityTimes()
+    for kind, at in (("ActivityActivated", 1.0), ("ActivityCompleted", 2.0), ("ActivityActivated", 5.0)):
+        times.add(kind, "task", at)
+
+    assert times.started["task"] == 5.0 and "task" not in times.ended
