@@ -1,0 +1,140 @@
+"""Opt-in: the DMN TCK's FEEL test cases (github.com/dmn-tck/tck) run on our interpreter.
+
+Set ``STEADYFLOW_DMN_TCK`` to a checkout's ``TestCases/compliance-level-3``
+directory. For every ``*-feel-*`` model, each expected result of a decision
+whose whole chain of required decisions is literal expressions is checked;
+cases needing business knowledge models, decision tables or typed coercion
+of inputs by item definitions are skipped (DMN models are the dmn package's
+concern). Nothing is vendored: the TCK is read where it lies.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lxml import etree
+
+from bpmn.expressions import compile_feel
+from bpmn.expressions.feel.values import equals
+from steadyflow.errors import ExpressionError
+
+TCK = os.environ.get("STEADYFLOW_DMN_TCK")
+XSI = "{http://www.w3.org/2001/XMLSchema-instance}"
+CONSTRUCTORS = {"date": "date", "dateTime": "date and time", "time": "time", "duration": "duration"}
+
+
+def _local(element: Any) -> str:
+    return str(etree.QName(element).localname) if isinstance(element.tag, str) else ""
+
+
+def _decisions(model: Path) -> dict[str, tuple[str | None, list[str]]]:
+    """Decision name -> (literal expression text or None, names of required decisions)."""
+    root = etree.parse(str(model)).getroot()
+    by_id = {d.get("id"): d.get("name") for d in root if _local(d) == "decision"}
+    found: dict[str, tuple[str | None, list[str]]] = {}
+    for decision in (d for d in root if _local(d) == "decision"):
+        text = None
+        required: list[str] = []
+        for child in decision:
+            if _local(child) == "literalExpression":
+                text = "".join(t.text or "" for t in child if _local(t) == "text")
+            elif _local(child) == "informationRequirement":
+                for ref in child:
+                    if _local(ref) == "requiredDecision":
+                        required.append(str(by_id.get((ref.get("href") or "").lstrip("#"))))
+        found[str(decision.get("name"))] = (text, required)
+    return found
+
+
+def _value(node: Any) -> Any:
+    """A TCK ``<expected>``/``<inputNode>`` value as the Python value FEEL uses."""
+    children = [c for c in node if isinstance(c.tag, str)]
+    if node.get(f"{XSI}nil") == "true":
+        return None
+    if children and all(_local(c) == "component" for c in children):
+        return {c.get("name"): _value(c) for c in children}
+    if children and _local(children[0]) == "list":
+        return [_value(item) for item in children[0] if isinstance(item.tag, str)]
+    if children and _local(children[0]) == "value":
+        return _value(children[0])
+    if _local(node) != "value":
+        return None
+    text = node.text or ""
+    kind = (node.get(f"{XSI}type") or "").split(":")[-1]
+    if kind in ("decimal", "double", "integer", "int", "long", "float"):
+        return compile_feel(f"number({_quote(text.strip())})").evaluate({})
+    if kind == "boolean":
+        return text.strip() == "true"
+    if kind in CONSTRUCTORS:
+        return compile_feel(f"{CONSTRUCTORS[kind]}({_quote(text.strip())})").evaluate({})
+    return text
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _cases() -> list[Any]:
+    if not TCK:
+        return [pytest.param(None, None, None, None, id="set-STEADYFLOW_DMN_TCK")]
+    cases = []
+    for folder in sorted(Path(TCK).glob("*-feel-*")):
+        for model in folder.glob("*.dmn"):
+            decisions = _decisions(model)
+            for test_file in sorted(folder.glob("*-test-*.xml")):
+                for case in etree.parse(str(test_file)).getroot():
+                    if not isinstance(case.tag, str) or _local(case) != "testCase":
+                        continue
+                    inputs = {n.get("name"): _value(n) for n in case if _local(n) == "inputNode"}
+                    for result in (n for n in case if _local(n) == "resultNode"):
+                        expected = next((c for c in result if _local(c) == "expected"), None)
+                        if expected is None or result.get("errorResult") == "true":
+                            continue
+                        name = str(result.get("name"))
+                        cases.append(
+                            pytest.param(
+                                decisions, name, inputs, _value(expected), id=f"{folder.name}:{case.get('id')}:{name}"
+                            )
+                        )
+    return cases
+
+
+def _evaluate(decisions: dict[str, tuple[str | None, list[str]]], name: str, inputs: dict[str, Any]) -> Any:
+    text, required = decisions.get(name, (None, []))
+    if text is None:
+        pytest.skip(f"decision {name} is not a literal expression (a model feature, not FEEL)")
+    scope = dict(inputs)
+    for needed in required:
+        scope[needed] = _evaluate(decisions, needed, inputs)
+    return compile_feel(text.strip()).evaluate(scope)
+
+
+def _same(actual: Any, expected: Any) -> bool:
+    if isinstance(expected, float) and isinstance(actual, (int, float)) and not isinstance(actual, bool):
+        return math.isclose(actual, expected, rel_tol=1e-12)
+    if isinstance(expected, list):
+        return isinstance(actual, list) and len(actual) == len(expected) and all(map(_same, actual, expected))
+    if isinstance(expected, dict):
+        return (
+            isinstance(actual, dict)
+            and set(actual) == set(expected)
+            and all(_same(actual[k], expected[k]) for k in expected)
+        )
+    if isinstance(expected, (date, datetime, time, timedelta)) or expected is None:
+        return equals(actual, expected) is True
+    return equals(actual, expected) is True
+
+
+@pytest.mark.skipif(not TCK, reason="set STEADYFLOW_DMN_TCK to the TCK's TestCases/compliance-level-3")
+@pytest.mark.parametrize(("decisions", "name", "inputs", "expected"), _cases())
+def test_tck_feel_case_gives_the_expected_result(decisions: Any, name: str, inputs: Any, expected: Any) -> None:
+    try:
+        actual = _evaluate(decisions, name, inputs)
+    except ExpressionError as exc:
+        pytest.fail(f"{name} raised {exc}")
+    assert _same(actual, expected), f"{name} gave {actual!r}, the TCK expects {expected!r}"
