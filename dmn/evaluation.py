@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from dmn.functions import functions_for, knowledge_functions
 from dmn.hit_policies import HitPolicyViolation, Match, apply, decision_value
 from dmn.model import (
     Body,
@@ -78,9 +79,12 @@ def evaluate_decision(model: DecisionModel, decision_id: str, variables: Mapping
         known = ", ".join(sorted(model.decisions)) or "none"
         raise NotFoundError(f"the DMN file {model.filename} has no decision '{decision_id}' (its decisions: {known})")
     evaluations: dict[str, DecisionEvaluation] = {}
+    functions = knowledge_functions(model) if model.knowledge_models else {}
     for current in model.requirement_order(decision_id):
         decision = model.decisions[current]
         scope = dict(variables)
+        if decision.required_knowledge:
+            scope.update(functions_for(model, decision.required_knowledge, functions))
         for required in decision.required_decisions:
             _bind_required(scope, model.decisions[required], evaluations[required])
         evaluations[current] = _Evaluator(model, decision).run(scope)

@@ -127,3 +127,36 @@ def test_camunda_7_input_entries_may_read_the_input_as_cell_input_or_run_juel() 
     with pytest.raises(DecisionEvaluationError, match="UNIQUE, but 2 rules match"):
         evaluate_decision(decisions, "t", {"x": 11})
     assert evaluate_decision(decisions, "t", {"x": 3}).value == "small"
+
+
+FEEL_CALLS = """
+<businessKnowledgeModel id="rate_bkm" name="rate">
+  <encapsulatedLogic><formalParameter name="tier"/>
+    <literalExpression><text>if tier = "gold" then 0.2 else 0.1</text></literalExpression>
+  </encapsulatedLogic>
+</businessKnowledgeModel>
+<businessKnowledgeModel id="discount_bkm" name="discount">
+  <knowledgeRequirement><requiredKnowledge href="#rate_bkm"/></knowledgeRequirement>
+  <encapsulatedLogic><formalParameter name="amount"/><formalParameter name="tier"/>
+    <literalExpression><text>amount * rate(tier)</text></literalExpression>
+  </encapsulatedLogic>
+</businessKnowledgeModel>
+<decision id="price" name="Price">
+  <knowledgeRequirement><requiredKnowledge href="#discount_bkm"/></knowledgeRequirement>
+  <literalExpression><text>amount - discount(amount: amount, tier: customer)</text></literalExpression>
+</decision>
+<decision id="unrelated" name="Unrelated">
+  <literalExpression><text>discount(10, "gold")</text></literalExpression>
+</decision>"""
+
+
+def test_a_literal_expression_calls_a_required_bkm_as_a_feel_function_which_calls_its_own() -> None:
+    decisions = parse_decisions(model(FEEL_CALLS))
+    assert evaluate_decision(decisions, "price", {"amount": 100, "customer": "gold"}).value == 80
+    assert evaluate_decision(decisions, "price", {"amount": 100, "customer": "silver"}).value == 90
+
+
+def test_a_bkm_the_decision_does_not_require_is_not_in_scope() -> None:
+    decisions = parse_decisions(model(FEEL_CALLS))
+    with pytest.raises(DecisionEvaluationError, match=r"decision 'unrelated'"):
+        evaluate_decision(decisions, "unrelated", {})
