@@ -102,6 +102,10 @@ class Migrations:
         unmapped = sorted(e for e in source_elements if e not in mapping)
         return MigrationPlan(source, target, mapping, unmapped)
 
+    def elements(self, definition: DefinitionRecord) -> set[str]:
+        """The element ids of one version (its subprocesses' too)."""
+        return element_ids(self.definitions.model(definition))
+
     def problems(self, plan: MigrationPlan, instance_id: str) -> list[str]:
         """Why ``instance_id`` cannot migrate by ``plan`` now (empty: it can); changes nothing."""
         with self.db.read() as conn:

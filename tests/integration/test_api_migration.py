@@ -157,3 +157,24 @@ def test_engine_rest_refuses_a_plan_that_leaves_a_token_unmapped_and_migrates_no
         json={**plan, "instructions": [{"sourceActivityIds": ["a", "b"]}]},
     )
     assert bad.status_code == 400 and "one source activity id" in bad.get_json()["message"]
+
+
+def test_engine_rest_validate_reports_unknown_activities_per_instruction(
+    as_role: Call, engine: Engine, versions: tuple[str, str]
+) -> None:
+    v1, v2 = versions
+    plan = {
+        "sourceProcessDefinitionId": v1,
+        "targetProcessDefinitionId": v2,
+        "instructions": [
+            {"sourceActivityIds": ["Activity_CreateDatabase"], "targetActivityIds": ["Activity_Nope"]},
+            {"sourceActivityIds": ["Activity_CreateReplication"], "targetActivityIds": ["Activity_CreateReplication"]},
+        ],
+    }
+
+    answer = as_role("operator", "post", "/engine-rest/migration/validate", json=plan)
+
+    assert answer.status_code == 200
+    first, second = answer.get_json()["instructionReports"]
+    assert first["failures"] == ["Target activity 'Activity_Nope' does not exist in version 2"]
+    assert second["failures"] == []

@@ -13,6 +13,7 @@ from typing import Any
 from flask import Response, jsonify
 
 from engine.migration import MAX_BATCH, MigrationPlan
+from steadyflow.errors import InvalidInputError
 from webui.auth import requires
 from webui.engine_rest import bp
 from webui.engine_rest.context import rest
@@ -71,9 +72,40 @@ def generate() -> Response:
 @bp.post("/migration/validate")
 @requires("operator")
 def validate() -> Response:
-    plan = _plan(json_body(required=True))
+    """Each instruction with what is wrong with it, as Camunda reports a plan (200, failures listed)."""
+    body = json_body(required=True)
+    try:
+        plan = _plan(body)
+    except InvalidInputError as exc:
+        source = rest().engine.migrations.plan(
+            str(body.get("sourceProcessDefinitionId")), str(body.get("targetProcessDefinitionId")), same_ids=False
+        )
+        return jsonify(
+            {
+                "instructionReports": _reports(body["instructions"], source),
+                "variableReports": {},
+                "message": exc.message,
+            }
+        )
     reports = [{"instruction": i, "failures": []} for i in _instructions(plan)]
     return jsonify({"instructionReports": reports, "variableReports": {}})
+
+
+def _reports(instructions: list[dict[str, Any]], empty: MigrationPlan) -> list[dict[str, Any]]:
+    """Per instruction, the activities of the two versions it names that do not exist."""
+    migrations = rest().engine.migrations
+    source_elements, target_elements = migrations.elements(empty.source), migrations.elements(empty.target)
+    reports = []
+    for item in instructions:
+        failures = []
+        for source in item.get("sourceActivityIds") or []:
+            if source not in source_elements:
+                failures.append(f"Source activity '{source}' does not exist in version {empty.source.version}")
+        for target in item.get("targetActivityIds") or []:
+            if target not in target_elements:
+                failures.append(f"Target activity '{target}' does not exist in version {empty.target.version}")
+        reports.append({"instruction": item, "failures": failures})
+    return reports
 
 
 def _instance_ids(body: dict[str, Any], plan: MigrationPlan) -> list[str]:
