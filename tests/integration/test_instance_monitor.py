@@ -223,3 +223,17 @@ def test_a_subprocess_holds_its_own_activities_and_the_variables_they_changed(en
     history = monitor.history(instance.id, task_id=subprocess["id"])["items"]
     # the subprocess, and everything inside it (its unnamed start event by id); nothing outside it
     assert {i["label"] for i in history} == {"Prepare shipment", "Event_12zbpyh", "Pick items", "Pack parcel"}
+
+
+def test_every_flow_of_a_finished_parallel_fan_out_is_taken_and_only_taken_flows_before(engine: Engine) -> None:
+    deploy(engine, "database-creation.bpmn")
+    instance = engine.start("database-creation", {"database": "orders"})
+    monitor = InstanceMonitor(Queries(engine))
+    assert monitor.structure(instance.id)["taken_flows"] == ["Flow_1", "Flow_2", "Flow_3"]  # to both regions
+
+    for job in engine.claim_jobs("w", None, max_jobs=2):
+        engine.complete_job(job.id, {"regionDatabase": {"region": job.element_id}}, worker_id="w")
+    (replication,) = engine.claim_jobs("w", None, max_jobs=1)
+    engine.complete_job(replication.id, {}, worker_id="w")
+
+    assert monitor.structure(instance.id)["taken_flows"] == [f"Flow_{n}" for n in range(1, 8)]
