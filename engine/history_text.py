@@ -36,6 +36,7 @@ STATUS = {
     "SignalReceived": "signal received",
     "UserTaskCompleted": "form submitted",
     "VariablesChanged": "variables set",
+    "DecisionEvaluated": "decision evaluated",
 }
 
 
@@ -50,6 +51,8 @@ def status_of(event: EventRecord) -> str:
         text += f", retry at {_clock(data['next_attempt_at'])}" if data.get("next_attempt_at") else ", no retry left"
     if event.type == "IncidentResolved" and data.get("resolution"):
         text += f" ({data['resolution']})"
+    if event.type == "DecisionEvaluated" and data.get("decision_key"):
+        text += f" '{data['decision_key']}'"
     if event.type in ("MessageCorrelated", "SignalReceived") and data.get("name"):
         text += f" '{data['name']}'"
     return text
@@ -58,6 +61,8 @@ def status_of(event: EventRecord) -> str:
 def payload_of(event: EventRecord) -> dict[str, Any] | None:
     """The variables the event says its step wrote: values when it carries them, else just the names."""
     data = event.data or {}
+    if event.type == "DecisionEvaluated":
+        return {"result": data.get("result")}
     values = data.get("values")
     if isinstance(values, dict):
         return values

@@ -24,6 +24,7 @@ def test_a_decision_page_highlights_the_rule_a_business_rule_task_matched(page: 
     page.goto(f"{server.url}/instances/{started['id']}")
     decisions = page.locator("#decision-evaluations")
     expect(decisions).to_contain_text("Dish")
+    expect(page.locator("#timeline")).to_contain_text("decision evaluated 'dish'")
     screenshot(page, "decision-instance")
 
     decisions.get_by_role("link", name="Dish").click()

@@ -130,3 +130,36 @@ def test_an_instance_lists_the_decisions_its_tasks_evaluated(as_role: Call, engi
     items = as_role("viewer", "get", f"/api/v1/instances/{instance.id}/decision-evaluations").get_json()["items"]
     assert [i["decision_key"] for i in items][:2] == ["beverages", "dish"]
     assert items[1]["element_id"] == "Decide_dish" and items[1]["record"][-1]["value"] == "Dry Aged Gourmet Steak"
+
+
+def test_modeler_deploys_a_dmn_file_alone_through_either_camunda_api(as_role: Call) -> None:
+    name, body = files("c7")[0]
+    c7 = as_role(
+        "admin",
+        "post",
+        "/engine-rest/deployment/create",
+        data={name: (io.BytesIO(body), name), "deployment-name": "rules"},
+        content_type="multipart/form-data",
+    )
+    assert c7.status_code == 200, c7.get_json()
+    assert c7.get_json()["deployedProcessDefinitions"] is None
+    assert len(c7.get_json()["deployedDecisionDefinitions"]) == 12
+    again = as_role(
+        "admin",
+        "post",
+        "/engine-rest/deployment/create",
+        data={name: (io.BytesIO(body), name)},
+        content_type="multipart/form-data",
+    )
+    assert again.status_code == 200 and again.get_json()["deployedDecisionDefinitions"] is None
+    c8_name, c8_body = files("c8")[0]
+    c8 = as_role(
+        "admin",
+        "post",
+        "/v2/deployments",
+        data={"resources": [(io.BytesIO(c8_body), c8_name)]},
+        content_type="multipart/form-data",
+    )
+    assert c8.status_code == 200, c8.get_json()
+    kinds = [next(iter(entry)) for entry in c8.get_json()["deployments"]]
+    assert kinds.count("decisionDefinition") == 12 and kinds.count("decisionRequirements") == 1
