@@ -7,84 +7,38 @@ the cell's element, so a user finds it in Camunda Modeler's table editor.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
 from lxml import etree
 
-from bpmn.expressions import compile_feel
-from dmn.cells import UnknownLanguage, compile_cell_expression, compile_input_entry
 from dmn.model import (
-    AGGREGATIONS,
-    HIT_POLICIES,
     Binding,
     Body,
-    Cell,
     ContextBody,
     ContextEntry,
     Decision,
     DecisionModel,
-    DecisionTable,
-    InputClause,
     InvocationBody,
     KnowledgeModel,
     ListBody,
     LiteralBody,
-    OutputClause,
-    Rule,
 )
-from dmn.xml_reader import camunda_attribute, child, children, load_dmn_xml, local_name, text_of
-from steadyflow.errors import ExpressionError, ModelValidationError, Problem
+from dmn.reader import CellReader
+from dmn.tables import decision_table
+from dmn.xml_reader import child, children, load_dmn_xml, local_name, text_of
+from steadyflow.errors import ModelValidationError
 
 BOXED = ("decisionTable", "literalExpression", "context", "invocation", "list")
-
-
-@dataclass
-class _Reader:
-    filename: str
-    language: str | None
-    problems: list[Problem] = field(default_factory=list)
-    owner_id: str = ""
-
-    def problem(self, message: str, node: etree._Element | int | None, hint: str) -> None:
-        line = node if isinstance(node, int) or node is None else node.sourceline
-        self.problems.append(
-            Problem(message, element_id=self.owner_id or None, line=line, file=self.filename, hint=hint)
-        )
-
-    def language_of(self, node: etree._Element) -> str | None:
-        return node.get("expressionLanguage") or self.language
-
-    def expression(self, node: etree._Element, where: str, *, required: bool = True) -> Cell | None:
-        text = text_of(node)
-        if not text:
-            if required:
-                self.problem(f"{where} is empty", node, "enter a FEEL expression")
-            return None
-        try:
-            return Cell(compile_cell_expression(text, self.language_of(node)), where)
-        except UnknownLanguage as exc:
-            self.problem(
-                f"{where} uses expression language {exc.args[0]!r}",
-                node,
-                "steadyflow runs FEEL (and JUEL for Camunda 7 models); rewrite the cell in FEEL",
-            )
-        except ExpressionError as exc:
-            self.problem(f"{where}: {getattr(exc, 'reason', exc)} in {text!r}", node, "fix the cell's FEEL syntax")
-        return None
 
 
 def parse_decisions(data: bytes, filename: str | None = None) -> DecisionModel:
     """Parse one DMN file; raise ModelValidationError listing every problem."""
     name = filename or "model.dmn"
     root = load_dmn_xml(data, name)
-    reader = _Reader(name, root.get("expressionLanguage"))
+    reader = CellReader(name, root.get("expressionLanguage"))
     decision_nodes = children(root, "decision")
     bkm_nodes = children(root, "businessKnowledgeModel")
-    ids = {str(n.get("id")) for n in [*decision_nodes, *bkm_nodes]}
     decisions: dict[str, Decision] = {}
     for node in decision_nodes:
-        decision = _decision(reader, node, ids)
+        decision = _decision(reader, node)
         if decision is not None:
             decisions[decision.id] = decision
     knowledge: dict[str, KnowledgeModel] = {}
@@ -112,7 +66,7 @@ def _href(node: etree._Element) -> str:
     return str(node.get("href") or "").split("#")[-1]
 
 
-def _decision(reader: _Reader, node: etree._Element, ids: set[str]) -> Decision | None:
+def _decision(reader: CellReader, node: etree._Element) -> Decision | None:
     decision_id = str(node.get("id") or "")
     decision_name = str(node.get("name") or decision_id)
     reader.owner_id = decision_id
@@ -138,7 +92,7 @@ def _decision(reader: _Reader, node: etree._Element, ids: set[str]) -> Decision 
     return Decision(decision_id, decision_name, body, tuple(required), tuple(knowledge), node.sourceline, variable_name)
 
 
-def _knowledge_model(reader: _Reader, node: etree._Element) -> KnowledgeModel | None:
+def _knowledge_model(reader: CellReader, node: etree._Element) -> KnowledgeModel | None:
     bkm_id = str(node.get("id") or "")
     bkm_name = str(node.get("name") or bkm_id)
     reader.owner_id = bkm_id
@@ -158,7 +112,7 @@ def _knowledge_model(reader: _Reader, node: etree._Element) -> KnowledgeModel | 
     return None if body is None else KnowledgeModel(bkm_id, bkm_name, parameters, body, knowledge)
 
 
-def _boxed(reader: _Reader, owner: etree._Element, label: str) -> Body | None:
+def _boxed(reader: CellReader, owner: etree._Element, label: str) -> Body | None:
     """The one boxed expression directly inside ``owner`` (a decision, entry, binding or BKM logic)."""
     found = [c for c in owner if isinstance(c.tag, str) and local_name(c) in BOXED]
     if not found:
@@ -172,10 +126,10 @@ def _boxed(reader: _Reader, owner: etree._Element, label: str) -> Body | None:
 _UNSUPPORTED = ("relation", "functionDefinition", "conditional", "filter", "iterator", "every", "some", "for")
 
 
-def _body(reader: _Reader, node: etree._Element, label: str) -> Body | None:
+def _body(reader: CellReader, node: etree._Element, label: str) -> Body | None:
     kind = local_name(node)
     if kind == "decisionTable":
-        return _table(reader, node, label)
+        return decision_table(reader, node, label)
     if kind == "literalExpression":
         cell = reader.expression(node, f"{label}, literal expression")
         return None if cell is None else LiteralBody(cell)
@@ -199,7 +153,7 @@ def _boxed_children(node: etree._Element) -> list[etree._Element]:
     return [c for c in node if isinstance(c.tag, str) and local_name(c) in BOXED]
 
 
-def _invocation(reader: _Reader, node: etree._Element, label: str) -> Body | None:
+def _invocation(reader: CellReader, node: etree._Element, label: str) -> Body | None:
     target = text_of(child(node, "literalExpression"))
     if not target:
         reader.problem(f"{label}, invocation names no business knowledge model", node, "name the BKM it invokes")
@@ -216,123 +170,8 @@ def _invocation(reader: _Reader, node: etree._Element, label: str) -> Body | Non
     return InvocationBody(target, tuple(bindings), f"{label}, invocation of '{target}'")
 
 
-def _table(reader: _Reader, node: etree._Element, label: str) -> DecisionTable | None:
-    before = len(reader.problems)
-    hit_policy = str(node.get("hitPolicy") or "UNIQUE").upper().replace("_", " ")
-    aggregation = node.get("aggregation")
-    if hit_policy not in HIT_POLICIES:
-        reader.problem(f"{label}: unknown hit policy {hit_policy!r}", node, f"use one of {', '.join(HIT_POLICIES)}")
-    if aggregation is not None and (hit_policy != "COLLECT" or aggregation.upper() not in AGGREGATIONS):
-        reader.problem(
-            f"{label}: aggregation {aggregation!r} with hit policy {hit_policy}",
-            node,
-            "an aggregation (SUM, MIN, MAX, COUNT) goes with hit policy COLLECT only",
-        )
-    inputs = [_input(reader, n, label, i) for i, n in enumerate(children(node, "input"), 1)]
-    outputs = [_output(reader, n, label, i) for i, n in enumerate(children(node, "output"), 1)]
-    if not outputs:
-        reader.problem(f"{label}: the decision table has no output column", node, "add an output column")
-    if aggregation and len(outputs) > 1 and aggregation.upper() != "COUNT":
-        reader.problem(f"{label}: {aggregation} over {len(outputs)} outputs", node, "aggregate a table with one output")
-    rules = [_rule(reader, n, label, i, inputs, outputs) for i, n in enumerate(children(node, "rule"), 1)]
-    if len(reader.problems) > before:
-        return None
-    return DecisionTable(
-        id=str(node.get("id") or ""),
-        hit_policy=hit_policy,
-        aggregation=aggregation.upper() if aggregation else None,
-        inputs=tuple(i for i in inputs if i is not None),
-        outputs=tuple(o for o in outputs if o is not None),
-        rules=tuple(r for r in rules if r is not None),
-    )
-
-
-def _input(reader: _Reader, node: etree._Element, label: str, number: int) -> InputClause | None:
-    title = node.get("label") or node.get("id") or f"#{number}"
-    expression_node = child(node, "inputExpression")
-    where = f"{label}, input {number} '{title}'"
-    cell = reader.expression(expression_node, f"{where}, input expression") if expression_node is not None else None
-    if expression_node is None:
-        reader.problem(f"{where} has no input expression", node, "enter the input expression in the column head")
-    variable = camunda_attribute(node, "inputVariable") or "cellInput"
-    values_node = child(node, "inputValues")
-    allowed = None
-    if values_node is not None and text_of(values_node):
-        try:
-            allowed = compile_input_entry(text_of(values_node), None, variable)
-        except ExpressionError as exc:
-            reader.problem(f"{where}, input values: {getattr(exc, 'reason', exc)}", values_node, "list FEEL values")
-    if cell is None:
-        return None
-    type_ref = expression_node.get("typeRef") if expression_node is not None else None
-    return InputClause(str(node.get("id") or ""), str(node.get("label") or ""), cell, type_ref, allowed, variable)
-
-
-def _output(reader: _Reader, node: etree._Element, label: str, number: int) -> OutputClause | None:
-    name = str(node.get("name") or "")
-    title = node.get("label") or name or node.get("id") or f"#{number}"
-    values_node = child(node, "outputValues")
-    allowed: tuple[Any, ...] = ()
-    if values_node is not None and text_of(values_node):
-        try:
-            listed = compile_feel(f"[{text_of(values_node)}]").evaluate({})
-            allowed = tuple(listed) if isinstance(listed, list) else ()
-        except ExpressionError as exc:
-            reader.problem(
-                f"{label}, output {number} '{title}', output values: {getattr(exc, 'reason', exc)}",
-                values_node,
-                'list the values as FEEL literals: "high","medium","low"',
-            )
-    return OutputClause(str(node.get("id") or ""), name, str(node.get("label") or ""), node.get("typeRef"), allowed)
-
-
-def _rule(
-    reader: _Reader,
-    node: etree._Element,
-    label: str,
-    number: int,
-    inputs: list[InputClause | None],
-    outputs: list[OutputClause | None],
-) -> Rule | None:
-    rule_id = str(node.get("id") or f"rule-{number}")
-    where = f"{label}, rule {number} ({rule_id})"
-    entry_nodes, output_nodes = children(node, "inputEntry"), children(node, "outputEntry")
-    if len(entry_nodes) != len(inputs) or len(output_nodes) != len(outputs):
-        reader.problem(
-            f"{where} has {len(entry_nodes)} input and {len(output_nodes)} output entries; "
-            f"the table has {len(inputs)} inputs and {len(outputs)} outputs",
-            node,
-            "open the table in Modeler and save it again, or fill the missing cells",
-        )
-        return None
-    entries = []
-    for position, (entry, clause) in enumerate(zip(entry_nodes, inputs, strict=True), 1):
-        column = clause.title if clause is not None else f"#{position}"
-        try:
-            variable = clause.input_variable if clause is not None else "cellInput"
-            entries.append(compile_input_entry(text_of(entry), reader.language_of(entry), variable))
-        except UnknownLanguage as exc:
-            reader.problem(f"{where}, input entry '{column}' uses {exc.args[0]!r}", entry, "write it in FEEL")
-        except ExpressionError as exc:
-            reader.problem(
-                f"{where}, input entry '{column}': {getattr(exc, 'reason', exc)} in {text_of(entry)!r}",
-                entry,
-                'write FEEL unary tests such as < 10, [1..5], "a","b" or -',
-            )
-    cells = []
-    for position, (entry, output) in enumerate(zip(output_nodes, outputs, strict=True), 1):
-        column = (output.label or output.name) if output is not None else f"#{position}"
-        cells.append(reader.expression(entry, f"{where}, output entry '{column}'", required=False))
-    description = text_of_plain(child(node, "description"))
-    return Rule(rule_id, number, tuple(entries), tuple(cells), description)
-
-
-def text_of_plain(node: etree._Element | None) -> str:
-    return (node.text or "").strip() if node is not None else ""
-
-
 def _check_requirements(
-    reader: _Reader, decisions: dict[str, Decision], declared: set[str], declared_knowledge: set[str]
+    reader: CellReader, decisions: dict[str, Decision], declared: set[str], declared_knowledge: set[str]
 ) -> None:
     """Requirements name defined decisions and knowledge models (one refused already was reported)."""
     for decision in decisions.values():

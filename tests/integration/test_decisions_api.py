@@ -163,3 +163,17 @@ def test_modeler_deploys_a_dmn_file_alone_through_either_camunda_api(as_role: Ca
     assert c8.status_code == 200, c8.get_json()
     kinds = [next(iter(entry)) for entry in c8.get_json()["deployments"]]
     assert kinds.count("decisionDefinition") == 12 and kinds.count("decisionRequirements") == 1
+
+
+def test_every_decision_endpoint_and_page_needs_a_login(client: Any) -> None:
+    for path in (
+        "/api/v1/decision-definitions",
+        "/api/v1/decision-definitions/dish",
+        "/engine-rest/decision-definition",
+        "/engine-rest/decision-definition/key/dish",
+    ):
+        assert client.get(path).status_code == 401, path
+    assert client.post("/v2/decision-definitions/evaluation", json={}).status_code == 401
+    assert client.post("/engine-rest/decision-definition/key/dish/evaluate", json={}).status_code == 401
+    page = client.get("/decisions")
+    assert page.status_code in (302, 401) and "/login" in page.headers.get("Location", "/login")
