@@ -16,7 +16,7 @@ running for minutes.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from bpmn.clock import current_clock, utc_now
@@ -307,6 +307,8 @@ class Evaluator:
             verdict = self.eval(test.expression, scope)
             return verdict if isinstance(verdict, bool) else None
         expected = self.eval(test, scope)
+        if expected is None and isinstance(test, ast.RangeLiteral):
+            return None  # 5 in (null..10] is unknown, not false
         if isinstance(expected, FeelRange):
             return expected.contains(value)
         if is_list(expected):
@@ -318,7 +320,10 @@ class Evaluator:
 
 
 def _integer_range(start: Any, end: Any, include_start: bool, include_end: bool) -> Iterator[Any]:
-    """Whole numbers from start to end (descending when end < start)."""
+    """Whole numbers from start to end (descending when end < start); dates step by one day (DMN 1.5)."""
+    if _is_date(start) and _is_date(end):
+        days = _integer_range(start.toordinal(), end.toordinal(), include_start, include_end)
+        return (date.fromordinal(day) for day in days)
     if not (numbers.is_number(start) and numbers.is_number(end)):
         raise _NoIteration
     try:
@@ -335,3 +340,7 @@ def _integer_range(start: Any, end: Any, include_start: bool, include_end: bool)
     if (last - first) * step < 0:
         return iter(())
     return iter(range(first, last + step, step))
+
+
+def _is_date(value: Any) -> bool:
+    return isinstance(value, date) and not isinstance(value, datetime)

@@ -156,9 +156,12 @@ def expect_int(value: Any) -> int:
 
 
 def expect_list(value: Any) -> list[Any]:
+    """A list argument; a single non-null value is the singleton list (DMN 1.5, 10.3.2.9.4)."""
     if is_list(value):
         return list(value)
-    raise ArgumentMismatch
+    if value is None:
+        raise ArgumentMismatch
+    return [value]
 
 
 def expect_context(value: Any) -> Mapping[Any, Any]:

@@ -150,7 +150,7 @@ def parse_temporal_literal(text: str) -> object | None:
     """Interpret the text of an ``@"..."`` literal by its shape."""
     if text.startswith(("P", "-P")):
         return parse_duration(text)
-    if "T" in text:
+    if "T" in text.partition("@")[0]:  # not the T of a zone such as @Etc/GMT
         return parse_datetime(text)
     if ":" in text:
         return parse_time(text)

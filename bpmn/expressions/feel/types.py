@@ -7,7 +7,8 @@ belongs to a type, following the specification's conformance rules:
 
 * ``Any`` holds every value but ``null``; ``Null`` holds only ``null``, and
   ``null`` is an instance of no other type (10.3.2.9.1);
-* ``list<T>`` holds lists whose every item conforms to ``T``; the bare
+* ``list<T>`` holds lists whose every item conforms to ``T`` (a ``null`` item or
+  context entry conforms, as the DMN TCK reads the standard); the bare
   ``list`` is ``list<Any>`` and also holds lists with nulls;
 * ``context<k: T>`` holds contexts that have at least the entries named,
   each conforming (a context with more entries is a subtype);
@@ -100,13 +101,15 @@ def conforms(value: Any, wanted: FeelType) -> bool:
     if name == "Any":
         return True
     if isinstance(wanted, ListType):
-        return is_list(value) and all(conforms(item, wanted.item) for item in value)
+        return is_list(value) and all(item is None or conforms(item, wanted.item) for item in value)
     if isinstance(wanted, RangeType):
         return isinstance(value, FeelRange) and all(
             end is None or conforms(end, wanted.point) for end in (value.start, value.end)
         )
     if isinstance(wanted, ContextType):
-        return is_context(value) and all(key in value and conforms(value[key], entry) for key, entry in wanted.entries)
+        return is_context(value) and all(
+            key in value and (value[key] is None or conforms(value[key], entry)) for key, entry in wanted.entries
+        )
     if isinstance(wanted, FunctionType):
         signature = getattr(value, "signature", None)
         if signature is None:

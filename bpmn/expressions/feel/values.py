@@ -56,9 +56,11 @@ class FeelRange:
 
 
 def open_range(op: str, endpoint: Any) -> FeelRange | None:
-    """The range ``< endpoint`` (``<=``, ``>``, ``>=``); null for a null or unordered endpoint."""
+    """The range ``< endpoint`` (``<=``, ``>``, ``>=``, and ``=`` for ``[e..e]``); null for a null or unordered endpoint."""
     if endpoint is None or compare(endpoint, endpoint) is None:
         return None
+    if op == "=":
+        return FeelRange(endpoint, endpoint, True, True)
     if op in ("<", "<="):
         return FeelRange(None, endpoint, False, op == "<=")
     return FeelRange(endpoint, None, op == ">=", False)

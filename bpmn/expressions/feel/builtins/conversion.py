@@ -88,6 +88,7 @@ def _get_or_else(ctx: CallContext, args: list[Any]) -> Any:
     return args[1] if args[0] is None else args[0]
 
 
+@fn("get value", "m", "key")
 @fn("get value", "context", "key")
 def _get_value(ctx: CallContext, args: list[Any]) -> Any:
     context = expect_context(args[0])
@@ -101,6 +102,7 @@ def _get_value(ctx: CallContext, args: list[Any]) -> Any:
     return context.get(expect_text(args[1]))
 
 
+@fn("get entries", "m")
 @fn("get entries", "context")
 def _get_entries(ctx: CallContext, args: list[Any]) -> Any:
     context = expect_context(args[0])
@@ -120,6 +122,7 @@ def _put(ctx: CallContext, context: Any, keys: list[str], value: Any) -> dict[An
     return base
 
 
+@fn("context put", "context", "keys", "value")
 @fn("context put", "context", "key", "value")
 def _context_put(ctx: CallContext, args: list[Any]) -> Any:
     if is_list(args[1]):
