@@ -56,7 +56,10 @@ class FeelRange:
 
 
 def open_range(op: str, endpoint: Any) -> FeelRange | None:
-    """The range ``< endpoint`` (``<=``, ``>``, ``>=``, and ``=`` for ``[e..e]``); null for a null or unordered endpoint."""
+    """The range ``< endpoint`` (``<=``, ``>``, ``>=``; ``=`` is ``[e..e]``).
+
+    Null for a null or unordered endpoint.
+    """
     if endpoint is None or compare(endpoint, endpoint) is None:
         return None
     if op == "=":

@@ -5,7 +5,8 @@ directory. For every ``*-feel-*`` model, each expected result of a decision
 whose whole chain of required decisions is literal expressions is checked;
 cases needing business knowledge models, decision tables or typed coercion
 of inputs by item definitions are skipped (DMN models are the dmn package's
-concern), as are decisions that name a type the model's item definitions declare. Nothing is vendored: the TCK is read where it lies.
+concern), as are decisions that name a type the model's item definitions
+declare. Nothing is vendored: the TCK is read where it lies.
 """
 
 from __future__ import annotations
