@@ -188,8 +188,9 @@ class _Evaluator:
                 {"id": clause.id, "label": clause.label, "expression": clause.expression.source, "value": value}
             )
         matches = []
+        verdicts: dict[tuple[int, int], bool] = {}
         for rule in table.rules:
-            if all(self.rule_entry(table, rule, i, values[i], scope) for i in range(len(rule.entries))):
+            if all(self.rule_entry(table, rule, i, values[i], scope, verdicts) for i in range(len(rule.entries))):
                 outputs = {
                     output.name or self.decision.variable_name: (None if cell is None else self.cell(cell, scope))
                     for output, cell in zip(table.outputs, rule.outputs, strict=True)
@@ -205,10 +206,25 @@ class _Evaluator:
         evaluation.results = results
         evaluation.value = decision_value(table, results)
 
-    def rule_entry(self, table: DecisionTable, rule: Rule, index: int, value: Any, scope: Mapping[str, Any]) -> bool:
+    def rule_entry(
+        self,
+        table: DecisionTable,
+        rule: Rule,
+        index: int,
+        value: Any,
+        scope: Mapping[str, Any],
+        verdicts: dict[tuple[int, int], bool],
+    ) -> bool:
+        # Identical cell texts compile to one shared object, so a column's repeated entries ("Fall", "gold")
+        # are tested once per evaluation: same test, same input, same variables, same verdict.
         entry = rule.entries[index]
+        known = verdicts.get((index, id(entry)))
+        if known is not None:
+            return known
         try:
-            return bool(entry.matches(value, scope))
+            verdict = bool(entry.matches(value, scope))
+            verdicts[(index, id(entry))] = verdict
+            return verdict
         except ExpressionError as exc:
             where = (
                 f"decision '{self.decision.id}', rule {rule.number} ({rule.id}), input '{table.inputs[index].title}'"
