@@ -361,6 +361,11 @@ class Engine:
         """
         return self.message_buffer.publish(name, correlation_key, variables, ttl_s=ttl_s, message_id=message_id)
 
+    def message_subscriptions(self, instance_id: str) -> list[dict[str, Any]]:
+        """What the instance waits for now (messages and signals), oldest first."""
+        with self.db.read() as conn:
+            return self.store.subscriptions(conn, instance_id)
+
     def sweep_messages(self) -> int:
         """Forget expired buffered messages and deliver live ones to instances waiting for them."""
         return self.message_buffer.sweep()

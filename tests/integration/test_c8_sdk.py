@@ -24,7 +24,11 @@ from camunda_orchestration_sdk import (
     IncidentSearchQuery,
     IncidentSearchQueryFilter,
     JobError,
+    JobSearchQuery,
+    JobSearchQueryFilter,
     MessagePublicationRequest,
+    MessageSubscriptionSearchQuery,
+    MessageSubscriptionSearchQueryFilter,
     ProcessCreationById,
     UserTaskAssignmentRequest,
     UserTaskCompletionRequest,
@@ -327,3 +331,12 @@ def test_leasing_workers_complete_the_example_with_their_lease_tokens(
     workers({"create-database": create_database, "create-replication": create_replication}, with_lease=True)
     wait_until(lambda: state(server, key) == "COMPLETED", f"instance {key} did not complete with leases: {tokens}")
     assert len(tokens) == 3 and len(set(tokens)) == 3 and all(t not in ("", "None") for t in tokens)
+
+
+def test_the_client_reads_an_instances_jobs_and_message_subscriptions(client: CamundaClient) -> None:
+    key = start(client, "message-catch-c8", orderId="sdk-wait")
+    query = MessageSubscriptionSearchQuery(filter_=MessageSubscriptionSearchQueryFilter(process_instance_key=key))
+    (subscription,) = client.search_message_subscriptions(data=query).items
+    assert subscription.message_name == "payment-received" and subscription.correlation_key == "sdk-wait"
+    jobs = client.search_jobs(data=JobSearchQuery(filter_=JobSearchQueryFilter(process_instance_key=key))).items
+    assert list(jobs) == []  # it waits for a message, not for a worker

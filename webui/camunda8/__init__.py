@@ -5,8 +5,8 @@ job workers (e.g. the official ``camunda-orchestration-sdk``) activate and
 complete steadyflow's jobs through it unchanged: every job type is a worker
 type, the same jobs in-process handlers and Camunda 7 external-task clients
 take. Modules by resource: ``cluster``, ``deployments``, ``instances``,
-``searches``, ``runtime_search``, ``jobs``, ``messages``, ``user_tasks``; ``problems`` answers
-errors as RFC 9457 problem details, ``request_input`` reads bodies strictly, ``dto`` shapes answers.
+``searches``, ``runtime_search``, ``wait_search``, ``jobs``, ``messages``, ``user_tasks``;
+``problems`` answers errors as RFC 9457 problem details, ``request_input`` reads bodies strictly, ``dto`` shapes answers.
 Keys are the 64-bit numbers of ``engine.c8_keys``, sent as strings.
 """
 
@@ -39,6 +39,7 @@ from webui.camunda8 import (  # noqa: E402  (routes register on bp)
     runtime_search,
     searches,
     user_tasks,
+    wait_search,
 )
 
 
@@ -78,4 +79,5 @@ __all__ = [
     "runtime_search",
     "searches",
     "user_tasks",
+    "wait_search",
 ]

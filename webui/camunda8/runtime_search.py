@@ -31,7 +31,7 @@ ELEMENT_STATES = {"READY": "ACTIVE", "WAITING": "ACTIVE", "STARTED": "ACTIVE", "
 ENDED_STATES = {"COMPLETED": "COMPLETED", "CANCELLED": "TERMINATED"}
 
 
-def _instance_id(context: C8Context, filters: dict[str, Any]) -> str:
+def instance_id_of(context: C8Context, filters: dict[str, Any]) -> str:
     keys = filter_values(filters, "processInstanceKey", str)
     if not keys or len(keys) != 1:
         raise bad_request("filter.processInstanceKey is required: search one process instance at a time")
@@ -63,7 +63,7 @@ def search_variables() -> Response:
     filters = obj(body, "filter")
     start, limit = page(body)
     context = c8()
-    instance_id = _instance_id(context, filters)
+    instance_id = instance_id_of(context, filters)
     wanted = filter_values(filters, "name", str)
     values = context.engine.variables(instance_id)
     chosen = sorted(n for n in values if wanted is None or n in wanted)
@@ -92,7 +92,7 @@ def search_element_instances() -> Response:
     filters = obj(body, "filter")
     start, limit = page(body)
     context = c8()
-    instance_id = _instance_id(context, filters)
+    instance_id = instance_id_of(context, filters)
     element_ids = filter_values(filters, "elementId", str)
     states = filter_values(filters, "state", str)
     types = filter_values(filters, "type", str)
