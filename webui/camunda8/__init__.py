@@ -6,7 +6,8 @@ complete steadyflow's jobs through it unchanged: every job type is a worker
 type, the same jobs in-process handlers and Camunda 7 external-task clients
 take. Modules by resource: ``cluster``, ``deployments``, ``instances``,
 ``searches``, ``runtime_search``, ``wait_search``, ``jobs``, ``messages``, ``user_tasks``;
-``problems`` answers errors as RFC 9457 problem details, ``request_input`` reads bodies strictly, ``dto`` shapes answers.
+``problems`` answers errors as RFC 9457 problem details, ``request_input`` reads bodies strictly,
+``dto`` shapes answers.
 Keys are the 64-bit numbers of ``engine.c8_keys``, sent as strings.
 """
 
