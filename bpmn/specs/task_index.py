@@ -37,25 +37,31 @@ PREDICTED = TaskState.MAYBE | TaskState.LIKELY
 _spiff_task_log = logging.getLogger("spiff.task")
 
 
+class _StateWrites:
+    """``_state`` of a tracked task: writes go through ``__set__``, reads straight to the instance dict.
+
+    A descriptor with ``__set__`` and no ``__get__`` is a data descriptor for writes only:
+    Python reads the attribute from the instance's ``__dict__`` (see the descriptor guide),
+    so the many reads of a task's state cost what they cost on a plain task.
+    """
+
+    def __set__(self, task: Any, value: int) -> None:
+        fields = task.__dict__
+        old = fields.get("_state")
+        fields["_state"] = value
+        index = fields.get("_waiting_index")
+        if index is not None and old != value:
+            index.state_changed(task.id, old, value, bool(fields.get("_children")))
+
+
 class _TrackedTask(Task):
     """A task whose every state write keeps its index's sets of tasks by state.
 
     Every write of ``_state`` (``Task.__init__``, ``_set_state``, a restore) goes
-    through this property, so the sets are exact without any walk.
+    through ``_StateWrites``, so the sets are exact without any walk.
     """
 
-    @property
-    def _state(self) -> int:
-        return int(self.__dict__["_tracked_state"])
-
-    @_state.setter
-    def _state(self, value: int) -> None:
-        fields = self.__dict__
-        old = fields.get("_tracked_state")
-        fields["_tracked_state"] = value
-        index = fields.get("_waiting_index")
-        if index is not None and old != value:
-            index.state_changed(self.id, old, value, bool(fields.get("_children")))
+    _state = _StateWrites()
 
     def _inherit_data(self) -> None:
         """SpiffWorkflow's inheritance (a deep merge of the parent's data), with the same result.
@@ -199,7 +205,7 @@ class TaskIndex(dict[UUID, Any]):
             self._next_position += 1
         if type(task) is _TrackedTask:
             task.__dict__["_waiting_index"] = self
-            state = task.__dict__.get("_tracked_state")
+            state = task.__dict__.get("_state")
             if state is not None:
                 self.by_state[state].add(task.id)
         elif type(task) is Task:
