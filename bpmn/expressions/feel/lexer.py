@@ -124,15 +124,21 @@ def tokenize(source: str) -> list[Token]:
                 raise ExpressionSyntaxError("expected a name between backticks", source, i)
             tokens.append(Token(QUOTED_NAME, source[i + 1 : close], i, close + 1))
             i = close + 1
-        elif ch.isalpha() or ch == "_":
+        elif _name_char(ch, start=True):
             start = i
-            while i < length and (source[i].isalnum() or source[i] == "_"):
+            while i < length and _name_char(source[i], start=False):
                 i += 1
             tokens.append(Token(NAME, source[start:i], start, i))
         else:
             i = _operator(source, i, tokens)
     tokens.append(Token(EOF, "", length, length))
     return tokens
+
+
+def _name_char(ch: str, *, start: bool) -> bool:
+    """FEEL name characters: letters, ``_``, digits after the first, and the
+    supplementary planes (``{🐎: 1}``, grammar rule 28's [#x10000-#xEFFFF])."""
+    return ch.isalpha() or ch == "_" or (not start and ch.isalnum()) or 0x10000 <= ord(ch) <= 0xEFFFF
 
 
 def _number(source: str, start: int, tokens: list[Token]) -> int:
@@ -194,6 +200,10 @@ def read_string(source: str, start: int) -> tuple[str, int]:
                 parts.append(_ESCAPES[code])
                 i += 2
                 continue
+            if code == "U" and _is_hex(source[i + 2 : i + 8], 6) and int(source[i + 2 : i + 8], 16) <= 0x10FFFF:
+                parts.append(chr(int(source[i + 2 : i + 8], 16)))  # DMN 1.5 \U01F40E
+                i += 8
+                continue
             if code == "u" and _is_hex(source[i + 2 : i + 6]):
                 unit = int(source[i + 2 : i + 6], 16)
                 low = source[i + 8 : i + 12] if source.startswith("\\u", i + 6) else ""
@@ -211,5 +221,5 @@ def read_string(source: str, start: int) -> tuple[str, int]:
     raise ExpressionSyntaxError("the string is not closed with '\"'", source, start)
 
 
-def _is_hex(text: str) -> bool:
-    return len(text) == 4 and all(c in "0123456789abcdefABCDEF" for c in text)
+def _is_hex(text: str, length: int = 4) -> bool:
+    return len(text) == length and all(c in "0123456789abcdefABCDEF" for c in text)

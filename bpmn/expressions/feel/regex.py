@@ -35,9 +35,11 @@ MAX_PATTERN_LENGTH = 500
 MAX_INPUT_LENGTH = 100_000
 MAX_ESTIMATED_STEPS = 100_000_000
 
-# No "x": in verbose mode "#" starts a comment, which would hide pattern text
-# from the safety analysis below.
-_FLAGS = {"i": re.IGNORECASE, "s": re.DOTALL, "m": re.MULTILINE, "q": 0}
+# "x" is XPath's, not Python's verbose mode (where "#" starts a comment that
+# would hide pattern text from the safety analysis): whitespace outside
+# character classes is removed before the pattern is analysed.
+_FLAGS = {"i": re.IGNORECASE, "s": re.DOTALL, "m": re.MULTILINE, "q": 0, "x": 0}
+_XPATH_WHITESPACE = " \t\n\r"
 _DIGITS = "0123456789"
 _BOUNDS = re.compile(r"\{(\d{0,4})(,(\d{0,4}))?\}")
 
@@ -75,6 +77,8 @@ def compile_pattern(ctx: CallContext, pattern: str, flags: str = "") -> SafePatt
         flag_bits |= _FLAGS[letter]
     if "q" in flags:
         pattern = re.escape(pattern)
+    elif "x" in flags:
+        pattern = _without_whitespace(pattern)
     problem, branches, unbounded = analyze(pattern)
     if problem:
         raise ctx.budget.fail(f"the regular expression {pattern!r} is refused: {problem}")
@@ -85,6 +89,31 @@ def compile_pattern(ctx: CallContext, pattern: str, flags: str = "") -> SafePatt
     if compiled.flags & re.VERBOSE:
         raise ctx.budget.fail(f"the regular expression {pattern!r} is refused: verbose mode (?x) is not supported")
     return SafePattern(compiled, branches, unbounded)
+
+
+def _without_whitespace(pattern: str) -> str:
+    """XPath's ``x`` flag: whitespace is dropped except inside ``[...]``."""
+    kept: list[str] = []
+    in_class = False
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            # ``\ s`` is ``\s`` in XPath: whitespace goes before escapes are read.
+            j = i + 1
+            while not in_class and j < len(pattern) and pattern[j] in _XPATH_WHITESPACE:
+                j += 1
+            kept.append(pattern[i : j + 1] if in_class else "\\" + pattern[j : j + 1])
+            i = j + 1
+            continue
+        if ch == "[":
+            in_class = True
+        elif ch == "]":
+            in_class = False
+        if in_class or ch not in _XPATH_WHITESPACE:
+            kept.append(ch)
+        i += 1
+    return "".join(kept)
 
 
 @lru_cache(maxsize=256)

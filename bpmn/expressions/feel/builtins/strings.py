@@ -106,7 +106,8 @@ def _is_blank(ctx: CallContext, args: list[Any]) -> Any:
 def _pattern(ctx: CallContext, args: list[Any], flags_at: int) -> tuple[str, re.Pattern[str]]:
     """The input text (args[0]) and the compiled pattern (args[1]), both checked."""
     text = expect_text(args[0])
-    flags = expect_text(args[flags_at]) if len(args) > flags_at else ""
+    given = args[flags_at] if len(args) > flags_at else None
+    flags = "" if given is None else expect_text(given)  # null flags are no flags (DMN TCK)
     safe = regex.compile_pattern(ctx, expect_text(args[1]), flags)
     return safe.check(ctx, text), safe.pattern
 
