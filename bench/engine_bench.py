@@ -66,12 +66,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--clients", type=int, default=CLIENTS, help=f"threads starting instances at once in b, c, d ({CLIENTS})"
     )
+    parser.add_argument(
+        "--rounds", type=int, default=None, help="runs of every variant, interleaved; medians reported (3, quick 1)"
+    )
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help=f"where to write results ({DEFAULT_JSON})")
     parser.add_argument("--profile", action="store_true", help="also cProfile (c): time by area, top functions")
     return parser.parse_args(argv)
 
 
-def _throughput(instances: int, regions: int, workdir: Path, with_dbos: bool, clients: int) -> list[Measurement]:
+def _throughput(
+    instances: int, regions: int, workdir: Path, with_dbos: bool, clients: int, rounds: int
+) -> list[Measurement]:
     model = load_model()
     # Warm up every variant once (imports, parser and expression caches, SQLite files).
     warm = min(instances, 5)
@@ -80,14 +85,22 @@ def _throughput(instances: int, regions: int, workdir: Path, with_dbos: bool, cl
     run_steadyflow(warm, regions, workdir)
     if with_dbos:
         run_dbos(warm, regions, workdir)
-    results = [
-        run_spiff(model, instances, regions),
-        run_hand_written(model, instances, regions, workdir, clients),
-        run_steadyflow(instances, regions, workdir, clients=clients),
-    ]
-    if with_dbos:
-        results.append(run_dbos(instances, regions, workdir, clients))
-    return results
+    runs: dict[str, list[Measurement]] = {}
+    for _ in range(rounds):  # interleaved, so a noisy moment of a shared machine hits every variant alike
+        runs.setdefault("a", []).append(run_spiff(model, instances, regions))
+        runs.setdefault("b", []).append(run_hand_written(model, instances, regions, workdir, clients))
+        runs.setdefault("c", []).append(run_steadyflow(instances, regions, workdir, clients=clients))
+        if with_dbos:
+            runs.setdefault("d", []).append(run_dbos(instances, regions, workdir, clients))
+    return [median_run(variant_runs) for variant_runs in runs.values()]
+
+
+def median_run(runs: list[Measurement]) -> Measurement:
+    """The run of median time (the lower middle one of an even count), with every round's seconds."""
+    ordered = sorted(runs, key=lambda m: m.seconds)
+    chosen = ordered[(len(ordered) - 1) // 2]
+    chosen.extra["rounds_s"] = [round(m.seconds, 4) for m in runs]
+    return chosen
 
 
 def _throughput_targets(by: dict[str, Measurement], check: bool) -> list[Target]:
@@ -123,8 +136,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     instances = args.instances if args.instances is not None else (4 if args.quick else 200)
     regions = args.regions if args.regions is not None else (3 if args.quick else 5)
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else ([10, 20, 40] if args.quick else [10, 100, 1000])
-    if instances < 1 or regions < 0 or not sizes or min(sizes) < 1:
-        print("need --instances >= 1, --regions >= 0 and region sizes >= 1", file=sys.stderr)
+    rounds = args.rounds = args.rounds if args.rounds is not None else (1 if args.quick else 3)
+    if instances < 1 or regions < 0 or not sizes or min(sizes) < 1 or rounds < 1:
+        print("need --instances >= 1, --regions >= 0, region sizes >= 1 and --rounds >= 1", file=sys.stderr)
         return 2
 
     def out(line: str = "") -> None:
@@ -139,7 +153,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     out(
         f"throughput run: {instances} instances x {regions} regions = {expected_steps(regions)} steps per instance, "
-        f"started by {args.clients} client threads at once in (b), (c) and (d)"
+        f"started by {args.clients} client threads at once in (b), (c) and (d); "
+        f"median of {rounds} interleaved round(s)"
     )
     if not with_dbos:
         out(f"SKIPPED (d): {MISSING}" + ("; --check needs it" if args.check else ""))
@@ -147,7 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="steadyflow-bench-") as tmp_name:
         workdir = Path(tmp_name)
-        results = _throughput(instances, regions, workdir, with_dbos, args.clients)
+        results = _throughput(instances, regions, workdir, with_dbos, args.clients, rounds)
         by = {m.variant: m for m in results}
         verification = verify_hand_written(load_model(), regions=max(regions, 1), workdir=workdir)
         out("== throughput ==")
@@ -167,9 +182,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         model = load_model()
         size_rows: list[Measurement] = []
         for n in sizes:
-            size_rows.append(run_spiff(model, 1, n))
-            size_rows.append(run_hand_written(model, 1, n, workdir))
-            size_rows.append(run_steadyflow(1, n, workdir))
+            size_runs: dict[str, list[Measurement]] = {"a": [], "b": [], "c": []}
+            for _ in range(rounds):
+                size_runs["a"].append(run_spiff(model, 1, n))
+                size_runs["b"].append(run_hand_written(model, 1, n, workdir))
+                size_runs["c"].append(run_steadyflow(1, n, workdir))
+            size_rows.extend(median_run(r) for r in size_runs.values())
         out("== one instance, growing multi-instance collection ==")
         print_sizes(size_rows, out)
         out()
@@ -219,7 +237,13 @@ def _write_json(
         "cpus": os.cpu_count(),
         "sqlite": sqlite3.sqlite_version,
         "quick": bool(args.quick),
-        "config": {"instances": instances, "regions": regions, "sizes": sizes, "clients": args.clients},
+        "config": {
+            "instances": instances,
+            "regions": regions,
+            "sizes": sizes,
+            "clients": args.clients,
+            "rounds": args.rounds,
+        },
         "throughput": {m.variant: m.as_dict() for m in results},
         "targets": {t.key: t.as_dict() for t in targets},
         "sizes": [m.as_dict() for m in size_rows],

@@ -102,7 +102,6 @@ def run_steadyflow(
             "jobs_failed": stats.failed,
             "cache_hits": engine.cache.hits,
             "cache_misses": engine.cache.misses,
-            "engine_estimated_bytes": engine.steps.bytes_written,
             "clients": clients,
             "start_groups": engine.steps.start_commits.groups,
             "grouped_starts": engine.steps.start_commits.grouped_starts,

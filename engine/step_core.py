@@ -54,10 +54,6 @@ class KnownBlobs(Protocol):
     def __contains__(self, digest: str, /) -> bool: ...
 
 
-JOB_ROW_OVERHEAD = 300
-"""Bytes of a job row besides its variables (ids, type, policy, times), for the written-bytes estimate."""
-
-
 @dataclass
 class StepContext:
     """What a trigger sees and may add to inside one step."""
@@ -86,7 +82,6 @@ class StepContext:
     """The instance row as the step leaves it (set by ``finish_step``)."""
     jobs_created: bool = False
     task_rows_written: int = 0
-    bytes_written: int = 0
     new_blobs: dict[str, str] = field(default_factory=dict)
     started: float = field(default_factory=time.perf_counter)
     """When the step began, for the latency histogram (includes waiting for the row lock)."""
@@ -222,7 +217,6 @@ def finish_step(ctx: StepContext, default_retry: RetryPolicy, known_blobs: Known
     leaves = {**values, "definition_id": definition_id}
     recorded = step_state(instance.id, values["version"], leaves, checkpoint, first_seq, ctx.now)
     ctx.add(recorded)
-    ctx.bytes_written += sum(len(recorded.row[k] or "") for k in ("upserts", "deletes", "frame")) + 120
     before_tasks = ctx.live.persisted.tasks
     activated_before = {
         e.task_id: before_tasks[e.task_id].row.last_state_change
@@ -234,7 +228,6 @@ def finish_step(ctx: StepContext, default_retry: RetryPolicy, known_blobs: Known
     ctx.live.persisted = checkpoint.after
     ctx.live.version = instance.version + 1
     ctx.task_rows_written = len(checkpoint.upserts) + len(checkpoint.deletes)
-    ctx.bytes_written += _step_bytes(checkpoint, new_blobs, ctx.events, values)
     ctx.jobs_created = ctx.jobs_created or bool(facts.new_jobs)
     return ctx.intents
 
@@ -312,14 +305,4 @@ def _variables_manifest(ctx: StepContext, variables: dict[str, Any], encoder: St
             blobs[digest] = text
     ctx.new_blobs.update(blobs)
     text = json.dumps(manifest, sort_keys=True)
-    ctx.bytes_written += sum(len(d) for d in blobs.values()) + len(text) + JOB_ROW_OVERHEAD
     return text
-
-
-def _step_bytes(checkpoint: Any, blobs: dict[str, str], events: list[HistoryEvent], values: dict[str, Any]) -> int:
-    total = sum(len(d) + len(h) for h, d in blobs.items())
-    for row in checkpoint.upserts:
-        total += len(row.internal) + len(row.data) + len(row.spec_name) + 120
-    total += sum(len(str(e.data or "")) + 80 for e in events)
-    total += len(values.get("frame", "")) + 60
-    return total

@@ -70,7 +70,6 @@ class StepRunner:
         self._locks = _StripedLocks()
         self.blobs = BlobMemory()
         self.steps = 0
-        self.bytes_written = 0
         self.last_step_task_rows = 0
         """Task rows the last step wrote (upserts + deletes): what 'changed rows only' means."""
         self.metrics = StepMetrics()
@@ -215,6 +214,7 @@ class StepRunner:
             steps: list[StepContext] = []
             before = instance
             failed = False
+            last = max((index for index, _ in group if index not in refused), default=None)
             for index, trigger in group:
                 if index in refused:
                     continue
@@ -241,7 +241,8 @@ class StepRunner:
                     failed = True
                 if failed:
                     break
-                reads.pending.add(ctx.intents)
+                if index != last:  # only the instance's later steps in the batch read them
+                    reads.pending.add(ctx.intents)
                 assert ctx.after is not None
                 before = ctx.after
                 steps.append(ctx)
@@ -330,7 +331,6 @@ class StepRunner:
         failed = ctx.instance.open_incidents == 0 and ctx.after is not None and ctx.after.open_incidents > 0
         events = ({"type": e.type, "data": e.data} for e in ctx.events)
         self.metrics.step_committed(events, time.perf_counter() - ctx.started, failed=failed)
-        self.bytes_written += ctx.bytes_written
         self.last_step_task_rows = ctx.task_rows_written
         if ctx.jobs_created and self.on_jobs_created is not None:
             self.on_jobs_created()

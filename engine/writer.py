@@ -85,7 +85,29 @@ class PendingWrites:
     def add(self, intents: Iterable[Intent]) -> None:
         """Fold a step's intents in, after those of earlier steps."""
         for intent in intents:
-            self._fold(intent)
+            if isinstance(intent, HistoryRow):  # the most frequent kinds first: a step has several of each
+                self._fold_event(intent)
+            elif isinstance(intent, TaskRowUpsert):
+                key = (intent.instance_id, intent.task_id)
+                self.task_deletes.pop(key, None)
+                self.task_upserts[key] = intent.row
+            else:
+                self._fold(intent)
+
+    def _fold_event(self, intent: HistoryRow) -> None:
+        e = intent.event
+        self.events.append(
+            event_row(
+                intent.instance_id,
+                intent.seq,
+                e.type,
+                intent.at,
+                element_id=e.element_id,
+                task_id=e.task_id,
+                job_id=e.job_id,
+                data=e.data,
+            )
+        )
 
     def _fold(self, intent: Intent) -> None:  # one branch per intent kind, flat on purpose
         if isinstance(intent, BlobWrite):
@@ -146,19 +168,7 @@ class PendingWrites:
             else:
                 self.message_updates[intent.message_id] = intent
         elif isinstance(intent, HistoryRow):
-            e = intent.event
-            self.events.append(
-                event_row(
-                    intent.instance_id,
-                    intent.seq,
-                    e.type,
-                    intent.at,
-                    element_id=e.element_id,
-                    task_id=e.task_id,
-                    job_id=e.job_id,
-                    data=e.data,
-                )
-            )
+            self._fold_event(intent)
         elif isinstance(intent, InstanceUpdate):
             earlier = self.instances.get(intent.instance_id)
             if earlier is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState
 
@@ -32,9 +33,29 @@ class ValueRef:
 
 @dataclass
 class TaskMemory:
+    """A task as last written: its row, its values' refs, and their fingerprint.
+
+    The fingerprint (names, and the identities of the objects held, in order) lets a step
+    tell an untouched task by comparing two tuples built at C speed: a fan-out's step
+    looks at every task of the instance, and nearly all of them are untouched.
+    """
+
     row: TaskRow
     data: dict[str, ValueRef]
     internal: dict[str, ValueRef]
+    data_keys: tuple[str, ...] = field(init=False)
+    data_ids: tuple[int, ...] = field(init=False)
+    internal_keys: tuple[str, ...] = field(init=False)
+    internal_ids: tuple[int, ...] = field(init=False)
+    internal_has_dict: bool = field(init=False)
+    """A dict in internal data may change in place (an event's payload): such a task is always compared."""
+
+    def __post_init__(self) -> None:
+        self.data_keys = tuple(self.data)
+        self.data_ids = tuple(id(ref.value) for ref in self.data.values())
+        self.internal_keys = tuple(self.internal)
+        self.internal_ids = tuple(id(ref.value) for ref in self.internal.values())
+        self.internal_has_dict = any(isinstance(ref.value, dict) for ref in self.internal.values())
 
 
 @dataclass
@@ -42,6 +63,8 @@ class Persisted:
     """What the database holds for one instance, as this process last wrote or read it."""
 
     tasks: dict[str, TaskMemory] = field(default_factory=dict)
+    by_uuid: dict[UUID, TaskMemory] = field(default_factory=dict)
+    """The same memories by the live task's id object: a step finds a task's without formatting its id."""
     next_seq: int = 0
     frame: str = ""
     workflow_data: dict[str, dict[str, ValueRef]] = field(default_factory=dict)
@@ -100,9 +123,12 @@ class StepEncoder:
         return text, digest
 
     def manifest(
-        self, values: dict[str, Any], before: dict[str, ValueRef], force: bool
+        self, values: dict[str, Any], before: dict[str, ValueRef], force: bool, text_before: str | None = None
     ) -> tuple[dict[str, ValueRef], str]:
+        """The refs of ``values`` and their manifest text; ``text_before`` is ``before``'s, reused when the
+        refs came out the same (a manifest is a function of its names and hashes)."""
         refs: dict[str, ValueRef] = {}
+        same = len(values) == len(before)
         for key, value in values.items():
             old = before.get(key)
             if (
@@ -115,7 +141,10 @@ class StepEncoder:
             text, digest = self.encode(value)
             if old is None or old.hash != digest:
                 self.blobs[digest] = text
+                same = False
             refs[key] = ValueRef(value, digest)
+        if same and text_before is not None:
+            return refs, text_before
         return refs, dumps({k: r.hash for k, r in refs.items()})
 
 
@@ -125,27 +154,36 @@ def capture(workflow: Any, before: Persisted, frame_of: Any) -> Checkpoint:
     after = Persisted(next_seq=before.next_seq)
     upserts: list[TaskRow] = []
     previous_states: dict[str, int | None] = {}
-    depth_of: dict[str, int] = {}
+    depth_of: dict[UUID, int] = {}
     for workflow_id, task in iter_tasks(workflow):
-        task_id = str(task.id)
-        parent_id = str(task._parent) if task._parent is not None else None
-        depth = depth_of.get(parent_id, -1) + 1 if parent_id else 0
-        depth_of[task_id] = depth
-        memory = before.tasks.get(task_id)
+        uid = task.id
+        memory = before.by_uuid.get(uid)
+        if memory is None:
+            memory = before.tasks.get(str(uid))
         if memory is not None and _unchanged(task, memory):
-            after.tasks[task_id] = memory
+            after.tasks[memory.row.id] = after.by_uuid[uid] = memory
+            depth_of[uid] = memory.row.depth
             continue
+        task_id = str(uid)
+        parent = task._parent
+        depth = depth_of.get(parent, -1) + 1 if parent is not None else 0
+        depth_of[uid] = depth
         changed_state = (
             memory is None or memory.row.state != task.state or (memory.row.last_state_change != task.last_state_change)
         )
-        data_refs, data_manifest = encoder.manifest(task.data, memory.data if memory else {}, changed_state)
-        internal_refs, internal_manifest = encoder.manifest(task.internal_data, memory.internal if memory else {}, True)
+        data_refs, data_manifest = encoder.manifest(
+            task.data, memory.data if memory else {}, changed_state, memory.row.data if memory else None
+        )
+        internal_refs, internal_manifest = encoder.manifest(
+            task.internal_data, memory.internal if memory else {}, True, memory.row.internal if memory else None
+        )
+        spec = task.task_spec
         row = TaskRow(
             id=task_id,
             workflow_id=workflow_id,
-            parent_id=parent_id,
-            spec_name=task.task_spec.name,
-            element_id=getattr(task.task_spec, "bpmn_id", None),
+            parent_id=str(parent) if parent is not None else None,
+            spec_name=spec.name,
+            element_id=getattr(spec, "bpmn_id", None),
             state=task.state,
             last_state_change=task.last_state_change,
             triggered=bool(task.triggered),
@@ -153,9 +191,9 @@ def capture(workflow: Any, before: Persisted, frame_of: Any) -> Checkpoint:
             internal=internal_manifest,
             data=data_manifest,
             depth=depth,
-            kind=task_kind(task.task_spec),
+            kind=task_kind(spec),
         )
-        after.tasks[task_id] = TaskMemory(row, data_refs, internal_refs)
+        after.tasks[task_id] = after.by_uuid[uid] = TaskMemory(row, data_refs, internal_refs)
         if memory is None or memory.row != row:
             upserts.append(row)
             previous_states[task_id] = memory.row.state if memory else None
@@ -183,6 +221,14 @@ def _next_seq(persisted: Persisted) -> int:
 
 def task_kind(spec: Any) -> str:
     """Classify a spec for listings (user tasks, jobs, timers) without the reader knowing SpiffWorkflow."""
+    kind: str | None = getattr(spec, "_steadyflow_kind", None)  # a spec's class never changes: classified once
+    if kind is None:
+        kind = _task_kind(spec)
+        spec._steadyflow_kind = kind
+    return kind
+
+
+def _task_kind(spec: Any) -> str:
     from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
     from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
     from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
@@ -208,26 +254,26 @@ def task_kind(spec: Any) -> str:
 
 
 def _unchanged(task: Any, memory: TaskMemory) -> bool:
+    """Same state, same state-change time, the very same value objects under the same names.
+
+    A finished task without internal data is compared by its data only; any other task also
+    by its internal data, unless that holds a dict (which may have changed in place).
+    """
     row = memory.row
-    if row.state != task.state or row.last_state_change != task.last_state_change:
+    state = task.state
+    if row.state != state or row.last_state_change != task.last_state_change:
         return False
-    if task.state & FINISHED and not task.internal_data and len(task.data) == len(memory.data):
-        return _same_identities(task.data, memory.data)
+    data = task.data
+    if tuple(data) != memory.data_keys or tuple(map(id, data.values())) != memory.data_ids:
+        return False
+    internal = task.internal_data
+    if not internal and not memory.internal_keys:
+        return True
     return (
-        _same_identities(task.data, memory.data)
-        and _same_identities(task.internal_data, memory.internal)
-        and not any(isinstance(v, dict) for v in task.internal_data.values())
+        not memory.internal_has_dict
+        and tuple(internal) == memory.internal_keys
+        and tuple(map(id, internal.values())) == memory.internal_ids
     )
-
-
-def _same_identities(values: dict[str, Any], refs: dict[str, ValueRef]) -> bool:
-    if len(values) != len(refs):
-        return False
-    for key, value in values.items():
-        ref = refs.get(key)
-        if ref is None or ref.value is not value:
-            return False
-    return True
 
 
 def encode_workflow_data(

@@ -150,7 +150,7 @@ def _fill(
         task.internal_data, internal_refs = _decode_manifest(json.loads(row.internal), blob)
         if isinstance(task_spec, CatchingEvent) and task.has_state(TaskState.WAITING):
             top.event_manager.add_task(task)
-        persisted.tasks[row.id] = TaskMemory(row, data_refs, internal_refs)
+        persisted.tasks[row.id] = persisted.by_uuid[task.id] = TaskMemory(row, data_refs, internal_refs)
     workflow.task_tree = workflow.tasks.get(UUID(frame["root"]))
     workflow.data, refs = _decode_manifest(frame["data"], blob)
     persisted.workflow_data[key] = refs
