@@ -175,7 +175,7 @@ class Parser(DefinitionsParser):
             return self.range_rest(token, self.parse_expression(), start_included=False)
         if token.is_op("{"):
             return self.context()
-        if token.is_op("<", "<=", ">", ">=", "="):
+        if token.is_op("<", "<=", ">", ">="):
             self.advance()
             return ast.OpenRange(token.pos, token.text, self.binary(ADDITIVE))
         if token.is_op("?"):

@@ -56,14 +56,12 @@ class FeelRange:
 
 
 def open_range(op: str, endpoint: Any) -> FeelRange | None:
-    """The range ``< endpoint`` (``<=``, ``>``, ``>=``; ``=`` is ``[e..e]``).
+    """The range ``< endpoint`` (or ``<=``, ``>``, ``>=``).
 
     Null for a null or unordered endpoint.
     """
     if endpoint is None or compare(endpoint, endpoint) is None:
         return None
-    if op == "=":
-        return FeelRange(endpoint, endpoint, True, True)
     if op in ("<", "<="):
         return FeelRange(None, endpoint, False, op == "<=")
     return FeelRange(endpoint, None, op == ">=", False)

@@ -33,14 +33,17 @@ from bpmn.expressions.feel.functions import (
 from bpmn.expressions.values import YearsMonthsDuration
 
 fn = BUILTINS.function
-_MAX_SCALE = 100
+#: DMN 1.5 allows scales -6111..6176 (DECIMAL128's exponent range).
+_MIN_SCALE, _MAX_SCALE = -6111, 6176
 
 
 def _round(value: Any, scale: Any, mode: str) -> Any:
     number = numbers.to_decimal(expect_number(value))
     digits = expect_int(scale)
-    if abs(digits) > _MAX_SCALE:
+    if not _MIN_SCALE <= digits <= _MAX_SCALE:
         raise ArgumentMismatch
+    if number.is_finite() and -number.as_tuple().exponent <= digits:  # type: ignore[operator]
+        return numbers.normalize(number)  # already has no more decimals than asked: nothing to round
     exponent = Decimal(1).scaleb(-digits)
     return numbers.normalize(number.quantize(exponent, rounding=mode, context=numbers.DECIMALS))
 
