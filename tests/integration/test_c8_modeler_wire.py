@@ -15,7 +15,6 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,10 +26,8 @@ from tests.integration.test_engine_rest_workers import (
     ROOT,
     Server,
     _env,
-    _free_port,
-    _healthy,
+    serve,
     stop_server,
-    wait_until,
 )
 
 pytestmark = pytest.mark.slow
@@ -39,20 +36,7 @@ NODE_DIR = ROOT / "tests" / "node"
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
-    port = _free_port()
-    log = tmp_path / "serve.log"
-    process = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "steadyflow", "serve", "--host", "127.0.0.1", "--port", str(port)),
-            *("--data-dir", str(tmp_path), "--c8-no-auth"),
-        ],
-        cwd=ROOT,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        env=_env(),
-    )
-    running = Server(f"http://127.0.0.1:{port}", "", process, log)
-    wait_until(lambda: _healthy(running), f"steadyflow serve did not start: {log.read_text(errors='replace')}")
+    running = serve(tmp_path, "--c8-no-auth")
     yield running
     stop_server(running)
 

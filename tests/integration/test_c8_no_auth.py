@@ -19,7 +19,7 @@ from engine.accounts import Accounts
 from engine.engine import Engine
 from tests.conftest import EXAMPLES
 from tests.integration.conftest import NoServerErrorClient, basic
-from tests.integration.test_engine_rest_workers import ROOT, Server, _env, _free_port, _healthy, stop_server, wait_until
+from tests.integration.test_engine_rest_workers import ROOT, Server, _env, serve, stop_server
 from webui.app import create_app
 
 pytestmark = pytest.mark.slow
@@ -111,20 +111,7 @@ def test_serve_refuses_the_flag_on_a_non_loopback_host(tmp_path: Path, host: str
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     data_dir = tmp_path_factory.mktemp("serve-no-auth")
-    port = _free_port()
-    log = data_dir / "serve.log"
-    process = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "steadyflow", "serve", "--host", "127.0.0.1", "--port", str(port)),
-            *("--data-dir", str(data_dir), "--c8-no-auth"),
-        ],
-        cwd=ROOT,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        env=_env(),
-    )
-    running = Server(f"http://127.0.0.1:{port}", "", process, log)
-    wait_until(lambda: _healthy(running), f"steadyflow serve did not start: {log.read_text(errors='replace')}")
+    running = serve(data_dir, "--c8-no-auth")
     yield running
     stop_server(running)
 
@@ -147,20 +134,7 @@ def test_modeler_style_requests_without_credentials_deploy_and_start(server: Ser
 
 
 def test_a_waiting_job_activation_is_answered_at_shutdown(tmp_path: Path) -> None:
-    port = _free_port()
-    log = tmp_path / "serve.log"
-    process = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "steadyflow", "serve", "--host", "127.0.0.1", "--port", str(port)),
-            *("--data-dir", str(tmp_path), "--c8-no-auth"),
-        ],
-        cwd=ROOT,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        env=_env(),
-    )
-    server = Server(f"http://127.0.0.1:{port}", "", process, log)
-    wait_until(lambda: _healthy(server), f"steadyflow serve did not start: {log.read_text(errors='replace')}")
+    server = serve(tmp_path, "--c8-no-auth")
     answers: list[httpx.Response] = []
     body = {"type": "nothing", "worker": "w", "timeout": 60_000, "maxJobsToActivate": 1, "requestTimeout": 120_000}
     poll = threading.Thread(

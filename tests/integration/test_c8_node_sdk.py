@@ -11,22 +11,20 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
 
 from tests.conftest import EXAMPLES
 from tests.integration.test_engine_rest_workers import (
+    LEAVE_TO_WORKERS,
     PASSWORD,
     ROOT,
     Server,
     _cli,
     _env,
-    _free_port,
-    _healthy,
+    serve,
     stop_server,
-    wait_until,
 )
 
 pytestmark = pytest.mark.slow
@@ -37,21 +35,7 @@ NODE_DIR = ROOT / "tests" / "node"
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     data_dir = tmp_path_factory.mktemp("serve-c8-node")
     _cli(data_dir, "users", "add", "deployer", "--role", "admin", "--password-stdin", stdin=PASSWORD + "\n")
-    port = _free_port()
-    log = data_dir / "serve.log"
-    process = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "steadyflow", "serve", "--host", "127.0.0.1", "--port", str(port)),
-            *("--data-dir", str(data_dir), "--disable-handler", "create-database"),
-            *("--disable-handler", "create-replication"),
-        ],
-        cwd=ROOT,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        env=_env(),
-    )
-    running = Server(f"http://127.0.0.1:{port}", "", process, log)
-    wait_until(lambda: _healthy(running), f"steadyflow serve did not start: {log.read_text(errors='replace')}")
+    running = serve(data_dir, *LEAVE_TO_WORKERS)
     yield running
     stop_server(running)
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -44,13 +42,11 @@ from camunda_orchestration_sdk.models.user_task_completion_request_variables imp
 
 from tests.conftest import DATA, EXAMPLES
 from tests.integration.test_engine_rest_workers import (
+    LEAVE_TO_WORKERS,
     PASSWORD,
-    ROOT,
     Server,
     _cli,
-    _env,
-    _free_port,
-    _healthy,
+    serve,
     stop_server,
     wait_until,
 )
@@ -72,21 +68,7 @@ def configuration(server: Server) -> dict[str, str]:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     data_dir = tmp_path_factory.mktemp("serve-c8")
     _cli(data_dir, "users", "add", "deployer", "--role", "admin", "--password-stdin", stdin=PASSWORD + "\n")
-    port = _free_port()
-    log = data_dir / "serve.log"
-    process = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "steadyflow", "serve", "--host", "127.0.0.1", "--port", str(port)),
-            *("--data-dir", str(data_dir), "--disable-handler", "create-database"),
-            *("--disable-handler", "create-replication"),
-        ],
-        cwd=ROOT,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        env=_env(),
-    )
-    running = Server(f"http://127.0.0.1:{port}", "", process, log)
-    wait_until(lambda: _healthy(running), f"steadyflow serve did not start: {log.read_text(errors='replace')}")
+    running = serve(data_dir, *LEAVE_TO_WORKERS)
     yield running
     stop_server(running)
 

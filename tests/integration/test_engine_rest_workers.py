@@ -73,18 +73,18 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(data_dir: Path) -> Server:
-    """Accounts made with the CLI, then ``steadyflow serve`` leaving the database-creation topics to workers."""
-    _cli(data_dir, "users", "add", "worker", "--role", "operator", "--password-stdin", stdin=PASSWORD + "\n")
-    _cli(data_dir, "users", "add", "deployer", "--role", "admin", "--password-stdin", stdin=PASSWORD + "\n")
-    token = _cli(data_dir, "users", "token", "worker").split()[0]
+LEAVE_TO_WORKERS = ("--disable-handler", "create-database", "--disable-handler", "create-replication")
+"""``serve`` options that leave the database-creation job types to external workers."""
+
+
+def serve(data_dir: Path, *options: str, token: str = "") -> Server:
+    """``steadyflow serve`` on a free loopback port with ``options``, once it answers /health."""
     port = _free_port()
     log = data_dir / "serve.log"
     process = subprocess.Popen(
         [
             *(sys.executable, "-m", "steadyflow", "serve", "--host", "127.0.0.1", "--port", str(port)),
-            *("--data-dir", str(data_dir), "--disable-handler", "create-database"),
-            *("--disable-handler", "create-replication"),
+            *("--data-dir", str(data_dir), *options),
         ],
         cwd=ROOT,
         stdout=log.open("wb"),
@@ -93,6 +93,15 @@ def start_server(data_dir: Path) -> Server:
     )
     server = Server(f"http://127.0.0.1:{port}", token, process, log)
     wait_until(lambda: _healthy(server), f"steadyflow serve did not start: {log.read_text(errors='replace')}")
+    return server
+
+
+def start_server(data_dir: Path) -> Server:
+    """Accounts made with the CLI, then ``steadyflow serve`` leaving the database-creation topics to workers."""
+    _cli(data_dir, "users", "add", "worker", "--role", "operator", "--password-stdin", stdin=PASSWORD + "\n")
+    _cli(data_dir, "users", "add", "deployer", "--role", "admin", "--password-stdin", stdin=PASSWORD + "\n")
+    token = _cli(data_dir, "users", "token", "worker").split()[0]
+    server = serve(data_dir, *LEAVE_TO_WORKERS, token=token)
     for path in (EXAMPLES / "database-creation.bpmn", DATA / "error-boundary.bpmn"):
         body, content_type = modeler_deploy_body(path.stem, path.name, path.read_bytes())
         response = httpx.post(
