@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import sqlite3
-import statistics
 import tempfile
 import time
 from collections.abc import Callable
@@ -31,6 +30,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 
+from bench.measurement import median_ms
 from engine.accounts import Accounts
 from engine.engine import Engine
 from engine.handlers import HandlerSet, JobContext, RetryLater
@@ -39,16 +39,6 @@ from webui.app import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_MS = 300.0
-
-
-def median_ms(work: Callable[[], Any], repeat: int) -> float:
-    work()  # warm caches, as a page seen twice is
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        work()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
 
 
 def run_regions(engine: Engine, regions: int, polls: int) -> str:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import random
 import sqlite3
-import statistics
 import tempfile
 import time
 from collections.abc import Callable
@@ -30,6 +29,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 
+from bench.measurement import median_ms
 from engine.accounts import Accounts
 from engine.engine import Engine
 from engine.queries import Queries, variable_hash
@@ -38,16 +38,6 @@ from webui.app import create_app
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_MS = 300.0
 STATES = ["completed"] * 80 + ["running"] * 12 + ["cancelled"] * 5 + ["failed"] * 3
-
-
-def median_ms(work: Callable[[], Any], repeat: int) -> float:
-    work()  # warm caches, as a page seen twice is
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        work()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
 
 
 def populate(db_path: Path, engine: Engine, count: int) -> None:

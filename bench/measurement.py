@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import statistics
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -115,3 +117,14 @@ __all__ = [
     "from_clients",
     "start_variables",
 ]
+
+
+def median_ms(work: Callable[[], Any], repeat: int) -> float:
+    """Median wall time of ``work`` in milliseconds over ``repeat`` runs, after one warm-up run."""
+    work()  # warm caches, as a page seen twice is
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        work()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
