@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from bpmn.clock import ManualClock
 from engine.engine import Engine
 from steadyflow.errors import ConflictError, InvalidInputError
 from tests.conftest import DATA, deploy
@@ -119,3 +122,44 @@ def test_ended_instances_and_instances_of_other_versions_are_refused_in_a_batch(
     assert engine.migrations.running_on(v1) == []
     with pytest.raises(ConflictError):
         engine.migrations.migrate(engine.migration_plan(v1, v2), running.id)
+
+
+def _renamed(engine: Engine, name: str, old: str, new: str) -> tuple[str, str]:
+    """Version 1 of ``name`` from tests/data, and a version 2 whose element ``old`` is called ``new``."""
+    text = (DATA / name).read_text()
+    key = name.removesuffix(".bpmn")
+    engine.deploy([(name, text.encode())])
+    engine.deploy([(name, text.replace(f'"{old}"', f'"{new}"').encode())])
+    return engine.definitions.resolve(key, 1).id, engine.definitions.resolve(key, 2).id
+
+
+def test_a_waiting_timer_moved_to_a_renamed_event_fires_there(make_engine: Any) -> None:
+    clock = ManualClock()
+    engine: Engine = make_engine(clock=clock, cache_capacity=0)
+    v1, v2 = _renamed(engine, "intermediate-timer.bpmn", "Wait", "Pause")
+    instance = engine.start("intermediate-timer", {"wait": "PT1H"}, version=1)
+
+    result = engine.migrate(engine.migration_plan(v1, v2, {"Wait": "Pause"}), [instance.id])
+
+    assert result.migrated == [instance.id], result.refused
+    with engine.db.read() as conn:
+        assert [t["element_id"] for t in engine.store.timers(conn, instance.id)] == ["Pause"]
+    clock.advance(3601)
+    assert engine.fire_due_timers("test") == 1
+    (job,) = engine.store_jobs(instance_id=instance.id)
+    assert job.element_id == "After"
+    fired = [e for e in engine.view(instance.id).history if e["type"] == "TimerFired"]
+    assert [e["element_id"] for e in fired] == ["Pause"]
+
+
+def test_a_waiting_message_catch_moved_to_a_renamed_event_is_correlated_there(engine: Engine) -> None:
+    v1, v2 = _renamed(engine, "message-catch-c8.bpmn", "WaitForPayment", "AwaitPayment")
+    instance = engine.start("message-catch-c8", {"orderId": "o-1"}, version=1)
+
+    result = engine.migrate(engine.migration_plan(v1, v2, {"WaitForPayment": "AwaitPayment"}), [instance.id])
+
+    assert result.migrated == [instance.id], result.refused
+    subscriptions = engine.message_subscriptions(instance.id)
+    assert [s["element_id"] for s in subscriptions] == ["AwaitPayment"]
+    engine.correlate("payment-received", correlation_key="o-1")
+    assert engine.instance(instance.id).state == "completed"
