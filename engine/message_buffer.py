@@ -148,11 +148,17 @@ class MessageBuffer:
     def on_settled(self, followups: Followups) -> None:
         """After committed steps: offer buffered messages to the subscriptions they opened, and release the
         correlation-key locks of the instances they ended (starting the next buffered message's instance)."""
-        for instance_id, _ in followups.ended:
+
+        def lock_waits(instance_id: str, exc: SteadyflowError) -> None:
+            log.warning("the message start lock of instance %s waits for the sweep: %s", instance_id, exc)
+
+        if followups.ended:
+            ended = [instance_id for instance_id, _ in followups.ended]
             try:
-                self.starts.on_ended(instance_id)
+                self.starts.on_ended(ended, lock_waits)
             except SteadyflowError as exc:
-                log.warning("the message start lock of instance %s waits for the sweep: %s", instance_id, exc)
+                for instance_id in ended:
+                    lock_waits(instance_id, exc)
         for subscription in followups.subscribed:
             try:
                 self._take_buffered(subscription)

@@ -7,7 +7,7 @@ is a ``messages`` row ``start-lock:<hash of process key and correlation key>``
 inserted by the start step itself, next to the message's claim, so two starts
 racing for one key are decided by its primary key (the loser, retried, finds the
 row and starts nothing). A second row ``start-lock-of:<instance id>`` names the
-lock an instance holds, so its end can release it (``MessageBuffer.on_ended``).
+lock an instance holds, so its end can release it (``MessageStarts.on_ended``).
 A lock whose instance is no longer running is stale and is released by the next
 start that meets it.
 """
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,13 +29,20 @@ from engine.step_core import StepContext
 from engine.store import message_buffer as sql
 from engine.store.database import Database
 from engine.store.records import DefinitionRecord
-from steadyflow.errors import NotFoundError
+from steadyflow.errors import NotFoundError, SteadyflowError
 
 HOLDER_PREFIX = "start-lock-of:"
+CHUNK = 500
+"""Ids per IN list: well below SQLite's and PostgreSQL's parameter limits."""
 
 
 def lock_id(process_key: str, correlation_key: str) -> str:
     return "start-lock:" + hashlib.sha256(json.dumps([process_key, correlation_key]).encode()).hexdigest()[:48]
+
+
+def _chunks(ids: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]
 
 
 def holder_id(instance_id: str) -> str:
@@ -121,15 +128,26 @@ class MessageStarts:
         self.db.retrying(release, what="release a stale message start lock")
         return True
 
-    def on_ended(self, instance_id: str) -> None:
-        """An instance ended: release the correlation-key lock it held and start the next buffered message."""
-        row = holder_id(instance_id)
-        with self.db.read() as conn:
-            held = sql.message_results(conn, [row]).get(row)
-        if held is None:
-            return
-        info = json.loads(held)
+    def on_ended(self, instance_ids: Sequence[str], on_error: Callable[[str, SteadyflowError], None]) -> None:
+        """Instances ended: release the correlation-key locks they held and start the next buffered messages.
 
+        One read finds which of them held a lock (most instances hold none: a step batch that ends a
+        hundred instances costs one query, not a hundred); ``on_error`` hears of each one whose release
+        failed (the sweep releases it later).
+        """
+        rows = {holder_id(instance_id): instance_id for instance_id in instance_ids}
+        held: dict[str, str] = {}
+        with self.db.read() as conn:
+            for chunk in _chunks(list(rows)):
+                held.update(sql.message_results(conn, chunk))
+        for row, result in held.items():
+            instance_id = rows[row]
+            try:
+                self._release(instance_id, row, json.loads(result))
+            except SteadyflowError as exc:
+                on_error(instance_id, exc)
+
+    def _release(self, instance_id: str, row: str, info: dict[str, Any]) -> None:
         def release() -> None:
             with self.db.write() as conn:
                 sql.delete_message_rows(conn, {info["lock"]: lock_result(instance_id), row: None})

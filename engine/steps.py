@@ -242,7 +242,7 @@ class StepRunner:
                 if failed:
                     break
                 if index != last:  # only the instance's later steps in the batch read them
-                    reads.pending.add(ctx.intents)
+                    reads.pending.add_for_reads(ctx.intents)
                 assert ctx.after is not None
                 before = ctx.after
                 steps.append(ctx)

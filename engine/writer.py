@@ -16,7 +16,7 @@ have committed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -84,17 +84,94 @@ class PendingWrites:
 
     def add(self, intents: Iterable[Intent]) -> None:
         """Fold a step's intents in, after those of earlier steps."""
+        fold = _FOLD
         for intent in intents:
-            if isinstance(intent, HistoryRow):  # the most frequent kinds first: a step has several of each
-                self._fold_event(intent)
-            elif isinstance(intent, TaskRowUpsert):
-                key = (intent.instance_id, intent.task_id)
-                self.task_deletes.pop(key, None)
-                self.task_upserts[key] = intent.row
-            else:
-                self._fold(intent)
+            method = fold.get(type(intent)) or _fold_of_subclass(intent)
+            method(self, intent)
 
-    def _fold_event(self, intent: HistoryRow) -> None:
+    def add_for_reads(self, intents: Iterable[Intent]) -> None:
+        """Fold in only what ``engine.step_reads`` looks at (jobs, incidents, message ids): a batch keeps
+        such a copy for the later steps of an instance, and they never read its task rows or history."""
+        fold = _FOLD_FOR_READS
+        for intent in intents:
+            method = fold.get(type(intent))
+            if method is not None:
+                method(self, intent)
+
+    # One method per intent kind, found by the intent's type (a step folds a dozen or two of them).
+    def _blob(self, intent: BlobWrite) -> None:
+        self.blobs[intent.hash] = intent.text
+
+    def _task_upsert(self, intent: TaskRowUpsert) -> None:
+        key = (intent.instance_id, intent.task_id)
+        self.task_deletes.pop(key, None)
+        self.task_upserts[key] = intent.row
+
+    def _task_delete(self, intent: TaskRowDelete) -> None:
+        key = (intent.instance_id, intent.task_id)
+        self.task_upserts.pop(key, None)
+        self.task_deletes[key] = None
+
+    def _job_create(self, intent: JobCreate) -> None:
+        self.job_inserts[intent.job_id] = dict(intent.row)
+
+    def _job_update(self, intent: JobUpdate) -> None:
+        created = self.job_inserts.get(intent.job_id)
+        if created is not None:
+            created.update(intent.values)
+        else:
+            self.job_updates[intent.job_id] = {**self.job_updates.get(intent.job_id, {}), **intent.values}
+
+    def _jobs_of_task_delete(self, intent: JobsOfTaskDelete) -> None:
+        key = (intent.instance_id, intent.task_id)
+        if self.job_inserts:
+            for job_id in [j for j, row in self.job_inserts.items() if (row["instance_id"], row["task_id"]) == key]:
+                del self.job_inserts[job_id]
+        self.job_task_deletes[key] = None
+
+    def _timer_upsert(self, intent: TimerUpsert) -> None:
+        self.timers[intent.task_id] = intent
+
+    def _timer_delete(self, intent: TimerDelete) -> None:
+        self.timers[intent.task_id] = None
+
+    def _timer_release(self, intent: TimerRelease) -> None:
+        self.timer_releases[intent.task_id] = None
+
+    def _subscriptions(self, intent: SubscriptionsReplace) -> None:
+        self.subscriptions[intent.task_id] = intent.rows
+
+    def _outbox(self, intent: OutboxEntry) -> None:
+        self.outbox.append(
+            {
+                "instance_id": intent.instance_id,
+                "kind": intent.kind,
+                "name": intent.name,
+                "payload": intent.payload,
+                "created_at": intent.created_at,
+            }
+        )
+
+    def _incident_open(self, intent: IncidentOpen) -> None:
+        self.incident_inserts[intent.incident_id] = dict(intent.row)
+
+    def _incident_resolve(self, intent: IncidentResolve) -> None:
+        opened = self.incident_inserts.get(intent.incident_id)
+        if opened is not None:
+            opened.update(state="resolved", resolved_at=intent.resolved_at)
+        else:
+            self.incident_resolves[intent.incident_id] = intent.resolved_at
+
+    def _message(self, intent: MessageRecord) -> None:
+        inserted = self.messages.get(intent.message_id)
+        if intent.first:
+            self.messages[intent.message_id] = intent
+        elif inserted is not None:  # inserted earlier in this batch: insert the latest result
+            self.messages[intent.message_id] = replace(intent, first=True)
+        else:
+            self.message_updates[intent.message_id] = intent
+
+    def _event(self, intent: HistoryRow) -> None:
         e = intent.event
         self.events.append(
             event_row(
@@ -109,88 +186,26 @@ class PendingWrites:
             )
         )
 
-    def _fold(self, intent: Intent) -> None:  # one branch per intent kind, flat on purpose
-        if isinstance(intent, BlobWrite):
-            self.blobs[intent.hash] = intent.text
-        elif isinstance(intent, TaskRowUpsert):
-            key = (intent.instance_id, intent.task_id)
-            self.task_deletes.pop(key, None)
-            self.task_upserts[key] = intent.row
-        elif isinstance(intent, TaskRowDelete):
-            key = (intent.instance_id, intent.task_id)
-            self.task_upserts.pop(key, None)
-            self.task_deletes[key] = None
-        elif isinstance(intent, JobCreate):
-            self.job_inserts[intent.job_id] = dict(intent.row)
-        elif isinstance(intent, JobUpdate):
-            created = self.job_inserts.get(intent.job_id)
-            if created is not None:
-                created.update(intent.values)
-            else:
-                self.job_updates[intent.job_id] = {**self.job_updates.get(intent.job_id, {}), **intent.values}
-        elif isinstance(intent, JobsOfTaskDelete):
-            key = (intent.instance_id, intent.task_id)
-            for job_id in [j for j, row in self.job_inserts.items() if (row["instance_id"], row["task_id"]) == key]:
-                del self.job_inserts[job_id]
-            self.job_task_deletes[key] = None
-        elif isinstance(intent, TimerUpsert):
-            self.timers[intent.task_id] = intent
-        elif isinstance(intent, TimerDelete):
-            self.timers[intent.task_id] = None
-        elif isinstance(intent, TimerRelease):
-            self.timer_releases[intent.task_id] = None
-        elif isinstance(intent, SubscriptionsReplace):
-            self.subscriptions[intent.task_id] = intent.rows
-        elif isinstance(intent, OutboxEntry):
-            self.outbox.append(
-                {
-                    "instance_id": intent.instance_id,
-                    "kind": intent.kind,
-                    "name": intent.name,
-                    "payload": intent.payload,
-                    "created_at": intent.created_at,
-                }
-            )
-        elif isinstance(intent, IncidentOpen):
-            self.incident_inserts[intent.incident_id] = dict(intent.row)
-        elif isinstance(intent, IncidentResolve):
-            opened = self.incident_inserts.get(intent.incident_id)
-            if opened is not None:
-                opened.update(state="resolved", resolved_at=intent.resolved_at)
-            else:
-                self.incident_resolves[intent.incident_id] = intent.resolved_at
-        elif isinstance(intent, MessageRecord):
-            inserted = self.messages.get(intent.message_id)
-            if intent.first:
-                self.messages[intent.message_id] = intent
-            elif inserted is not None:  # inserted earlier in this batch: insert the latest result
-                self.messages[intent.message_id] = replace(intent, first=True)
-            else:
-                self.message_updates[intent.message_id] = intent
-        elif isinstance(intent, HistoryRow):
-            self._fold_event(intent)
-        elif isinstance(intent, InstanceUpdate):
-            earlier = self.instances.get(intent.instance_id)
-            if earlier is None:
-                self.instances[intent.instance_id] = intent
-            else:  # still compared with the version before the first step, which nobody else could change
-                values = {**earlier.values, **intent.values}
-                self.instances[intent.instance_id] = InstanceUpdate(
-                    intent.instance_id, earlier.expected_version, values
-                )
-        elif isinstance(intent, StepState):
-            self.step_states.append(intent.row)
-        elif isinstance(intent, ElementStat):
-            earlier_stat = self.element_stats.get(intent.key)
-            if earlier_stat is not None:
-                intent = replace(
-                    intent, passed=earlier_stat.passed + intent.passed, total_s=earlier_stat.total_s + intent.total_s
-                )
-            self.element_stats[intent.key] = intent
-        elif isinstance(intent, DecisionEvaluationInsert):
-            self.decision_evaluations.append(intent.row)
-        else:  # pragma: no cover - the union above is exhaustive
-            raise TypeError(f"not a step intent: {intent!r}")
+    def _instance(self, intent: InstanceUpdate) -> None:
+        earlier = self.instances.get(intent.instance_id)
+        if earlier is None:
+            self.instances[intent.instance_id] = intent
+        else:  # still compared with the version before the first step, which nobody else could change
+            values = {**earlier.values, **intent.values}
+            self.instances[intent.instance_id] = InstanceUpdate(intent.instance_id, earlier.expected_version, values)
+
+    def _step_state(self, intent: StepState) -> None:
+        self.step_states.append(intent.row)
+
+    def _element_stat(self, intent: ElementStat) -> None:
+        key = intent.key
+        earlier = self.element_stats.get(key)
+        if earlier is not None:
+            intent = replace(intent, passed=earlier.passed + intent.passed, total_s=earlier.total_s + intent.total_s)
+        self.element_stats[key] = intent
+
+    def _decision_evaluation(self, intent: DecisionEvaluationInsert) -> None:
+        self.decision_evaluations.append(intent.row)
 
     def write(self, store: Store, conn: Connection) -> None:
         """Write everything folded so far, one statement per table and shape."""
@@ -219,6 +234,42 @@ class PendingWrites:
             raise ConcurrentStepError(
                 f"{len(self.instances) - updated} of {len(self.instances)} instances changed during the step"
             )
+
+
+_FOLD: dict[type, Callable[[PendingWrites, Any], None]] = {
+    BlobWrite: PendingWrites._blob,
+    TaskRowUpsert: PendingWrites._task_upsert,
+    TaskRowDelete: PendingWrites._task_delete,
+    JobCreate: PendingWrites._job_create,
+    JobUpdate: PendingWrites._job_update,
+    JobsOfTaskDelete: PendingWrites._jobs_of_task_delete,
+    TimerUpsert: PendingWrites._timer_upsert,
+    TimerDelete: PendingWrites._timer_delete,
+    TimerRelease: PendingWrites._timer_release,
+    SubscriptionsReplace: PendingWrites._subscriptions,
+    OutboxEntry: PendingWrites._outbox,
+    IncidentOpen: PendingWrites._incident_open,
+    IncidentResolve: PendingWrites._incident_resolve,
+    MessageRecord: PendingWrites._message,
+    HistoryRow: PendingWrites._event,
+    InstanceUpdate: PendingWrites._instance,
+    StepState: PendingWrites._step_state,
+    ElementStat: PendingWrites._element_stat,
+    DecisionEvaluationInsert: PendingWrites._decision_evaluation,
+}
+"""Intent type -> the method that folds it (intents are final dataclasses: no subclass to look up)."""
+
+
+_FOLD_FOR_READS: dict[type, Callable[[PendingWrites, Any], None]] = {
+    kind: _FOLD[kind] for kind in (JobCreate, JobUpdate, JobsOfTaskDelete, IncidentOpen, IncidentResolve, MessageRecord)
+}
+
+
+def _fold_of_subclass(intent: Any) -> Callable[[PendingWrites, Any], None]:
+    for kind in type(intent).__mro__:
+        if kind in _FOLD:
+            return _FOLD[kind]
+    raise TypeError(f"not a step intent: {intent!r}")
 
 
 def _message_row(m: MessageRecord) -> dict[str, Any]:

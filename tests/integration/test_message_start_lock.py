@@ -107,3 +107,20 @@ def test_racing_publications_for_one_key_start_one_instance_at_a_time(engine: En
         seen.append(engine.variables(holder.id)["n"])
         finish(engine, holder)
     assert sorted(seen) == list(range(count)) and running(engine) == []
+
+
+def test_holders_ending_in_one_call_each_free_their_key_for_the_next_buffered_message(engine: Engine) -> None:
+    deploy(engine, "message-start-wait.bpmn")
+    for key in ("c-1", "c-2"):
+        engine.publish(NAME, key, {"n": 1, "key": key}, ttl_s=60)
+        engine.publish(NAME, key, {"n": 2, "key": key}, ttl_s=60)
+    engine.publish(NAME, None, {"n": 1, "key": None}, ttl_s=60)  # holds no lock
+    holders = running(engine)
+    assert len(holders) == 3
+
+    with engine.steps.followups.outermost():  # their ends are handed over together, as a step batch's are
+        for holder in holders:
+            finish(engine, holder)
+
+    now = sorted((engine.variables(i.id)["key"], engine.variables(i.id)["n"]) for i in running(engine))
+    assert now == [("c-1", 2), ("c-2", 2)]
