@@ -127,11 +127,13 @@ def check_document(
     root: etree._Element,
     file: str | None,
     options: ParseOptions = DEFAULT_OPTIONS,
-    known_processes: set[str] | None = None,
 ) -> list[Problem]:
-    """Every construct in the file that we refuse, and every expression that does not parse."""
+    """Every construct in the file that we refuse, and every expression that does not parse.
+
+    A call activity's called process need not exist yet: it is resolved when the call runs
+    (``bpmn.dialects.call_binding``), and a missing one is an incident then.
+    """
     problems: list[Problem] = []
-    process_ids = {p.get("id") for p in root.iter(f"{{{BPMN}}}process")} | (known_processes or set())
     flows_from: dict[str | None, list[etree._Element]] = {}
     for flow in root.iter(f"{{{BPMN}}}sequenceFlow"):
         flows_from.setdefault(flow.get("sourceRef"), []).append(flow)
@@ -174,17 +176,6 @@ def check_document(
             problems.extend(_check_gateway_default(node, file, flows_from.get(node.get("id"), [])))
         elif local == "startEvent":
             problems.extend(_check_start_event(node, file))
-        elif local == "callActivity":
-            called = node.get("calledElement") or _zeebe_called(node)
-            if called and called not in process_ids:
-                problems.append(
-                    problem_at(
-                        node,
-                        f"calls process '{called}', which is neither in this file nor deployed",
-                        file,
-                        f"deploy the process '{called}' first, or put it in the same file",
-                    )
-                )
         elif local == "scriptTask":
             problems.extend(_check_script_task(node, file, options))
         if local in _ACTIVITY_TAGS and node.get("id") in conditional_sources:
@@ -223,13 +214,6 @@ def _check_gateway_default(node: etree._Element, file: str | None, flows: list[e
         )
         return [replace(problem, severity="warning")]
     return []
-
-
-def _zeebe_called(node: etree._Element) -> str | None:
-    for child in node.iter("{http://camunda.org/schema/zeebe/1.0}calledElement"):
-        value = child.get("processId")
-        return str(value) if value is not None else None
-    return None
 
 
 def _check_start_event(node: etree._Element, file: str | None) -> list[Problem]:

@@ -35,12 +35,15 @@ from SpiffWorkflow.bpmn.specs.defaults import (
     SubWorkflowTask,
     UserTask,
 )
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask as SubWorkflowTaskMixin
 
 from bpmn import events
-from bpmn.call_activity import MappedCallActivity, called_process_id, read_call_mapping
+from bpmn.call_activity import MappedCallActivity, read_call_mapping
 from bpmn.checks import check_document
 from bpmn.data_artifacts import drop_data_artifacts
 from bpmn.dialects import read_job, read_loop
+from bpmn.dialects.call_binding import called_process_text, read_call_binding
+from bpmn.dialects.camunda7 import camunda_attr
 from bpmn.dialects.decisions import read_decision_call
 from bpmn.dialects.templates import canonical_expression, template_problems
 from bpmn.dialects.xml_helpers import first_child
@@ -206,13 +209,21 @@ class SubProcessParser(_CamundaTaskParser, SubWorkflowParser):
 
 
 class CallParser(_CamundaTaskParser, CallActivityParser):
+    """A call activity names its process and binding here; the engine resolves them when it runs."""
+
     def create_task(self) -> Any:
-        called = called_process_id(self.node)
+        binding = read_call_binding(self.node, self.problems, self.filename)
+        called = called_process_text(self.node)
         if called and not self.node.get("calledElement"):
-            self.node.set("calledElement", called)
+            self.node.set("calledElement", called)  # where SpiffWorkflow looks for it
         subworkflow_spec = SubprocessParser.get_call_activity_spec(self)
         return MappedCallActivity(
-            self.spec, self.bpmn_id, subworkflow_spec, mapping=read_call_mapping(self.node), **self.bpmn_attributes
+            self.spec,
+            self.bpmn_id,
+            subworkflow_spec,
+            mapping=read_call_mapping(self.node),
+            binding=binding,
+            **self.bpmn_attributes,
         )
 
 
@@ -258,6 +269,11 @@ class ProcessModel:
     name: str | None
     spec: Any
     subprocess_specs: dict[str, Any]
+    """The process's own subprocesses (embedded, event, transaction) by spec name; called processes are
+    resolved when their call activity runs, except those of a ``library`` (definitions bound at deploy
+    time by an older steadyflow)."""
+    version_tag: str | None = None
+    """``camunda:versionTag`` or ``zeebe:versionTag``: what a ``versionTag`` binding of a caller looks for."""
 
 
 @dataclass
@@ -317,14 +333,14 @@ def parse_model(
 ) -> ParsedModel:
     """Parse one BPMN file; raise ModelValidationError listing every problem.
 
-    ``library`` holds (file name, XML) of other files whose processes this
-    file's call activities may call (already deployed, or deployed with it).
+    Call activities are resolved when they run, so no other file is needed. ``library`` holds
+    (file name, XML) of the files a definition deployed by an older steadyflow was bound to: their
+    processes join the model's subprocess specs, so the children those instances started restore.
     """
     name = filename or "model.bpmn"
     root = load_bpmn_xml(data, name)
     extra_roots = [(extra_name, load_bpmn_xml(extra, extra_name)) for extra_name, extra in library]
-    known = {p for _, extra_root in extra_roots for p in process_ids(extra_root)}
-    problems = check_document(root, name, options, known_processes=known)
+    problems = check_document(root, name, options)
     broken_flows = check_flow_references(root, name)
     problems.extend(broken_flows)
     for rewrite in CAMUNDA_REWRITES:
@@ -359,12 +375,16 @@ def parse_model(
             for process_id in executable:
                 try:
                     spec = parser.get_spec(process_id)
-                    subprocess_specs = parser.get_subprocess_specs(process_id)
+                    subprocess_specs = _own_subprocess_specs(parser, spec, called_too=bool(library))
                 except Exception as exc:  # noqa: BLE001 - as above: every failure becomes a located problem
                     spiff_problems.append(_spiff_problem(exc, name, root))
                     continue
                 processes[process_id] = ProcessModel(
-                    process_id, parser.get_process_parser(process_id).get_name(), spec, subprocess_specs
+                    process_id,
+                    parser.get_process_parser(process_id).get_name(),
+                    spec,
+                    subprocess_specs,
+                    version_tag=_version_tag(root, process_id),
                 )
     problems.extend(parser.problems)
     ours = {p.element_id for p in problems if p.severity == "error" and p.element_id}
@@ -383,11 +403,37 @@ def process_ids(root: Any) -> set[str]:
     return {str(p.get("id")) for p in root.iter("{http://www.omg.org/spec/BPMN/20100524/MODEL}process")}
 
 
-def called_process_ids(data: bytes, filename: str) -> set[str]:
-    """Process ids that the file's call activities call and the file does not define itself."""
-    root = load_bpmn_xml(data, filename)
-    called = {called_process_id(n) for n in root.iter("{http://www.omg.org/spec/BPMN/20100524/MODEL}callActivity")}
-    return {c for c in called if c} - process_ids(root)
+def _own_subprocess_specs(parser: Any, spec: Any, *, called_too: bool) -> dict[str, Any]:
+    """The specs of the subprocesses inside ``spec``, nested ones too; with ``called_too``, also the
+    processes its call activities call that the parser knows (an older definition's deploy-time binding)."""
+    found: dict[str, Any] = {}
+    pending = [spec]
+    while pending:
+        current = pending.pop()
+        for task_spec in current.task_specs.values():
+            if not isinstance(task_spec, SubWorkflowTaskMixin) or task_spec.spec in found:
+                continue
+            if isinstance(task_spec, MappedCallActivity) and not called_too:
+                continue
+            sub = parser.get_spec(task_spec.spec, required=not isinstance(task_spec, MappedCallActivity))
+            if sub is not None:
+                found[task_spec.spec] = sub
+                pending.append(sub)
+    return found
+
+
+def _version_tag(root: Any, process_id: str) -> str | None:
+    """The process's version tag: ``camunda:versionTag`` (Camunda 7) or ``zeebe:versionTag value`` (Camunda 8)."""
+    for process in root.iter("{http://www.omg.org/spec/BPMN/20100524/MODEL}process"):
+        if process.get("id") != process_id:
+            continue
+        tag = camunda_attr(process, "versionTag")
+        ext = first_child(process, ("http://www.omg.org/spec/BPMN/20100524/MODEL",), "extensionElements")
+        zeebe = first_child(ext, ZEEBE_NS, "versionTag") if ext is not None else None
+        if not tag and zeebe is not None:
+            tag = zeebe.get("value")
+        return tag.strip() or None if tag else None
+    return None
 
 
 def _unique(problems: list[Problem]) -> list[Problem]:

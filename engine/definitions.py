@@ -6,21 +6,24 @@ import hashlib
 import json
 import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import PurePath
 from typing import Any
 
 from bpmn.options import DEFAULT_OPTIONS, ParseOptions
-from bpmn.parser import PARSER_VERSION, ParsedModel, ProcessModel, called_process_ids, parse_model
+from bpmn.parser import PARSER_VERSION, ParsedModel, ProcessModel, parse_model
 from bpmn.parser import process_ids as _root_process_ids
 from bpmn.script_engine import ExpressionEngine, static_timer_text
 from bpmn.timers import Schedule, first_due
 from bpmn.xml_loader import MAX_MODEL_BYTES, as_utf8, load_bpmn_xml
+from engine.called_processes import CalledProcesses
 from engine.decision_calls import DecisionRunner
 from engine.decisions import DecisionRegistry, DeployedDecision, ParsedDecisions, is_dmn_file
+from engine.spiff.children import as_child, called_definitions_in
 from engine.spiff.events import timer_starts
 from engine.store.database import Connection
 from engine.store.records import DefinitionRecord
@@ -87,10 +90,14 @@ class DefinitionRegistry:
         self.clock = self.script_engine.clock
         """The engine's clock (``EngineConfig.clock``), which every service reads "now" from."""
         self._models: dict[str, ProcessModel] = {}
+        self._children: dict[str, dict[str, Any]] = {}
+        """Definition id -> its specs as a called child (``engine.called_processes.as_child``)."""
         self._lock = threading.Lock()
         self.decisions = DecisionRegistry(store, self.clock.now)
         """The DMN decisions deployed with the processes; business rule tasks evaluate them in their step."""
         self.script_engine.decision_runner = DecisionRunner(self.decisions)
+        self.script_engine.called_processes = CalledProcesses(self)
+        """Call activities resolve the process they call through this when they run."""
 
     def deploy(
         self, files: list[tuple[str, bytes]], *, name: str | None = None, source: str | None = None
@@ -98,7 +105,6 @@ class DefinitionRegistry:
         """Parse every file, then store them in one transaction; any refusal stores nothing."""
         parsed: list[tuple[str, bytes, ParsedModel]] = []
         problems: list[Problem] = []
-        callees: dict[str, tuple[list[str], list[str]]] = {}
         files = self._as_utf8(files, problems)
         dmn_files = [(f, d) for f, d in files if is_dmn_file(f, d)]
         try:
@@ -109,9 +115,7 @@ class DefinitionRegistry:
         files = [(f, d) for f, d in files if (f, d) not in dmn_files]
         for filename, data in files:
             try:
-                library, deployed, siblings = self._library_for(filename, data, files)
-                parsed.append((filename, data, parse_model(data, filename, self.options, library)))
-                callees[filename] = (deployed, siblings)
+                parsed.append((filename, data, parse_model(data, filename, self.options)))
             except ModelValidationError as exc:
                 problems.extend(exc.problems)
         if problems:
@@ -134,7 +138,7 @@ class DefinitionRegistry:
                 seen[key] = filename
         # A unique-key conflict means another process deployed the same key just now: look again.
         return self.store.db.retrying(
-            lambda: self._store(parsed, callees, name, source, decisions), what="deploy", retry_conflicts=True
+            lambda: self._store(parsed, name, source, decisions), what="deploy", retry_conflicts=True
         )
 
     @staticmethod
@@ -148,38 +152,9 @@ class DefinitionRegistry:
                 problems.extend(exc.problems)
         return converted
 
-    def _library_for(
-        self, filename: str, data: bytes, batch: list[tuple[str, bytes]]
-    ) -> tuple[list[tuple[str, bytes]], list[str], list[str]]:
-        """Files defining the processes this file calls: others in the batch first, else the latest deployed.
-
-        Returns them, the deployment ids of the deployed ones and the names of the batch files used:
-        a new definition is bound to exactly these, so a later redeploy of a callee changes nothing for it.
-        """
-        wanted = called_process_ids(data, filename)
-        library: list[tuple[str, bytes]] = []
-        siblings: list[str] = []
-        for other_name, other in batch:
-            if other_name != filename and wanted & process_ids_of(other, other_name):
-                library.append((other_name, other))
-                siblings.append(other_name)
-                wanted -= process_ids_of(other, other_name)
-        deployed: list[str] = []
-        if wanted:
-            with self.store.db.read() as conn:
-                for key in sorted(wanted):
-                    latest = self.store.latest_definition(conn, key)
-                    if latest is None:
-                        continue  # the parser reports the missing process with its element and line
-                    xml, callee_file = self.store.deployment_xml(conn, latest.deployment_id)
-                    library.append((callee_file, xml.encode("utf-8")))
-                    deployed.append(latest.deployment_id)
-        return library, deployed, siblings
-
     def _store(
         self,
         parsed: list[tuple[str, bytes, ParsedModel]],
-        callees: dict[str, tuple[list[str], list[str]]],
         name: str | None,
         source: str | None,
         decisions: Sequence[ParsedDecisions] = (),
@@ -189,7 +164,8 @@ class DefinitionRegistry:
         results: list[DeployedDefinition] = []
         warnings: list[Problem] = []
         wrote_deployment = False
-        file_deployments: dict[str, str] = {}
+        deployed_with: dict[str, str] = {}
+        """Every process of this deployment, new or unchanged: what a ``deployment`` call binding calls."""
         pending: list[tuple[DefinitionRecord, str]] = []
         fresh: dict[str, ProcessModel] = {}
         with self.store.db.write() as conn:
@@ -201,7 +177,7 @@ class DefinitionRegistry:
                     latest = self.store.latest_definition(conn, key)
                     if latest is not None and latest.xml_sha256 == sha:
                         results.append(DeployedDefinition(latest, new_version=False))
-                        file_deployments.setdefault(filename, latest.deployment_id)
+                        deployed_with[key] = latest.id
                         continue
                     if file_deployment is None:
                         file_deployment = deployment_id if not wrote_deployment else str(uuid.uuid4())
@@ -218,7 +194,6 @@ class DefinitionRegistry:
                             },
                         )
                         wrote_deployment = True
-                        file_deployments[filename] = file_deployment
                     version = (latest.version if latest else 0) + 1
                     record = DefinitionRecord(
                         id=f"{key}:{version}:{sha[:12]}",
@@ -228,17 +203,18 @@ class DefinitionRegistry:
                         deployment_id=file_deployment,
                         xml_sha256=sha,
                         deployed_at=now,
+                        version_tag=process.version_tag,
                     )
                     pending.append((record, filename))
+                    deployed_with[key] = record.id
             for record, filename in pending:
-                deployed, siblings = callees.get(filename, ([], []))
-                bound = [*deployed, *(file_deployments[s] for s in siblings if s in file_deployments)]
-                record = replace(record, called=json.dumps(bound))
+                record = replace(record, called=json.dumps(deployed_with, sort_keys=True))
                 self.store.insert_definition(conn, {**record.__dict__, "parser_version": PARSER_VERSION})
                 results.append(DeployedDefinition(record, new_version=True))
                 process = next(m.processes[record.key] for _, _, m in parsed if record.key in m.processes)
                 self.store.replace_start_timers(conn, record.key, start_timer_rows(record, process.spec, now))
-                if self._parses_alone(filename, callees):
+                if PurePath(filename).name == filename:
+                    # ``model`` reads the stored XML under the stored (base) name: the same parse.
                     fresh[record.id] = process
 
             def new_deployment(filename: str, data: bytes, sha: str) -> str:
@@ -256,16 +232,6 @@ class DefinitionRegistry:
             self._models.update(fresh)
         return Deployment(deployment_id if wrote_deployment else None, results, warnings, deployed_decisions)
 
-    @staticmethod
-    def _parses_alone(filename: str, callees: dict[str, tuple[list[str], list[str]]]) -> bool:
-        """Would ``model`` parse this file exactly as deploy did? Yes when it calls no other file and keeps its name.
-
-        ``model`` reads the stored XML (the same UTF-8 bytes) under the stored file name, with
-        its callees in another order: those models are parsed again rather than assumed equal.
-        """
-        deployed, siblings = callees.get(filename, ([], []))
-        return not deployed and not siblings and PurePath(filename).name == filename
-
     def model(self, definition: DefinitionRecord, conn: Connection | None = None) -> ProcessModel:
         """The parsed process of a stored definition (parsed once, then cached).
 
@@ -277,19 +243,54 @@ class DefinitionRegistry:
             return cached
         with nullcontext(conn) if conn is not None else self.store.db.read() as source:
             xml, filename = self.store.deployment_xml(source, definition.deployment_id)
+            # A definition deployed before call activities were resolved at run time keeps the callees
+            # it was bound to, so the children its instances started restore as they began.
             library = [
                 (callee_file, callee_xml.encode("utf-8"))
                 for callee_xml, callee_file in (
-                    self.store.deployment_xml(source, d) for d in json.loads(definition.called or "[]")
+                    self.store.deployment_xml(source, d) for d in definition.bound_deployments()
                 )
             ]
+        process = self._parse(definition, xml, filename, library)
+        with self._lock:
+            self._models[definition.id] = process
+        return process
+
+    def _parse(
+        self, definition: DefinitionRecord, xml: str, filename: str, library: Sequence[tuple[str, bytes]] = ()
+    ) -> ProcessModel:
         parsed = parse_model(xml.encode("utf-8"), filename, self.options, library)
         process = parsed.processes.get(definition.key)
         if process is None:
             raise NotFoundError(f"definition {definition.id} no longer parses to process '{definition.key}'")
-        with self._lock:
-            self._models[definition.id] = process
         return process
+
+    def child_specs(self, definition: DefinitionRecord, xml: Callable[[], tuple[str, str]]) -> dict[str, Any]:
+        """The definition's specs as a called child, keyed by its definition id (built once, then cached).
+
+        ``xml`` reads the definition's file, through the caller's transaction, when it is not cached.
+        """
+        cached = self._children.get(definition.id)
+        if cached is not None:
+            return cached
+        text, filename = xml()
+        # A parse of its own: ``as_child`` renames what the specs call, which the top-level model must not see.
+        process = self._parse(definition, text, filename)
+        child = as_child(definition.id, process.spec, process.subprocess_specs)
+        with self._lock:
+            return self._children.setdefault(definition.id, child)
+
+    def workflow_specs(self, model: ProcessModel, frame_text: str, conn: Connection) -> dict[str, Any]:
+        """The subprocess specs an instance's frame needs: the model's own and those of the children it called."""
+        specs = dict(model.subprocess_specs)
+        for definition_id in called_definitions_in(frame_text):
+            record = self.store.definition(conn, definition_id)
+            if record is None:
+                raise NotFoundError(
+                    f"definition {definition_id}, which a call activity of the instance runs, is missing"
+                )
+            specs.update(self.child_specs(record, partial(self.store.deployment_xml, conn, record.deployment_id)))
+        return specs
 
     def resolve(self, key: str, version: int | None = None) -> DefinitionRecord:
         with self.store.db.read() as conn:

@@ -68,7 +68,12 @@ class InstanceOperations:
         row = new_instance_row(instance_id, definition, business_key, now)
 
         def make_live() -> LiveInstance:
-            workflow = new_workflow(model.spec, model.subprocess_specs, script_engine=self.definitions.script_engine)
+            workflow = new_workflow(
+                model.spec,
+                model.subprocess_specs,
+                script_engine=self.definitions.script_engine,
+                definition_id=definition.id,
+            )
             return LiveInstance(workflow, Persisted(), 0)
 
         trigger = instance_triggers.start(definition.id, values, business_key, via, once)

@@ -16,7 +16,8 @@ from typing import Any
 from engine import history
 from engine.definitions import DefinitionRegistry
 from engine.intents import JobUpdate
-from engine.spiff.migrate import element_ids, kind_mismatches, migrate_workflow, unmatched_tokens
+from engine.spiff.children import is_call_key
+from engine.spiff.migrate import child_scopes, element_ids, kind_mismatches, migrate_workflow, unmatched_tokens
 from engine.step_core import StepContext
 from engine.steps import StepRunner
 from engine.store.database import Database
@@ -151,10 +152,19 @@ class Migrations:
                     f"instance {instance.id} cannot move to version {plan.target.version}: {'; '.join(problems)}. "
                     "Map those elements to elements of the target version, or move the tokens first"
                 )
-            ctx.live.workflow = migrate_workflow(persisted, model, plan.mapping, engine)
+            live_specs = ctx.live.workflow.subprocess_specs
+            children = {key: spec for key, spec in live_specs.items() if is_call_key(key)}
+            ctx.live.workflow = migrate_workflow(
+                persisted, model, plan.mapping, engine, children=children, definition_id=plan.target.id
+            )
             ctx.definition_id = plan.target.id
             ctx.advance = False
-            moved = [r for r in rows if r.element_id in renamed and r.kind == "job" and r.state == 32]
+            in_children = child_scopes(persisted.frame)
+            moved = [
+                r
+                for r in rows
+                if r.element_id in renamed and r.kind == "job" and r.state == 32 and r.workflow_id not in in_children
+            ]
             for row in moved:
                 for job_id in ctx.reads.job_ids_of_tasks(instance.id, [row.id]):
                     ctx.add(JobUpdate(job_id, {"element_id": renamed[str(row.element_id)]}))

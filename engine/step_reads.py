@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from engine.store import decisions as decision_sql
 from engine.store.database import Connection
 from engine.store.decisions import DecisionDefinitionRecord
-from engine.store.records import IncidentRecord, JobRecord
+from engine.store.records import DefinitionRecord, IncidentRecord, JobRecord
 from engine.store.store import Store
 from engine.writer import PendingWrites
 
@@ -41,6 +41,14 @@ class StepReads(Protocol):
 
     def deployment_xml(self, deployment_id: str) -> tuple[str, str]:
         """A deployed file's XML and name (the DMN file a decision definition came from)."""
+
+    def process_definition(
+        self, key: str, *, version: int | None = None, version_tag: str | None = None
+    ) -> DefinitionRecord | None:
+        """The deployed process ``key``: that version, else the newest with that tag, else the newest."""
+
+    def process_definition_by_id(self, definition_id: str) -> DefinitionRecord | None:
+        """One deployed process definition, or None."""
 
 
 def job_record(row: dict[str, Any]) -> JobRecord:
@@ -154,6 +162,18 @@ class StoreReads(_Overlay):
     def deployment_xml(self, deployment_id: str) -> tuple[str, str]:
         return self.store.deployment_xml(self.conn, deployment_id)
 
+    def process_definition(
+        self, key: str, *, version: int | None = None, version_tag: str | None = None
+    ) -> DefinitionRecord | None:
+        if version is not None:
+            return self.store.definition_version(self.conn, key, version)
+        if version_tag is not None:
+            return self.store.latest_tagged_definition(self.conn, key, version_tag)
+        return self.store.latest_definition(self.conn, key)
+
+    def process_definition_by_id(self, definition_id: str) -> DefinitionRecord | None:
+        return self.store.definition(self.conn, definition_id)
+
 
 class MemoryReads(_Overlay):
     """Reads from plain data: the step core's tests, with no database."""
@@ -165,6 +185,7 @@ class MemoryReads(_Overlay):
         self.messages: dict[str, str] = {}
         self.decisions: dict[str, list[DecisionDefinitionRecord]] = {}
         self.files: dict[str, tuple[str, str]] = {}
+        self.processes: list[DefinitionRecord] = []
 
     def _stored_job(self, job_id: str) -> JobRecord | None:
         return self.jobs.get(job_id)
@@ -184,3 +205,18 @@ class MemoryReads(_Overlay):
 
     def deployment_xml(self, deployment_id: str) -> tuple[str, str]:
         return self.files[deployment_id]
+
+    def process_definition(
+        self, key: str, *, version: int | None = None, version_tag: str | None = None
+    ) -> DefinitionRecord | None:
+        found = [
+            d
+            for d in self.processes
+            if d.key == key
+            and (version is None or d.version == version)
+            and (version is not None or version_tag is None or d.version_tag == version_tag)
+        ]
+        return max(found, key=lambda d: d.version) if found else None
+
+    def process_definition_by_id(self, definition_id: str) -> DefinitionRecord | None:
+        return next((d for d in self.processes if d.id == definition_id), None)

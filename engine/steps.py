@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from bpmn.clock import engine_clock
 from bpmn.expressions.limits import DEFAULT_LIMITS, ExpressionLimits, expression_limits
 from engine.blob_memory import BlobMemory
+from engine.called_processes import calls_in_step
 from engine.definitions import DefinitionRegistry
 from engine.instance_cache import InstanceCache, LiveInstance
 from engine.log_context import log_context
@@ -104,8 +105,7 @@ class StepRunner:
                     )
                 live = self.cache.take(instance_id, instance.version) or self._load(conn, instance)
                 ctx = StepContext(StoreReads(self.store, conn), instance, live, self.definitions.clock.now())
-                result = trigger(ctx)
-                self._finish(ctx)
+                result = self._step(ctx, trigger)
                 write_intents(self.store, conn, ctx.intents)
             self.cache.put(instance_id, live)
             self._after_commit(ctx)
@@ -221,8 +221,7 @@ class StepRunner:
                 ctx = StepContext(reads, before, live, self.definitions.clock.now())
                 try:
                     with log_context(instance_id=instance_id):
-                        trigger(ctx)
-                        self._finish(ctx)
+                        self._step(ctx, trigger)
                 except Exception as exc:
                     if is_database_error(exc):
                         # A read inside the trigger met database trouble: the whole batch is retried or
@@ -310,8 +309,7 @@ class StepRunner:
         row = request.row
         instance = InstanceRecord(**{name: row[name] for name in InstanceRecord.__dataclass_fields__})
         ctx = StepContext(StoreReads(self.store, conn), instance, live, self.definitions.clock.now())
-        request.trigger(ctx)
-        self._finish(ctx)
+        self._step(ctx, request.trigger)
         return ctx
 
     def _started(self, ctx: StepContext) -> None:
@@ -365,11 +363,12 @@ class StepRunner:
         blobs = self.blob_texts(referenced_hashes(instance.frame, rows), conn)
         workflow, persisted = restore(
             model.spec,
-            model.subprocess_specs,
+            self.definitions.workflow_specs(model, instance.frame, conn),
             instance.frame,
             rows,
             blobs.__getitem__,
             script_engine=self.definitions.script_engine,
+            definition_id=definition.id,
         )
         return LiveInstance(workflow, persisted, instance.version)
 
@@ -387,5 +386,9 @@ class StepRunner:
             found.update(fetched)
         return found
 
-    def _finish(self, ctx: StepContext) -> None:
-        finish_step(ctx, self.default_retry, self.blobs)
+    def _step(self, ctx: StepContext, trigger: Callable[[StepContext], T]) -> T:
+        """The trigger, then the run to the next wait; call activities resolve through the step's reads."""
+        with calls_in_step(ctx.reads):
+            result = trigger(ctx)
+            finish_step(ctx, self.default_retry, self.blobs)
+        return result

@@ -133,12 +133,19 @@ class TimeTravel:
         if definition is None:
             raise NotFoundError(f"definition {state.record.definition_id} of step {state.record.version} is missing")
         model = self.definitions.model(definition, conn)
+        specs = self.definitions.workflow_specs(model, state.frame, conn)  # the children that step had called
         blobs = self.steps.blob_texts(referenced_hashes(state.frame, state.rows), conn)
         engine = self.definitions.script_engine
 
         def rebuild() -> Any:
             workflow, _ = restore(
-                model.spec, model.subprocess_specs, state.frame, state.rows, blobs.__getitem__, script_engine=engine
+                model.spec,
+                specs,
+                state.frame,
+                state.rows,
+                blobs.__getitem__,
+                script_engine=engine,
+                definition_id=definition.id,
             )
             return workflow
 

@@ -11,6 +11,7 @@ what failed, on which object, and what to do next::
     │   └── ExpressionEvaluationError  failed at run time (becomes an incident)
     │       └── DecisionEvaluationError  a DMN decision failed; names decision and input
     ├── NotFoundError               unknown definition, instance, job or handler
+    │   └── CalledProcessNotFoundError  a call activity's process (or version, tag) is not deployed
     ├── InvalidInputError           bad variables, bad arguments
     ├── ConflictError               the object is not in a state that allows this
     │   └── ConcurrentStepError     another step of the same instance won; retried
@@ -140,6 +141,20 @@ class DecisionEvaluationError(ExpressionEvaluationError):
 
 class NotFoundError(SteadyflowError):
     code = "not_found"
+
+
+class CalledProcessNotFoundError(NotFoundError):
+    """The process a call activity binds to is not deployed when the call runs: an incident on the call."""
+
+    code = "called_process_not_found"
+    incident_kind = "calledElement"
+
+    def __init__(self, message: str, *, element_id: str, task_id: str | None, process_id: str, binding: str) -> None:
+        super().__init__(message)
+        self.element_id = element_id
+        self.task_id = task_id
+        self.process_id = process_id
+        self.binding = binding
 
 
 class InvalidInputError(SteadyflowError):

@@ -7,17 +7,20 @@ their element). Predicted rows whose element has no counterpart are dropped and 
 predict again from the target model; finished rows without a counterpart leave the tree, their
 children hanging from their parent. An active row without a counterpart is a refusal the caller
 reports (``unmatched_tokens``). Task ids stay, so jobs, timers and subscriptions stay with them.
+The child of a call activity is not migrated: its rows and its spec key (the child's definition,
+``engine.spiff.children``) stay as they are, as Camunda migrates a parent without its called instances.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from SpiffWorkflow.util.task import TaskState
 
 from engine.spiff.checkpoint import Persisted
+from engine.spiff.children import is_call_key
 from engine.spiff.codec import encode_value
 from engine.spiff.restore import restore
 from engine.store.records import TaskRow
@@ -52,11 +55,18 @@ def renamer(mapping: dict[str, str]) -> Callable[[str], str]:
 
 
 def _scope_specs(frame: dict[str, Any], target: Any, rename: Callable[[str], str]) -> dict[str, Any]:
-    """Workflow id ('' or a subprocess task id) -> the target spec its rows must be found in."""
+    """Workflow id ('' or a subprocess task id) -> the target spec its rows must be found in (not children's)."""
     specs: dict[str, Any] = {"": target.spec}
     for sp_id, sp_frame in frame.get("subprocesses", {}).items():
-        specs[sp_id] = target.subprocess_specs.get(rename(sp_frame["spec"]))
+        if not is_call_key(sp_frame["spec"]):
+            specs[sp_id] = target.subprocess_specs.get(rename(sp_frame["spec"]))
     return specs
+
+
+def child_scopes(frame_text: str) -> set[str]:
+    """Workflow ids of the scopes that run a called child (or a subprocess of one): they never migrate."""
+    frame = json.loads(frame_text)
+    return {sp_id for sp_id, sp_frame in frame.get("subprocesses", {}).items() if is_call_key(sp_frame["spec"])}
 
 
 def unmatched_tokens(
@@ -66,9 +76,10 @@ def unmatched_tokens(
     rename = renamer(mapping)
     frame = json.loads(frame_text)
     specs = _scope_specs(frame, target, rename)
+    children = child_scopes(frame_text)
     found = []
     for row in rows:
-        if row.state & (PREDICTED | FINISHED):
+        if row.state & (PREDICTED | FINISHED) or row.workflow_id in children:
             continue
         scope = specs.get(row.workflow_id)
         label = row.element_id or row.spec_name
@@ -91,9 +102,10 @@ def kind_mismatches(rows: list[TaskRow], target: Any, mapping: dict[str, str], f
     """Active elements whose counterpart is another kind of element (a job task mapped to a user task)."""
     rename = renamer(mapping)
     specs = _scope_specs(json.loads(frame_text), target, rename)
+    children = child_scopes(frame_text)
     found = []
     for row in rows:
-        if row.state & (PREDICTED | FINISHED) or row.element_id is None:
+        if row.state & (PREDICTED | FINISHED) or row.element_id is None or row.workflow_id in children:
             continue
         scope = specs.get(row.workflow_id)
         spec = scope.task_specs.get(rename(row.spec_name)) if scope is not None else None
@@ -115,11 +127,14 @@ def migrated_rows(
     rename = renamer(mapping)
     frame = json.loads(frame_text)
     specs = _scope_specs(frame, target, rename)
+    children = child_scopes(frame_text)
     parent_of = {row.id: row.parent_id for row in rows}
     dropped: set[str] = set()
     dropped_predictions: set[str] = set()
     repredict: set[str] = set()
     for row in sorted(rows, key=lambda r: (r.depth, r.seq)):
+        if row.workflow_id in children:
+            continue  # a called child keeps its own model's rows
         scope = specs.get(row.workflow_id)
         exists = scope is not None and rename(row.spec_name) in scope.task_specs
         if row.state & PREDICTED:
@@ -140,12 +155,16 @@ def migrated_rows(
     for row in rows:
         if row.id in dropped:
             continue
+        if row.workflow_id in children:
+            out.append(row)
+            continue
         element = mapping.get(row.element_id, row.element_id) if row.element_id is not None else None
         fields = {**_fields(row), "spec_name": rename(row.spec_name), "element_id": element}
         fields["parent_id"] = alive_parent(row.parent_id)
         out.append(TaskRow(**fields))
     for sp_frame in frame.get("subprocesses", {}).values():
-        sp_frame["spec"] = rename(sp_frame["spec"])
+        if not is_call_key(sp_frame["spec"]):
+            sp_frame["spec"] = rename(sp_frame["spec"])
     for scope_frame in (frame, *frame.get("subprocesses", {}).values()):
         if scope_frame.get("last_task") in dropped:
             scope_frame["last_task"] = None
@@ -168,12 +187,27 @@ def blob_getter(persisted: Persisted) -> Callable[[str], str]:
     return texts.__getitem__
 
 
-def migrate_workflow(persisted: Persisted, target: Any, mapping: dict[str, str], script_engine: Any) -> Any:
-    """The instance's workflow rebuilt on ``target`` (a parsed model: ``spec``, ``subprocess_specs``)."""
+def migrate_workflow(
+    persisted: Persisted,
+    target: Any,
+    mapping: dict[str, str],
+    script_engine: Any,
+    *,
+    children: Mapping[str, Any] | None = None,
+    definition_id: str | None = None,
+) -> Any:
+    """The instance's workflow rebuilt on ``target`` (a parsed model: ``spec``, ``subprocess_specs``), the
+    definition ``definition_id``; ``children`` holds the specs of the called children it runs, by key."""
     rows = [memory.row for memory in persisted.tasks.values()]
     new_rows, frame, repredict = migrated_rows(rows, persisted.frame, target, mapping)
     workflow, _ = restore(
-        target.spec, target.subprocess_specs, frame, new_rows, blob_getter(persisted), script_engine=script_engine
+        target.spec,
+        {**target.subprocess_specs, **(children or {})},
+        frame,
+        new_rows,
+        blob_getter(persisted),
+        script_engine=script_engine,
+        definition_id=definition_id,
     )
     for task_id in repredict:
         task = _task(workflow, task_id)

@@ -46,18 +46,20 @@ def build_frame(
     frame["subprocesses"] = {
         str(sp_id): {
             **_workflow_frame(sp, str(sp_id), encoder, before, after),
-            "spec": sp.spec.name,
+            "spec": sp.spec_key,
         }
         for sp_id, sp in workflow.subprocesses.items()
     }
     return dumps(frame), after
 
 
-def new_workflow(spec: Any, subprocess_specs: dict[str, Any], *, script_engine: ExpressionEngine) -> Any:
-    """A fresh workflow whose scripts and expressions run on ``script_engine`` (one per engine)."""
+def new_workflow(
+    spec: Any, subprocess_specs: dict[str, Any], *, script_engine: ExpressionEngine, definition_id: str | None = None
+) -> Any:
+    """A fresh workflow of ``definition_id`` whose scripts and expressions run on ``script_engine`` (one per engine)."""
     # A new workflow predicts its task tree recursively, as deep as the longest chain of the model.
     with recursion_room(spec_elements(spec, subprocess_specs)):
-        return SteadyflowWorkflow(spec, subprocess_specs, script_engine=script_engine)
+        return SteadyflowWorkflow(spec, subprocess_specs, script_engine=script_engine, definition_id=definition_id)
 
 
 def _decode_manifest(
@@ -93,11 +95,18 @@ def restore(
     blob: Callable[[str], str],
     *,
     script_engine: ExpressionEngine,
+    definition_id: str | None = None,
 ) -> tuple[Any, Persisted]:
-    """Rebuild the live workflow exactly as the rows describe it, running on ``script_engine``."""
+    """Rebuild the live workflow exactly as the rows describe it, running on ``script_engine``.
+
+    ``subprocess_specs`` must hold every spec key the frame names, the called definitions' too
+    (``DefinitionRegistry.workflow_specs``).
+    """
     frame = json.loads(frame_text)
     persisted = Persisted(frame=frame_text)
-    workflow = SteadyflowWorkflow(spec, subprocess_specs, script_engine=script_engine, deserializing=True)
+    workflow = SteadyflowWorkflow(
+        spec, subprocess_specs, script_engine=script_engine, definition_id=definition_id, deserializing=True
+    )
     by_workflow: dict[str, list[TaskRow]] = {}
     children: dict[str | None, list[UUID]] = {}
     for row in sorted(rows, key=lambda r: r.seq):
@@ -112,11 +121,15 @@ def restore(
     while pending:
         progressed = False
         for sp_id, sp_frame in list(pending.items()):
-            owner = workflow.get_task_from_id(UUID(sp_id))
+            owner = _restored_task(workflow, UUID(sp_id))
             if owner is None:
-                continue
-            sp_spec = subprocess_specs[sp_frame["spec"]]
-            subprocess = SteadyflowSubWorkflow(sp_spec, owner.id, workflow, owner.workflow, deserializing=True)
+                continue  # its owner is in a subprocess not rebuilt yet (the frame is sorted by id)
+            key = sp_frame["spec"]
+            if key not in subprocess_specs:
+                raise ValueError(f"subprocess {sp_id} runs spec {key!r}, which the definition does not have")
+            subprocess = SteadyflowSubWorkflow(
+                subprocess_specs[key], owner.id, workflow, owner.workflow, spec_key=key, deserializing=True
+            )
             workflow.subprocesses[owner.id] = subprocess
             _fill(subprocess, by_workflow.get(sp_id, []), sp_frame, sp_id, blob, persisted, children)
             subprocess.completed_event.connect(owner.task_spec._on_subworkflow_completed, owner)
@@ -125,6 +138,15 @@ def restore(
         if not progressed:
             raise ValueError(f"subprocesses {sorted(pending)} have no owning task in the stored rows")
     return workflow, persisted
+
+
+def _restored_task(workflow: Any, task_id: UUID) -> Any:
+    """The task of that id in the workflow or a subprocess rebuilt so far, else None (SpiffWorkflow raises)."""
+    for scope in (workflow, *workflow.subprocesses.values()):
+        task = scope.tasks.get(task_id)
+        if task is not None:
+            return task
+    return None
 
 
 def _fill(

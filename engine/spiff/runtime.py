@@ -122,7 +122,7 @@ def run_engine(workflow: Any) -> StepFailure | None:
         )
         message = str(getattr(exc, "message", None) or exc).split("\n")[0]
         log.info("step stopped at %s: %s", element_id or "an element", message)
-        return StepFailure(task_id, element_id, message)
+        return StepFailure(task_id, element_id, message, getattr(exc, "incident_kind", "expression"))
     return None
 
 

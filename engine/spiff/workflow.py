@@ -99,18 +99,37 @@ class _IndexedTasks:
 
 
 class SteadyflowSubWorkflow(_IndexedTasks, BpmnSubWorkflow):
-    """A subprocess (embedded, event or called) whose tasks are indexed; it knows the workflow holding its owner."""
+    """A subprocess (embedded, event or called) whose tasks are indexed; it knows the workflow holding its owner.
 
-    def __init__(self, spec: Any, parent_task_id: Any, top_workflow: Any, parent: Any, **kwargs: Any) -> None:
+    ``spec_key`` is its spec's key in the instance's subprocess specs, which the frame records: a
+    called process's key names the definition the call resolved to (``engine.called_processes``).
+    """
+
+    def __init__(
+        self, spec: Any, parent_task_id: Any, top_workflow: Any, parent: Any, spec_key: str | None = None, **kwargs: Any
+    ) -> None:
         self.parent_steadyflow_workflow = parent
+        self.spec_key: str = spec_key if spec_key is not None else spec.name
         super().__init__(spec, parent_task_id, top_workflow, **kwargs)
 
 
 class SteadyflowWorkflow(_IndexedTasks, BpmnWorkflow):
-    """SpiffWorkflow's BPMN workflow with indexed tasks (see the module docstring)."""
+    """SpiffWorkflow's BPMN workflow with indexed tasks (see the module docstring).
+
+    Its ``subprocess_specs`` are its own: a call adds the specs of the definition it resolved to.
+    ``definition_id`` is the definition the instance runs (a ``deployment`` binding looks in its deployment).
+    """
+
+    def __init__(
+        self, spec: Any, subprocess_specs: Any = None, *, definition_id: str | None = None, **kwargs: Any
+    ) -> None:
+        self.definition_id = definition_id
+        super().__init__(spec, dict(subprocess_specs or {}), **kwargs)
 
     def create_subprocess(self, my_task: Any, spec_name: str) -> Any:
-        subprocess = SteadyflowSubWorkflow(self.subprocess_specs[spec_name], my_task.id, self, my_task.workflow)
+        subprocess = SteadyflowSubWorkflow(
+            self.subprocess_specs[spec_name], my_task.id, self, my_task.workflow, spec_key=spec_name
+        )
         self.subprocesses[my_task.id] = subprocess
         return subprocess
 

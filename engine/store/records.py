@@ -38,8 +38,22 @@ class DefinitionRecord:
     deployment_id: str
     xml_sha256: str
     deployed_at: float
-    called: str = "[]"
-    """JSON list of the deployment ids whose processes this definition's call activities run."""
+    called: str = "{}"
+    """JSON {process key: definition id} of the processes deployed with this one, which a call activity's
+    ``deployment`` binding calls. A JSON list is a definition from before call activities were resolved
+    when they run: the deployment ids its callees were bound to at deploy time."""
+    version_tag: str | None = None
+    """The process's ``camunda:versionTag`` / ``zeebe:versionTag``: what a ``versionTag`` binding looks for."""
+
+    def deployed_with(self) -> dict[str, str]:
+        """The processes deployed with this one (key -> definition id); empty for an older definition."""
+        found = json.loads(self.called or "{}")
+        return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
+
+    def bound_deployments(self) -> list[str]:
+        """The deployment ids an older definition's callees were bound to at deploy time (else empty)."""
+        found = json.loads(self.called or "{}")
+        return [str(d) for d in found] if isinstance(found, list) else []
 
 
 @dataclass(frozen=True)

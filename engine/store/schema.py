@@ -50,8 +50,12 @@ definitions = Table(
     Column("parser_version", Integer, nullable=False),
     Column("deployed_at", Float, nullable=False),
     Column("called", Text, nullable=False, server_default="[]"),
-    # Definition ids of the processes its call activities run, bound when it was deployed.
+    # JSON {process key: definition id} of the processes deployed with it (a `deployment` call binding
+    # calls these); a JSON list (deployment ids its callees were bound to) from before run-time binding.
+    Column("version_tag", String(255), nullable=True),
+    # camunda:versionTag / zeebe:versionTag of the process: what a `versionTag` call binding looks for.
     UniqueConstraint("key", "version", name="uq_definitions_key_version"),
+    Index("ix_definitions_key_tag", "key", "version_tag"),
 )
 
 blobs = Table(

@@ -66,6 +66,16 @@ class Store:
         ).first()
         return definition_from(row) if row else None
 
+    def latest_tagged_definition(self, conn: Connection, key: str, version_tag: str) -> DefinitionRecord | None:
+        """The newest version of ``key`` whose process carries ``version_tag``."""
+        row = conn.execute(
+            select(t.definitions)
+            .where(and_(t.definitions.c.key == key, t.definitions.c.version_tag == version_tag))
+            .order_by(t.definitions.c.version.desc())
+            .limit(1)
+        ).first()
+        return definition_from(row) if row else None
+
     def definitions(self, conn: Connection) -> list[DefinitionRecord]:
         rows = conn.execute(select(t.definitions).order_by(t.definitions.c.key, t.definitions.c.version))
         return [definition_from(r) for r in rows]

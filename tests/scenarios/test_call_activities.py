@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from engine.engine import Engine
 from engine.handlers import JobContext
-from steadyflow.errors import ModelValidationError
 from tests.conftest import DATA, deploy, run_jobs
 
 
@@ -48,7 +45,7 @@ def test_camunda8_propagates_parent_variables_and_maps_outputs(engine: Engine) -
     assert "scratch" not in variables
 
 
-def test_running_callers_keep_the_callee_version_they_were_deployed_with(make_engine: Any) -> None:
+def test_a_running_child_keeps_its_version_when_a_new_one_is_deployed(make_engine: Any) -> None:
     engine: Engine = make_engine(cache_capacity=0)
     deploy(engine, "callee-provision.bpmn", "caller-c8.bpmn")
     instance = engine.start("caller-c8", {"regionName": "eu"})
@@ -58,8 +55,3 @@ def test_running_callers_keep_the_callee_version_they_were_deployed_with(make_en
     run_jobs(engine, {"provision": provision([])})
 
     assert engine.instance(instance.id).state == "completed"
-
-
-def test_calling_an_undeployed_process_is_refused_with_a_hint(engine: Engine) -> None:
-    with pytest.raises(ModelValidationError, match="deploy the process 'provision-region' first"):
-        deploy(engine, "caller-c7.bpmn")

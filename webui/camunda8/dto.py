@@ -55,7 +55,12 @@ def instance(row: dict[str, Any], key: int, definition_key: int) -> dict[str, An
     }
 
 
-INCIDENT_TYPES = {"job": "JOB_NO_RETRIES", "failedJob": "JOB_NO_RETRIES", "error": "UNHANDLED_ERROR_EVENT"}
+INCIDENT_TYPES = {
+    "job": "JOB_NO_RETRIES",
+    "failedJob": "JOB_NO_RETRIES",
+    "error": "UNHANDLED_ERROR_EVENT",
+    "calledElement": "CALLED_ELEMENT_ERROR",
+}
 
 
 def incident(

@@ -53,7 +53,7 @@ def definition(record: DefinitionRecord, resource: str | None) -> dict[str, Any]
         "diagram": None,
         "suspended": False,
         "tenantId": None,
-        "versionTag": None,
+        "versionTag": record.version_tag,
         "historyTimeToLive": None,
         "startableInTasklist": True,
     }
