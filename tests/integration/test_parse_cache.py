@@ -38,7 +38,7 @@ def test_a_model_deploy_parsed_starts_without_parsing_again(
     assert engine.instance(instance.id).state in ("running", "completed")
 
 
-def test_a_caller_is_parsed_again_from_the_stored_xml_with_its_bound_callee(
+def test_a_caller_is_parsed_once_and_its_callee_once_as_a_child_when_the_call_runs(
     make_engine: Callable[..., Engine], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     engine = make_engine()
@@ -48,8 +48,9 @@ def test_a_caller_is_parsed_again_from_the_stored_xml_with_its_bound_callee(
     assert parsed == ["caller-c8.bpmn"]
 
     engine.start("caller-c8", {})
+    engine.start("caller-c8", {})
 
-    assert parsed == ["caller-c8.bpmn", "caller-c8.bpmn"]
+    assert parsed == ["caller-c8.bpmn", "callee-provision.bpmn"]
 
 
 def test_a_file_deployed_under_a_path_is_parsed_again_under_its_stored_name(
