@@ -51,6 +51,7 @@ _BINARY = {
     ">=": COMPARISON,
 }
 _WORD_OPERATORS = {"or": OR, "and": AND, "between": COMPARISON, "in": COMPARISON, "instance": INSTANCE}
+_NAME_SYMBOLS = ("+", "-", "*", "/", ".")
 _MULTI_WORD_MEMBERS = (("time", "offset"), ("start", "included"), ("end", "included"))
 _FUNCTION_NAMES = BUILTINS.multi_word_names()
 
@@ -175,7 +176,7 @@ class Parser(DefinitionsParser):
             return self.range_rest(token, self.parse_expression(), start_included=False)
         if token.is_op("{"):
             return self.context()
-        if token.is_op("<", "<=", ">", ">="):
+        if token.is_op("<", "<=", ">", ">=", "=", "!="):
             self.advance()
             return ast.OpenRange(token.pos, token.text, self.binary(ADDITIVE))
         if token.is_op("?"):
@@ -289,10 +290,7 @@ class Parser(DefinitionsParser):
                     self.advance()
                     name = key.text
                 else:
-                    length = self.argument_name_length()
-                    if length == 0:
-                        raise self.expected("a context key followed by ':'")
-                    name = " ".join(self.advance().text for _ in range(length))
+                    name = self.context_key()
                 if any(existing == name for existing, _ in entries):
                     raise self.error(f"the context key {name!r} is defined twice", key)
                 self.expect_op(":")
@@ -304,6 +302,30 @@ class Parser(DefinitionsParser):
         finally:
             self.depth -= 1
         return ast.ContextLiteral(opening.pos, tuple(entries))
+
+    def context_key(self) -> str:
+        """A key name before ``:``: words, and the name symbols ``+ - * / .`` between them (``foo+bar``).
+
+        Parts written together stay together and parts separated by spaces
+        are joined by one space, as the grammar's name rule (rule 27) reads.
+        """
+        length = self.argument_name_length()
+        if length:
+            return " ".join(self.advance().text for _ in range(length))
+        count = 0
+        while self.peek(count).kind in (NAME, QUOTED_NAME, NUMBER) or self.peek(count).is_op(*_NAME_SYMBOLS):
+            count += 1
+        if count == 0 or self.peek().kind not in (NAME, QUOTED_NAME) or not self.peek(count).is_op(":"):
+            raise self.expected("a context key followed by ':'")
+        text = ""
+        previous_end = None
+        for _ in range(count):
+            token = self.advance()
+            if previous_end is not None and token.pos > previous_end:
+                text += " "
+            text += token.text
+            previous_end = token.end
+        return text
 
     # --- textual expressions -----------------------------------------------------
 

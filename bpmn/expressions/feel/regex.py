@@ -77,8 +77,13 @@ def compile_pattern(ctx: CallContext, pattern: str, flags: str = "") -> SafePatt
         flag_bits |= _FLAGS[letter]
     if "q" in flags:
         pattern = re.escape(pattern)
-    elif "x" in flags:
-        pattern = _without_whitespace(pattern)
+    else:
+        if "x" in flags:
+            pattern = _without_whitespace(pattern)
+        translated = _from_xpath(pattern, dotall="s" in flags, multiline="m" in flags)
+        if translated is None:
+            raise ArgumentMismatch
+        pattern = translated
     problem, branches, unbounded = analyze(pattern)
     if problem:
         raise ctx.budget.fail(f"the regular expression {pattern!r} is refused: {problem}")
@@ -114,6 +119,80 @@ def _without_whitespace(pattern: str) -> str:
             kept.append(ch)
         i += 1
     return "".join(kept)
+
+
+@lru_cache(maxsize=256)
+def _from_xpath(pattern: str, dotall: bool, multiline: bool) -> str | None:
+    """XPath's regular-expression dialect in Python's: ``.`` and class subtraction.
+
+    XPath's ``.`` matches anything but ``\\n`` and ``\\r`` (Python's also
+    matches ``\\r``) and its ``$`` only the end (Python's also the place
+    before a final newline) unless ``m`` is given; ``[A-Z-[OI]]`` (a class minus another) becomes a
+    negative look-ahead in front of the base class. None when a class is
+    not closed (the pattern is invalid).
+    """
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            out.append(pattern[i : i + 2])
+            i += 2
+        elif pattern.startswith("(?#", i):
+            close = pattern.find(")", i)
+            end = len(pattern) if close < 0 else close + 1
+            out.append(pattern[i:end])
+            i = end
+        elif ch == "[":
+            found = _char_class(pattern, i)
+            if found is None:
+                return None
+            text, i = found
+            out.append(text)
+        elif ch == "." and not dotall:
+            out.append("[^\\n\\r]")
+            i += 1
+        elif ch == "$" and not multiline:
+            out.append("\\Z")  # Python's "$" also matches before a final newline
+            i += 1
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
+def _char_class(pattern: str, start: int) -> tuple[str, int] | None:
+    """The class opening at ``start`` as Python text and the index after it.
+
+    ``[``, ``&``, ``~``, ``|`` and a second ``-`` are escaped inside it: XPath reads them as
+    characters there, Python reserves them for set operations of its own.
+    """
+    out = ["["]
+    i = start + 1
+    if i < len(pattern) and pattern[i] == "^":
+        out.append("^")
+        i += 1
+    if i < len(pattern) and pattern[i] == "]":
+        out.append("\\]")
+        i += 1
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            out.append(pattern[i : i + 2])
+            i += 2
+        elif ch == "]":
+            out.append("]")
+            return "".join(out), i + 1
+        elif ch == "-" and pattern.startswith("-[", i):
+            subtracted = _char_class(pattern, i + 1)
+            if subtracted is None or not pattern.startswith("]", subtracted[1]):
+                return None
+            return f"(?:(?!{subtracted[0]}){''.join(out)}])", subtracted[1] + 1
+        else:
+            escape = ch in "[&~|" or (ch == "-" and out[-1] == "-")
+            out.append("\\" + ch if escape else ch)
+            i += 1
+    return None
 
 
 @lru_cache(maxsize=256)

@@ -41,7 +41,7 @@ _DURATION_RE = re.compile(
     r"(?:(?P<years>\d{1,9})Y)?(?:(?P<months>\d{1,9})M)?"
     r"(?:(?P<weeks>\d{1,9})W)?(?:(?P<days>\d{1,9})D)?"
     r"(?:T(?=\d)(?:(?P<hours>\d{1,9})H)?(?:(?P<minutes>\d{1,9})M)?"
-    r"(?:(?P<seconds>\d{1,9}(?:\.\d{1,9})?)S)?)?"
+    r"(?:(?P<seconds>\d{1,9}(?:\.\d{0,9})?)S)?)?"
 )
 
 

@@ -41,11 +41,17 @@ class FeelRange:
     end: Any
     start_included: bool = True
     end_included: bool = True
+    test: str = ""
+    """``=`` or ``!=`` for the unary tests ``(=10)`` and ``(!=10)`` used as values: the TCK reads
+    ``(=10)`` as a range from 10 to 10 that is still not ``[10..10]``, so the written form is kept."""
 
     def contains(self, value: Any) -> bool | None:
         """Whether ``value`` lies in the range; a ``None`` endpoint is unbounded (``range("< 10")``)."""
         if value is None:
             return None
+        if self.test == "!=":
+            same = equals(value, self.start)
+            return None if same is None else not same
         low = -1 if self.start is None else compare(self.start, value)
         high = -1 if self.end is None else compare(value, self.end)
         if low is None or high is None:
@@ -56,12 +62,14 @@ class FeelRange:
 
 
 def open_range(op: str, endpoint: Any) -> FeelRange | None:
-    """The range ``< endpoint`` (or ``<=``, ``>``, ``>=``).
+    """The range ``< endpoint`` (or ``<=``, ``>``, ``>=``, and ``=`` / ``!=`` as :attr:`FeelRange.test` says).
 
     Null for a null or unordered endpoint.
     """
     if endpoint is None or compare(endpoint, endpoint) is None:
         return None
+    if op in ("=", "!="):
+        return FeelRange(endpoint, endpoint, op == "=", op == "=", op)
     if op in ("<", "<="):
         return FeelRange(None, endpoint, False, op == "<=")
     return FeelRange(endpoint, None, op == ">=", False)
@@ -190,6 +198,9 @@ def _write(value: Any, nested: bool, out: TextWriter) -> bool:
             out.add(f"{', ' if index else ''}{key}:")
             _write_nested(item, out)
         out.add("}")
+    elif isinstance(value, FeelRange) and value.test:
+        out.add(value.test + " ")
+        _write_nested(value.start, out)
     elif isinstance(value, FeelRange) and (value.start is None or value.end is None):
         if value.start is None:
             out.add("<= " if value.end_included else "< ")

@@ -45,7 +45,8 @@ def _extend(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
         | st.builds(lambda fn, args: f"({fn})({', '.join(args)})", children, st.lists(children, max_size=2))
         | st.builds(lambda body, arg: f"{{f: function(x) {body}, r: f({arg})}}.r", children, children)
         | st.builds(lambda v, t: f"{v} instance of {t}", children, feel_types)
-        | st.builds(lambda op, v: f"({op} {v})", st.sampled_from(["<", "<=", ">", ">="]), children)
+        | st.builds(lambda op, v: f"({op} {v})", st.sampled_from(["<", "<=", ">", ">=", "=", "!="]), children)
+        | st.builds(lambda k, v: f"{{{k}: {v}}}", st.sampled_from(["a+b", "a.b-c", "x*y/z", "a +b"]), children)
         | st.builds(lambda a, b: f"{a} in {b}", children, children)
         | st.builds(
             lambda name, a, b: f"{name}({a}, {b})",
@@ -116,3 +117,32 @@ def test_list_of_number_holds_exactly_the_lists_of_numbers_and_nulls(items: list
 def test_sort_with_a_precedes_function_agrees_with_sort(items: list[int]) -> None:
     by_function = compile_feel("sort(xs, function(a, b) a < b)").evaluate({"xs": items})
     assert by_function == sorted(items)
+
+
+@PROFILE
+@given(value=st.integers(-50, 50), point=st.integers(-50, 50), op=st.sampled_from(["=", "!="]))
+def test_membership_in_an_equality_test_value_is_the_comparison(value: int, point: int, op: str) -> None:
+    member = compile_feel(f"v in ({op} e)").evaluate({"v": value, "e": point})
+    assert member is compile_feel(f"v {op} e").evaluate({"v": value, "e": point})
+
+
+xpath_patterns = st.text(alphabet="ab.[]-^\\(?#)+*|{}1,$sd ", max_size=20)
+
+
+@PROFILE
+@given(
+    pattern=xpath_patterns, text=st.text(alphabet="ab\r\n.-[]", max_size=8), flags=st.sampled_from(["", "i", "s", "x"])
+)
+def test_xpath_patterns_raise_only_the_interpreter_errors(pattern: str, text: str, flags: str) -> None:
+    with contextlib.suppress(ExpressionEvaluationError):
+        result = compile_feel("matches(t, p, f)").evaluate({"t": text, "p": pattern, "f": flags})
+        assert result in (True, False, None)
+
+
+@PROFILE
+@given(text=st.text(alphabet="ab\r\nc", max_size=8))
+def test_dot_matches_what_xpath_says_and_class_subtraction_removes_the_subtrahend(text: str) -> None:
+    dot = compile_feel('matches(t, "^.*$")').evaluate({"t": text})
+    assert dot is ("\n" not in text and "\r" not in text)
+    subtracted = compile_feel('matches(t, "^[a-c-[b]]*$")').evaluate({"t": text})
+    assert subtracted is all(ch in "ac" for ch in text)
