@@ -8,10 +8,12 @@ the input, rule or cell, never anything else.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
-from dmn.functions import functions_for, knowledge_functions
+from dmn.functions import functions_for, knowledge_functions, service_functions
 from dmn.hit_policies import HitPolicyViolation, Match, apply, decision_value
 from dmn.model import (
     Body,
@@ -19,6 +21,7 @@ from dmn.model import (
     ContextBody,
     Decision,
     DecisionModel,
+    DecisionService,
     DecisionTable,
     InvocationBody,
     KnowledgeModel,
@@ -73,16 +76,35 @@ class DecisionResult:
     evaluations: list[DecisionEvaluation]
 
 
-def evaluate_decision(model: DecisionModel, decision_id: str, variables: Mapping[str, Any]) -> DecisionResult:
-    """Evaluate ``decision_id`` of ``model`` over ``variables`` (required decisions first)."""
+_SERVICE_DEPTH: ContextVar[int] = ContextVar("dmn_decision_service_depth", default=0)
+
+
+def evaluate_decision(
+    model: DecisionModel, decision_id: str, variables: Mapping[str, Any], given: Mapping[str, Any] | None = None
+) -> DecisionResult:
+    """Evaluate ``decision_id`` of ``model`` over ``variables`` (required decisions first).
+
+    ``given`` holds values of decisions (by id) that are not evaluated but taken as they are
+    (a decision service's input decisions).
+    """
     if decision_id not in model.decisions:
         known = ", ".join(sorted(model.decisions)) or "none"
         raise NotFoundError(f"the DMN file {model.filename} has no decision '{decision_id}' (its decisions: {known})")
     evaluations: dict[str, DecisionEvaluation] = {}
-    functions = knowledge_functions(model) if model.knowledge_models else {}
-    for current in model.requirement_order(decision_id):
+    functions: dict[str, Any] = dict(knowledge_functions(model)) if model.knowledge_models else {}
+    if model.services:
+        functions.update(service_functions(model, partial(_run_service, model)))
+    inputs = dict(variables)
+    for name, type_ref in model.input_types.items():
+        if name in inputs:
+            inputs[name] = model.types.coerce(inputs[name], type_ref)
+    for given_id, value in (given or {}).items():
+        given_decision = model.decisions[given_id]
+        evaluations[given_id] = DecisionEvaluation(given_id, given_decision.name, "given", value=value)
+        evaluations[given_id].results = [{given_decision.variable_name: value}]
+    for current in model.requirement_order(decision_id, frozenset(given or ())):
         decision = model.decisions[current]
-        scope = dict(variables)
+        scope = dict(inputs)
         if decision.required_knowledge:
             scope.update(functions_for(model, decision.required_knowledge, functions))
         for required in decision.required_decisions:
@@ -90,6 +112,32 @@ def evaluate_decision(model: DecisionModel, decision_id: str, variables: Mapping
         evaluations[current] = _Evaluator(model, decision).run(scope)
     top = evaluations[decision_id]
     return DecisionResult(decision_id, top.value, top.results, list(evaluations.values()))
+
+
+def _run_service(model: DecisionModel, service: DecisionService, arguments: dict[str, Any]) -> Any:
+    """A decision service called as a function: its output decisions from the given inputs."""
+    depth = _SERVICE_DEPTH.get()
+    if depth >= MAX_INVOCATION_DEPTH:
+        raise DecisionEvaluationError(
+            service.id,
+            f"decision service '{service.id}'",
+            f"services call each other deeper than {MAX_INVOCATION_DEPTH}; the model loops",
+        )
+    token = _SERVICE_DEPTH.set(depth + 1)
+    try:
+        given = {}
+        for decision_id in service.input_decisions:
+            decision = model.decisions[decision_id]
+            given[decision_id] = model.types.coerce(arguments.get(decision.variable_name), decision.type_ref)
+        variables = {name: arguments.get(name) for name in service.input_data}
+        values = {
+            model.decisions[output].variable_name: evaluate_decision(model, output, variables, given).value
+            for output in service.outputs
+        }
+    finally:
+        _SERVICE_DEPTH.reset(token)
+    value = next(iter(values.values())) if len(values) == 1 else values
+    return model.types.coerce(value, service.type_ref)
 
 
 def _bind_required(scope: dict[str, Any], decision: Decision, evaluation: DecisionEvaluation) -> None:
@@ -117,9 +165,11 @@ class _Evaluator:
             evaluation = DecisionEvaluation(decision.id, decision.name, "decisionTable", body.hit_policy)
             evaluation.aggregation = body.aggregation
             self.table(body, scope, evaluation)
+            if decision.type_ref:
+                evaluation.value = self.model.types.coerce(evaluation.value, decision.type_ref)
             return evaluation
         evaluation = DecisionEvaluation(decision.id, decision.name, _kind(body))
-        evaluation.value = self.body(body, scope)
+        evaluation.value = self.model.types.coerce(self.body(body, scope), decision.type_ref)
         evaluation.results = [{decision.variable_name: evaluation.value}]
         return evaluation
 
@@ -130,6 +180,11 @@ class _Evaluator:
             raise self.fail(cell.where, getattr(exc, "reason", str(exc)), cell.source) from exc
 
     def body(self, body: Body, scope: Mapping[str, Any]) -> Any:
+        value = self.untyped_body(body, scope)
+        type_ref = None if isinstance(body, DecisionTable) else body.type_ref
+        return self.model.types.coerce(value, type_ref) if type_ref else value
+
+    def untyped_body(self, body: Body, scope: Mapping[str, Any]) -> Any:
         if isinstance(body, LiteralBody):
             return self.cell(body.cell, scope)
         if isinstance(body, DecisionTable):
@@ -146,6 +201,8 @@ class _Evaluator:
         entries: dict[str, Any] = {}
         for entry in body.entries:
             value = self.body(entry.body, {**scope, **entries})
+            if entry.type_ref:
+                value = self.model.types.coerce(value, entry.type_ref)
             if entry.name is None:
                 return value
             entries[entry.name] = value
@@ -159,9 +216,11 @@ class _Evaluator:
             raise self.fail(body.where, f"'{bkm.name}' has no parameter {', '.join(unknown)}")
         if self.depth >= MAX_INVOCATION_DEPTH:
             raise self.fail(body.where, f"invocations nest deeper than {MAX_INVOCATION_DEPTH}; the model loops")
+        types = dict(zip(bkm.parameters, bkm.parameter_types, strict=False))
+        bound = {name: self.model.types.coerce(arguments.get(name), types.get(name)) for name in bkm.parameters}
         self.depth += 1
         try:
-            return self.body(bkm.body, {name: arguments.get(name) for name in bkm.parameters})
+            return self.body(bkm.body, bound)
         finally:
             self.depth -= 1
 

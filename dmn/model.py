@@ -8,6 +8,7 @@ from typing import Any
 
 from bpmn.expressions import CompiledExpression
 from dmn.cells import InputEntry
+from dmn.item_types import TypeRegistry
 
 HIT_POLICIES = ("UNIQUE", "FIRST", "PRIORITY", "ANY", "COLLECT", "RULE ORDER", "OUTPUT ORDER")
 SINGLE_HIT = ("UNIQUE", "FIRST", "PRIORITY", "ANY")
@@ -76,6 +77,7 @@ class DecisionTable:
 @dataclass(frozen=True)
 class LiteralBody:
     cell: Cell
+    type_ref: str | None = None
 
 
 @dataclass(frozen=True)
@@ -83,16 +85,20 @@ class ContextEntry:
     name: str | None
     """None for the final entry that gives the context's result."""
     body: Body
+    type_ref: str | None = None
+    """The entry variable's ``typeRef``."""
 
 
 @dataclass(frozen=True)
 class ContextBody:
     entries: tuple[ContextEntry, ...]
+    type_ref: str | None = None
 
 
 @dataclass(frozen=True)
 class ListBody:
     items: tuple[Body, ...]
+    type_ref: str | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +113,7 @@ class InvocationBody:
     """The business knowledge model's name as the invocation's text names it."""
     bindings: tuple[Binding, ...]
     where: str
+    type_ref: str | None = None
 
 
 Body = DecisionTable | LiteralBody | ContextBody | ListBody | InvocationBody
@@ -121,6 +128,26 @@ class KnowledgeModel:
     parameters: tuple[str, ...]
     body: Body
     required_knowledge: tuple[str, ...]
+    parameter_types: tuple[str | None, ...] = ()
+    """Each formal parameter's ``typeRef`` (None where it declares none)."""
+
+
+@dataclass(frozen=True)
+class DecisionService:
+    """A decision service (DMN 1.5 6.3.10): output decisions evaluated from given inputs, callable as a function.
+
+    Its parameters are its input decisions' names, then its input data's names (the standard's order).
+    """
+
+    id: str
+    name: str
+    outputs: tuple[str, ...]
+    """Ids of the output decisions; one gives the service's value, several a context by their names."""
+    input_decisions: tuple[str, ...]
+    """Ids of the decisions whose values the caller gives instead of their being evaluated."""
+    input_data: tuple[str, ...]
+    """Names of the input data the caller gives."""
+    type_ref: str | None = None
 
 
 @dataclass(frozen=True)
@@ -134,6 +161,8 @@ class Decision:
     line: int | None
     variable_name: str
     """The name the decision's result has in decisions that require it (its variable, else its name)."""
+    type_ref: str | None = None
+    """The decision variable's ``typeRef``: the result is coerced to it (null when it does not conform)."""
 
 
 @dataclass(frozen=True)
@@ -147,14 +176,23 @@ class DecisionModel:
     decisions: Mapping[str, Decision]
     knowledge_models: Mapping[str, KnowledgeModel]
     warnings: tuple[str, ...] = field(default=())
+    types: TypeRegistry = field(default_factory=lambda: TypeRegistry({}))
+    """The model's item definitions and how its ``typeRef`` names are read."""
+    services: Mapping[str, DecisionService] = field(default_factory=dict)
+    """Decision services by id; decisions call them by name (a knowledge requirement names the service)."""
+    input_types: Mapping[str, str] = field(default_factory=dict)
+    """Input data name -> its variable's ``typeRef``: an input is coerced to it before any decision reads it."""
 
     def decision(self, decision_id: str) -> Decision:
         return self.decisions[decision_id]
 
-    def requirement_order(self, decision_id: str) -> list[str]:
-        """``decision_id`` and every decision it requires, each after all it requires (a DRG walk)."""
+    def requirement_order(self, decision_id: str, given: frozenset[str] = frozenset()) -> list[str]:
+        """``decision_id`` and every decision it requires, each after all it requires (a DRG walk).
+
+        Decisions in ``given`` (a decision service's input decisions) are left out with all they require.
+        """
         order: list[str] = []
-        seen: set[str] = set()
+        seen: set[str] = set(given)
         stack: list[tuple[str, int]] = [(decision_id, 0)]
         while stack:
             current, position = stack.pop()

@@ -7,8 +7,11 @@ the cell's element, so a user finds it in Camunda Modeler's table editor.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from lxml import etree
 
+from dmn.item_types import read_item_types
 from dmn.model import (
     Binding,
     Body,
@@ -16,6 +19,8 @@ from dmn.model import (
     ContextEntry,
     Decision,
     DecisionModel,
+    DecisionService,
+    DecisionTable,
     InvocationBody,
     KnowledgeModel,
     ListBody,
@@ -46,12 +51,20 @@ def parse_decisions(data: bytes, filename: str | None = None) -> DecisionModel:
         bkm = _knowledge_model(reader, node)
         if bkm is not None:
             knowledge[bkm.id] = bkm
+    services = {service.id: service for service in map(_decision_service, children(root, "decisionService"))}
     if not decision_nodes:
         reader.problem("the file has no decision", root, "add a decision (a table or a literal expression) in Modeler")
     declared_decisions = {str(n.get("id")) for n in decision_nodes}
-    _check_requirements(reader, decisions, declared_decisions, {str(n.get("id")) for n in bkm_nodes})
+    _check_requirements(reader, decisions, declared_decisions, {str(n.get("id")) for n in bkm_nodes} | set(services))
+    _check_services(reader, services, declared_decisions, root)
+    types = read_item_types(root, reader.problem)
     if reader.problems:
         raise ModelValidationError(reader.problems, file=name)
+    input_types = {}
+    for node in children(root, "inputData"):
+        variable = child(node, "variable")
+        if variable is not None and variable.get("typeRef"):
+            input_types[str(variable.get("name") or node.get("name"))] = str(variable.get("typeRef"))
     return DecisionModel(
         filename=name,
         id=str(root.get("id") or ""),
@@ -59,6 +72,9 @@ def parse_decisions(data: bytes, filename: str | None = None) -> DecisionModel:
         namespace=str(root.get("namespace") or ""),
         decisions=decisions,
         knowledge_models=knowledge,
+        types=types,
+        services=services,
+        input_types=input_types,
     )
 
 
@@ -86,10 +102,54 @@ def _decision(reader: CellReader, node: etree._Element) -> Decision | None:
     body = _boxed(reader, node, label)
     variable = child(node, "variable")
     variable_name = str(variable.get("name")) if variable is not None and variable.get("name") else decision_name
+    type_ref = variable.get("typeRef") if variable is not None else None
     reader.owner_id = ""
     if body is None:
         return None
-    return Decision(decision_id, decision_name, body, tuple(required), tuple(knowledge), node.sourceline, variable_name)
+    return Decision(
+        decision_id,
+        decision_name,
+        body,
+        tuple(required),
+        tuple(knowledge),
+        node.sourceline,
+        variable_name,
+        str(type_ref) if type_ref else None,
+    )
+
+
+def _decision_service(node: etree._Element) -> DecisionService:
+    variable = child(node, "variable")
+    type_ref = variable.get("typeRef") if variable is not None else None
+    inputs = children(node, "inputData")
+    return DecisionService(
+        str(node.get("id") or ""),
+        str(node.get("name") or node.get("id") or ""),
+        tuple(_href(n) for n in children(node, "outputDecision")),
+        tuple(_href(n) for n in children(node, "inputDecision")),
+        tuple(_href(n) for n in inputs),
+        str(type_ref) if type_ref else None,
+    )
+
+
+def _check_services(
+    reader: CellReader, services: dict[str, DecisionService], declared: set[str], root: etree._Element
+) -> None:
+    """A service's decisions are the file's; its input data hrefs become the input data's names."""
+    input_names = {str(n.get("id")): str(n.get("name") or n.get("id")) for n in children(root, "inputData")}
+    for service_id, service in list(services.items()):
+        reader.owner_id = service_id
+        for ref in (*service.outputs, *service.input_decisions):
+            if ref not in declared:
+                reader.problem(
+                    f"decision service '{service_id}' names decision '{ref}', which this file does not define",
+                    None,
+                    "keep a decision service's decisions in the same DMN file",
+                )
+        if not service.outputs:
+            reader.problem(f"decision service '{service_id}' has no output decision", None, "add an output decision")
+        services[service_id] = replace(service, input_data=tuple(input_names.get(i, i) for i in service.input_data))
+    reader.owner_id = ""
 
 
 def _knowledge_model(reader: CellReader, node: etree._Element) -> KnowledgeModel | None:
@@ -103,13 +163,15 @@ def _knowledge_model(reader: CellReader, node: etree._Element) -> KnowledgeModel
             f"{label} has no logic", node, "give it a body (literal expression or decision table) in Modeler"
         )
         return None
-    parameters = tuple(str(p.get("name") or "") for p in children(logic, "formalParameter"))
+    formal = children(logic, "formalParameter")
+    parameters = tuple(str(p.get("name") or "") for p in formal)
+    parameter_types = tuple(str(p.get("typeRef")) if p.get("typeRef") else None for p in formal)
     knowledge = tuple(
         _href(r) for k in children(node, "knowledgeRequirement") for r in children(k, "requiredKnowledge")
     )
     body = _boxed(reader, logic, label)
     reader.owner_id = ""
-    return None if body is None else KnowledgeModel(bkm_id, bkm_name, parameters, body, knowledge)
+    return None if body is None else KnowledgeModel(bkm_id, bkm_name, parameters, body, knowledge, parameter_types)
 
 
 def _boxed(reader: CellReader, owner: etree._Element, label: str) -> Body | None:
@@ -127,6 +189,14 @@ _UNSUPPORTED = ("relation", "functionDefinition", "conditional", "filter", "iter
 
 
 def _body(reader: CellReader, node: etree._Element, label: str) -> Body | None:
+    body = _untyped_body(reader, node, label)
+    type_ref = node.get("typeRef")
+    if body is None or not type_ref or isinstance(body, DecisionTable):
+        return body
+    return replace(body, type_ref=str(type_ref))
+
+
+def _untyped_body(reader: CellReader, node: etree._Element, label: str) -> Body | None:
     kind = local_name(node)
     if kind == "decisionTable":
         return decision_table(reader, node, label)
@@ -138,10 +208,11 @@ def _body(reader: CellReader, node: etree._Element, label: str) -> Body | None:
         for entry in children(node, "contextEntry"):
             variable = child(entry, "variable")
             entry_name = str(variable.get("name")) if variable is not None else None
+            entry_type = variable.get("typeRef") if variable is not None else None
             entry_body = _boxed(reader, entry, f"{label}, context entry '{entry_name or 'result'}'")
             if entry_body is None:
                 return None
-            entries.append(ContextEntry(entry_name, entry_body))
+            entries.append(ContextEntry(entry_name, entry_body, str(entry_type) if entry_type else None))
         return ContextBody(tuple(entries))
     if kind == "list":
         items = [_body(reader, c, f"{label}, list item {i}") for i, c in enumerate(_boxed_children(node), 1)]

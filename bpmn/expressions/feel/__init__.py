@@ -31,7 +31,8 @@ from typing import Any
 from bpmn.expressions.base import CompiledExpression, check_source, guard_compile, guard_evaluate
 from bpmn.expressions.feel import ast
 from bpmn.expressions.feel.evaluator import Evaluator, Scope
-from bpmn.expressions.feel.parser import parse_expression, parse_unary_tests
+from bpmn.expressions.feel.parser import parse_expression, parse_type, parse_unary_tests
+from bpmn.expressions.feel.types import NOT_CONFORMING, FeelType, convert
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,12 @@ def compile_unary_tests(source: str) -> CompiledUnaryTests:
     return guard_compile(text, build)
 
 
+def compile_type(source: str) -> FeelType:
+    """A FEEL type from its text (a DMN ``typeRef`` such as ``list<number>``); raises ExpressionSyntaxError."""
+    text = check_source(source)
+    return guard_compile(text, lambda: parse_type(text))
+
+
 def free_names(root: ast.Node) -> frozenset[str]:
     """Variables read from outside: loop variables, context keys and ``item`` excluded."""
     found: set[str] = set()
@@ -140,9 +147,13 @@ def free_names(root: ast.Node) -> frozenset[str]:
 
 
 __all__ = [
+    "NOT_CONFORMING",
     "CompiledUnaryTests",
+    "FeelType",
     "FeelExpression",
     "compile_feel",
+    "compile_type",
     "compile_unary_tests",
+    "convert",
     "free_names",
 ]

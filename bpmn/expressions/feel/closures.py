@@ -20,8 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bpmn.expressions.feel import ast
-from bpmn.expressions.feel.types import ANY, FeelType, ListType, conforms
-from bpmn.expressions.feel.values import is_list
+from bpmn.expressions.feel.types import ANY, NOT_CONFORMING, FeelType, convert
 from steadyflow.errors import ExpressionEvaluationError
 
 Body = Callable[[ast.Node, Any], Any]
@@ -34,19 +33,44 @@ class UserFunction:
     params: tuple[tuple[str, FeelType | None], ...]
     body: ast.Node
     scope: Any  # the evaluator's Scope, read-only after creation
+    result: FeelType | None = None
+    """A declared result type (a DMN business knowledge model's typeRef): a result that does not
+    conform after the conversions is ``null``."""
 
     def signature(self) -> tuple[tuple[FeelType, ...], FeelType]:
-        return tuple(declared or ANY for _, declared in self.params), ANY
+        return tuple(declared or ANY for _, declared in self.params), self.result or ANY
+
+    def typed_result(self, value: Any) -> Any:
+        if self.result is None:
+            return value
+        converted = convert(value, self.result)
+        return None if converted is NOT_CONFORMING else converted
 
     def describe(self) -> str:
         return f"function({', '.join(name for name, _ in self.params)})"
 
 
-_NOT_CONFORMING = object()
+@dataclass(frozen=True, eq=False)
+class HostFunction:
+    """A function value the host provides (a DMN decision service, a knowledge model whose logic is a table).
+
+    ``run`` receives the bound arguments and must raise only ExpressionError; the evaluator
+    counts the call against its call depth like a user-defined function's.
+    """
+
+    name: str
+    params: tuple[tuple[str, FeelType | None], ...]
+    run: Callable[[dict[str, Any]], Any]
+
+    def signature(self) -> tuple[tuple[FeelType, ...], FeelType]:
+        return tuple(declared or ANY for _, declared in self.params), ANY
+
+    def describe(self) -> str:
+        return f"{self.name}({', '.join(name for name, _ in self.params)})"
 
 
 def bind_arguments(
-    function: UserFunction, args: list[Any], named: Mapping[str, Any] | None, source: str
+    function: UserFunction | HostFunction, args: list[Any], named: Mapping[str, Any] | None, source: str
 ) -> dict[str, Any] | None:
     """Parameter name -> value for one call; None when an argument does not conform to its type."""
     names = [name for name, _ in function.params]
@@ -67,22 +91,12 @@ def bind_arguments(
         values = list(args)
     bound: dict[str, Any] = {}
     for (name, declared), value in zip(function.params, values, strict=True):
-        converted = value if declared is None or value is None else _convert(value, declared)
-        if converted is _NOT_CONFORMING:
+        converted = value if declared is None else convert(value, declared)
+        if converted is NOT_CONFORMING:
             return None
         bound[name] = converted
     return bound
 
 
-def _convert(value: Any, declared: FeelType) -> Any:
-    if conforms(value, declared):
-        return value
-    if isinstance(declared, ListType) and conforms(value, declared.item):
-        return [value]
-    if is_list(value) and len(value) == 1 and conforms(value[0], declared):
-        return value[0]
-    return _NOT_CONFORMING
-
-
 def is_function(value: object) -> bool:
-    return isinstance(value, UserFunction)
+    return isinstance(value, (UserFunction, HostFunction))

@@ -22,7 +22,7 @@ from typing import Any
 from bpmn.clock import current_clock, utc_now
 from bpmn.expressions.feel import ast, numbers, operators, types
 from bpmn.expressions.feel.builtins import BUILTINS
-from bpmn.expressions.feel.closures import UserFunction, bind_arguments
+from bpmn.expressions.feel.closures import HostFunction, UserFunction, bind_arguments
 from bpmn.expressions.feel.functions import ArgumentMismatch, CallContext
 from bpmn.expressions.feel.values import (
     MISSING,
@@ -164,7 +164,7 @@ class Evaluator:
         args = [self.eval(arg, scope) for arg in node.args]
         named = {key: self.eval(value, scope) for key, value in node.named} if node.named else None
         local = scope.lookup(node.name)
-        if isinstance(local, UserFunction):
+        if isinstance(local, (UserFunction, HostFunction)):
             return self.invoke(local, args, named)
         signature, bound = BUILTINS.bind(node.name, args, named, self.source)
         try:
@@ -176,13 +176,13 @@ class Evaluator:
         target = self.eval(node.target, scope)
         args = [self.eval(arg, scope) for arg in node.args]
         named = {key: self.eval(value, scope) for key, value in node.named} if node.named else None
-        if not isinstance(target, UserFunction):
+        if not isinstance(target, (UserFunction, HostFunction)):
             return None  # calling null or a non-function is null, like other type mismatches
         return self.invoke(target, args, named)
 
     def invoke(self, function: Any, args: list[Any], named: dict[str, Any] | None = None) -> Any:
         """Call a user-defined function value (also for built-ins such as ``sort``'s ``precedes``)."""
-        if not isinstance(function, UserFunction):
+        if not isinstance(function, (UserFunction, HostFunction)):
             raise ArgumentMismatch
         bound = bind_arguments(function, args, named, self.source)
         if bound is None:
@@ -194,7 +194,9 @@ class Evaluator:
             )
         self.call_depth += 1
         try:
-            return self.eval(function.body, Scope(bound, function.scope))
+            if isinstance(function, HostFunction):
+                return function.run(bound)
+            return function.typed_result(self.eval(function.body, Scope(bound, function.scope)))
         finally:
             self.call_depth -= 1
 

@@ -36,6 +36,7 @@ from bpmn.expressions.feel.cursor import (
 )
 from bpmn.expressions.feel.definitions_parser import DefinitionsParser
 from bpmn.expressions.feel.lexer import EOF, NAME, NUMBER, OP, QUOTED_NAME, STRING, TEMPORAL, Token
+from bpmn.expressions.feel.types import FeelType
 
 _BINARY = {
     "+": ADDITIVE,
@@ -376,3 +377,12 @@ def parse_expression(source: str) -> ast.Node:
 
 def parse_unary_tests(source: str) -> tuple[ast.Node, ...]:
     return Parser(source).parse_unary_tests()
+
+
+def parse_type(source: str) -> FeelType:
+    """A FEEL type written as text (``number``, ``list<string>``, ``context<a: number>``), as a typeRef holds it."""
+    parser = Parser(source)
+    wanted = parser.type_name()
+    if parser.peek().kind != EOF:
+        raise parser.expected("the end of the type")
+    return wanted

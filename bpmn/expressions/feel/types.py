@@ -21,6 +21,7 @@ belongs to a type, following the specification's conformance rules:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
 from bpmn.expressions.feel.values import FeelRange, is_context, is_list, type_name
@@ -145,3 +146,27 @@ def is_subtype(sub: FeelType, sup: FeelType) -> bool:
             sub.result, sup.result
         )
     return True
+
+
+NOT_CONFORMING: Any = type("NotConforming", (), {"__repr__": lambda self: "NOT_CONFORMING"})()
+"""What :func:`convert` gives for a value that does not conform even after the conversions."""
+
+
+def convert(value: Any, wanted: FeelType) -> Any:
+    """``value`` as the target type ``wanted`` after the implicit conversions of 10.3.2.9.4.
+
+    ``null`` stays ``null``; a conforming value is itself; a value whose
+    singleton list conforms becomes that list; a singleton list whose item
+    conforms becomes the item; a date where a date and time is wanted is
+    that date at UTC midnight. Anything else is :data:`NOT_CONFORMING`
+    (the caller's ``null``).
+    """
+    if value is None or conforms(value, wanted):
+        return value
+    if isinstance(wanted, ListType) and (singleton := convert(value, wanted.item)) is not NOT_CONFORMING:
+        return [singleton]
+    if is_list(value) and len(value) == 1 and not isinstance(wanted, ListType):
+        return convert(value[0], wanted)
+    if wanted.name == "date and time" and isinstance(value, date) and not isinstance(value, datetime):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    return NOT_CONFORMING
