@@ -88,8 +88,15 @@ class StepFacts:
 
 
 def set_instance_variables(workflow: Any, variables: dict[str, Any]) -> None:
-    """An operator's edit: every waiting task sees the new values, and so does the process scope."""
-    for task in workflow.get_tasks(state=TaskState.READY | TaskState.STARTED | TaskState.WAITING | TaskState.ERROR):
+    """An operator's edit: every live task sees the new values, and so does the process scope.
+
+    The completed parents of live tasks get them too: SpiffWorkflow's ``_update`` of a
+    waiting event (a timer checked again, a message caught) first merges its parent's data
+    into its own, and a parent holding the old values would undo the edit.
+    """
+    live = workflow.get_tasks(state=TaskState.READY | TaskState.STARTED | TaskState.WAITING | TaskState.ERROR)
+    parents = {id(t.parent): t.parent for t in live if t.parent is not None and t.parent.state == TaskState.COMPLETED}
+    for task in [*live, *parents.values()]:
         task.data = {**task.data, **variables}
     workflow.data.update(variables)
 
