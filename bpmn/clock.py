@@ -16,7 +16,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from bpmn.durations import parse_duration_seconds
+from bpmn.durations import add_duration
 
 
 class Clock(Protocol):
@@ -57,10 +57,10 @@ class ManualClock:
 
     def advance(self, duration: str | timedelta | float) -> float:
         """Move forward by an ISO 8601 duration (``"P3D"``), a timedelta or seconds; returns the new time."""
-        seconds = _as_seconds(duration)
-        if seconds < 0:
-            raise ValueError(f"cannot move the clock backwards by {duration!r}; give a positive duration")
         with self._lock:
+            seconds = _as_seconds(duration, self._us)
+            if seconds < 0:
+                raise ValueError(f"cannot move the clock backwards by {duration!r}; give a positive duration")
             self._us += _as_us(seconds)
             return self._us / 1_000_000
 
@@ -106,11 +106,13 @@ def _as_us(seconds: float) -> int:
     return round(seconds * 1_000_000)
 
 
-def _as_seconds(duration: str | timedelta | float) -> float:
+def _as_seconds(duration: str | timedelta | float, from_us: int) -> float:
+    """How far ``duration`` moves a clock that reads ``from_us``: ISO text counts months on the calendar."""
     if isinstance(duration, timedelta):
         return duration.total_seconds()
     if isinstance(duration, str):
-        return parse_duration_seconds(duration)
+        start = datetime.fromtimestamp(from_us / 1_000_000, UTC)
+        return (add_duration(start, duration) - start).total_seconds()
     return float(duration)
 
 

@@ -19,6 +19,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 )
 
 from bpmn.clock import SYSTEM_CLOCK, Clock, utc_now
+from bpmn.durations import add_duration, parse_duration
 from steadyflow.errors import ExpressionEvaluationError
 
 
@@ -41,12 +42,11 @@ def _timer_value(my_task: Any, expression: str) -> str:
 
 
 def _due(expression: str, now: datetime) -> datetime:
-    """A date, or a duration counted from ``now``."""
-    parsed = TimerEventDefinition.parse_time_or_duration(expression)
-    if isinstance(parsed, datetime):
-        return parsed
-    due: datetime = now + TimerEventDefinition.get_timedelta_from_start(parsed, now)
-    return due
+    """A date, or a duration counted on the calendar from ``now``."""
+    if expression.strip().upper().startswith(("P", "-P")):
+        return add_duration(now, expression)
+    parsed: datetime = TimerEventDefinition.parse_time_or_duration(expression)
+    return parsed
 
 
 class ClockTimeDate(TimeDateEventDefinition):  # type: ignore[misc]
@@ -69,8 +69,7 @@ class ClockDuration(DurationTimerEventDefinition):  # type: ignore[misc]
         event_value = my_task._get_internal_data("event_value")
         if event_value is None:
             expression = _timer_value(my_task, self.expression)
-            parsed = TimerEventDefinition.parse_iso_duration(expression)
-            event_value = (now + TimerEventDefinition.get_timedelta_from_start(parsed, now)).isoformat()
+            event_value = add_duration(now, expression).isoformat()
             my_task._set_internal_data(event_value=event_value)
         if TimerEventDefinition.get_datetime(event_value) <= now:
             my_task._set_internal_data(event_fired=True)
@@ -78,19 +77,28 @@ class ClockDuration(DurationTimerEventDefinition):  # type: ignore[misc]
 
 
 class ClockCycle(CycleTimerEventDefinition):  # type: ignore[misc]
-    """``R<n>/<duration>`` and ``R<n>/<start>/<duration>`` on the engine's clock."""
+    """``R<n>/<duration>``, ``R<n>/<start>/<duration>`` and ``R<n>/<duration>/<end>`` on the engine's clock.
+
+    Each next time is the last one moved by the period on the calendar (``R/P1M`` fires
+    monthly, clamped to a short month's last day), as Camunda's cycles do. The period's
+    text is kept in ``event_value`` beside SpiffWorkflow's ``duration`` (seconds), which
+    cycles stored before it was kept still use.
+    """
 
     def first_event_value(self, my_task: Any, expression: str, now: datetime) -> dict[str, Any]:
-        parts = expression.upper().replace("--", "/").strip("R").split("/")
-        cycles = int(parts[0]) if parts[0] else -1
-        if len(parts) == 2 and parts[1].startswith("P"):
-            duration = TimerEventDefinition.get_timedelta_from_start(
-                TimerEventDefinition.parse_iso_duration(parts[1]), now
-            )
-            start = now + duration
+        parts = expression.strip().upper().replace("--", "/").split("/")
+        if not parts[0].startswith("R") or len(parts) not in (2, 3):
+            raise ValueError(f"{expression!r} is not a cycle such as R3/PT10S or R/2026-01-31T09:00:00Z/P1M")
+        cycles = int(parts[0][1:]) if parts[0][1:] else -1
+        if len(parts) == 2:
+            period, start = parts[1], add_duration(now, parts[1])
+        elif parts[1].startswith("P"):
+            period = parts[1]
+            start = add_duration(TimerEventDefinition.get_datetime(parts[2]), f"-{period}")
         else:
-            cycles, start, duration = TimerEventDefinition.parse_iso_recurring_interval(expression)
-        return {"cycles": cycles, "next": start.isoformat(), "duration": duration.total_seconds()}
+            period, start = parts[2], TimerEventDefinition.get_datetime(parts[1])
+        duration = parse_duration(period).approx_seconds()
+        return {"cycles": cycles, "next": start.isoformat(), "duration": duration, "period": period}
 
     def cycle_complete(self, my_task: Any) -> bool:
         now = task_now(my_task)
@@ -102,7 +110,13 @@ class ClockCycle(CycleTimerEventDefinition):  # type: ignore[misc]
         if event_value["cycles"] != 0:
             next_event = datetime.fromisoformat(event_value["next"])
             if next_event <= now:
-                event_value["next"] = (next_event + timedelta(seconds=event_value["duration"])).isoformat()
+                period = event_value.get("period")
+                later = (
+                    add_duration(next_event, period)
+                    if period
+                    else next_event + timedelta(seconds=event_value["duration"])
+                )
+                event_value["next"] = later.isoformat()
                 event_value["cycles"] -= 1
                 ready = True
         else:

@@ -8,10 +8,10 @@ the engine schedules outside any instance.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from bpmn.cron import is_cron, parse_cron
-from bpmn.durations import parse_duration_seconds
+from bpmn.durations import add_duration, parse_duration
 
 
 @dataclass(frozen=True)
@@ -41,11 +41,11 @@ def first_due(schedule: Schedule, now: datetime) -> tuple[datetime, int | None]:
     if schedule.kind == "date":
         return parse_date(text), 0
     if schedule.kind == "duration":
-        return now + timedelta(seconds=parse_duration_seconds(text)), 0
+        return add_duration(now, text), 0
     if is_cron(text):
         return parse_cron(text).next_after(now), None
-    count, start, interval = _repeating(text)
-    first = start if start is not None else now + interval
+    count, start, period = _repeating(text)
+    first = start if start is not None else add_duration(now, period)
     return first, (None if count is None else count - 1)
 
 
@@ -56,12 +56,12 @@ def next_due(schedule: Schedule, last: datetime, cycles_left: int | None) -> tup
     text = schedule.expression.strip()
     if is_cron(text):
         return parse_cron(text).next_after(last), None
-    _, _, interval = _repeating(text)
-    return last + interval, (None if cycles_left is None else cycles_left - 1)
+    _, _, period = _repeating(text)
+    return add_duration(last, period), (None if cycles_left is None else cycles_left - 1)
 
 
-def _repeating(text: str) -> tuple[int | None, datetime | None, timedelta]:
-    """``R3/PT10S``, ``R/PT1H``, ``R2/2026-01-01T00:00:00Z/P1D`` -> (count, start, interval)."""
+def _repeating(text: str) -> tuple[int | None, datetime | None, str]:
+    """``R3/PT10S``, ``R/PT1H``, ``R2/2026-01-01T00:00:00Z/P1M`` -> (count, start, period)."""
     if not text.upper().startswith("R") or "/" not in text:
         raise ValueError("a cycle is R<count>/<duration>, R<count>/<start>/<duration> or a cron expression")
     head, *rest = text.split("/")
@@ -69,7 +69,9 @@ def _repeating(text: str) -> tuple[int | None, datetime | None, timedelta]:
     if count is not None and count < 1:
         raise ValueError("the repeat count must be at least 1")
     if len(rest) == 1:
-        return count, None, timedelta(seconds=parse_duration_seconds(rest[0]))
+        parse_duration(rest[0])
+        return count, None, rest[0]
     if len(rest) == 2:
-        return count, parse_date(rest[0]), timedelta(seconds=parse_duration_seconds(rest[1]))
+        parse_duration(rest[1])
+        return count, parse_date(rest[0]), rest[1]
     raise ValueError("too many '/' parts")
