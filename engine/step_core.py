@@ -41,7 +41,7 @@ from engine.intents import (
 from engine.retry_policy import RetryPolicy
 from engine.spiff.checkpoint import StepEncoder, capture
 from engine.spiff.restore import build_frame
-from engine.spiff.runtime import StepFacts, StepFailure, derive_facts, run_engine, workflow_finished
+from engine.spiff.runtime import PreparedJobs, StepFacts, StepFailure, derive_facts, run_engine, workflow_finished
 from engine.step_reads import StepReads
 from engine.step_records import element_stats, step_state
 from engine.store.records import IncidentRecord, InstanceRecord, JobRecord
@@ -160,9 +160,10 @@ def resolve_incident(
 def finish_step(ctx: StepContext, default_retry: RetryPolicy, known_blobs: KnownBlobs) -> list[Intent]:
     """Run the engine to the next wait and derive everything the step writes; returns ``ctx.intents``."""
     with decisions_in_step(ctx.reads, ctx.now) as decisions:
-        failure: StepFailure | None = run_engine(ctx.workflow) if ctx.advance else None
+        prepared = PreparedJobs()
+        failure: StepFailure | None = run_engine(ctx.workflow, prepared) if ctx.advance else None
     checkpoint = capture(ctx.workflow, ctx.live.persisted, build_frame)
-    facts = derive_facts(ctx.workflow, checkpoint, failure)
+    facts = derive_facts(ctx.workflow, checkpoint, failure, prepared)
     facts.failures.extend(ctx.failures)
     instance = ctx.instance
     new_blobs = {h: d for h, d in checkpoint.blobs.items() if h not in known_blobs}

@@ -22,7 +22,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from bpmn.conditional_events import refresh_conditions
 from bpmn.dialects.definitions import JobDefinition
-from bpmn.dialects.templates import PythonValue, evaluate_template
+from bpmn.dialects.templates import PythonValue, evaluate_template, template_source
 from bpmn.recursion import recursion_room, workflow_elements
 from bpmn.specs import JobTask, MultiInstanceActivity
 from engine.spiff.checkpoint import Checkpoint
@@ -34,7 +34,7 @@ from engine.spiff.events import (
     subscriptions_of,
     uncaught_messages,
 )
-from steadyflow.errors import ConflictError, NotFoundError
+from steadyflow.errors import ConflictError, ExpressionEvaluationError, NotFoundError
 
 log = logging.getLogger(__name__)
 
@@ -110,17 +110,42 @@ CONDITION_ROUNDS = 100
 """At most this many rounds of conditional events firing in one step (each fires only on a change)."""
 
 
-def run_engine(workflow: Any) -> StepFailure | None:
-    """Advance until everything waits; a failing element stops the run and is reported."""
+@dataclass
+class PreparedJobs:
+    """What starting job tasks asked for in one engine run: job requests, and tasks whose preparation failed."""
+
+    requests: dict[str, JobRequest] = field(default_factory=dict)
+    failures: list[StepFailure] = field(default_factory=list)
+
+
+def run_engine(workflow: Any, prepared: PreparedJobs | None = None) -> StepFailure | None:
+    """Advance until everything waits; a failing element stops the run and is reported.
+
+    A job task is prepared as it starts (``prepared`` receives its job request): when its
+    input mappings fail, it goes into ERROR like any failing element (other branches go
+    on), so retrying the incident runs it again with the variables as they are then, and
+    no job exists meanwhile.
+    """
+    jobs = prepared if prepared is not None else PreparedJobs()
+
+    def prepare(task: Any) -> None:
+        if isinstance(task.task_spec, JobTask) and task.state == TaskState.STARTED:
+            try:
+                jobs.requests[str(task.id)] = job_request(task)
+            except JobNotPrepared as exc:
+                task.error()
+                jobs.failures.append(StepFailure(str(task.id), exc.element_id, exc.reason))
+                log.info("job of %s not prepared: %s", exc.element_id, exc.reason)
+
     try:
         # SpiffWorkflow's task-tree walks recurse as deep as the tree: a long chain needs room.
         with recursion_room(workflow_elements(workflow)):
-            workflow.do_engine_steps()
+            workflow.do_engine_steps(did_complete_task=prepare)
             # Variables changed in this step: conditional events waiting on them may fire now.
             for _ in range(CONDITION_ROUNDS):
                 if not refresh_conditions(workflow):
                     break
-                workflow.do_engine_steps()
+                workflow.do_engine_steps(did_complete_task=prepare)
     except Exception as exc:  # noqa: BLE001 - any failure of model evaluation becomes an incident
         task = getattr(exc, "task", None)
         task_id = getattr(exc, "task_id", None) or (str(task.id) if task is not None else None)
@@ -327,14 +352,17 @@ def timer_due_at(task: Any) -> float | None:
     return float(parsed.timestamp())
 
 
-def derive_facts(workflow: Any, checkpoint: Checkpoint, failure: StepFailure | None) -> StepFacts:
+def derive_facts(
+    workflow: Any, checkpoint: Checkpoint, failure: StepFailure | None, prepared: PreparedJobs | None = None
+) -> StepFacts:
     """Turn the changed rows of a step into history events, job and timer changes."""
+    prepared = prepared or PreparedJobs()
     events: list[ActivityEvent] = []
     new_jobs: list[JobRequest] = []
     ended_jobs: list[str] = []
     timers: dict[str, tuple[str, float]] = {}
     ended_timers: list[str] = []
-    failures: list[StepFailure] = [failure] if failure else []
+    failures: list[StepFailure] = ([failure] if failure else []) + prepared.failures
     subscriptions: dict[str, tuple[str, list[Subscription]]] = {}
     ended_subscriptions: list[str] = []
     thrown: list[Thrown] = uncaught_messages(workflow)
@@ -354,7 +382,7 @@ def derive_facts(workflow: Any, checkpoint: Checkpoint, failure: StepFailure | N
                 events.extend(_activity_events(element, row.id, before, state, row.last_state_change))
         if isinstance(spec, JobTask):
             if row.state == TaskState.STARTED and before != TaskState.STARTED:
-                request = _job_request(task, failures)
+                request = _job_request(task, failures, prepared)
                 if request is not None:
                     new_jobs.append(request)
             elif before == TaskState.STARTED and row.state != TaskState.STARTED:
@@ -411,14 +439,33 @@ def _interrupted(task: Any) -> bool:
     )
 
 
-def _job_request(task: Any, failures: list[StepFailure]) -> JobRequest | None:
+class JobNotPrepared(ExpressionEvaluationError):
+    """A job task's input mappings or job type failed; ``reason`` is the incident's message."""
+
+
+def job_request(task: Any) -> JobRequest:
+    """The job a started job task asks for: its type and variables, with its input mappings applied.
+
+    Raises :class:`JobNotPrepared` when a mapping or the type fails.
+    """
     definition: JobDefinition = task.task_spec.job
+    element = task.task_spec.bpmn_id
+    source = template_source(definition.type)
     try:
         variables = {**task.data, **job_inputs(task)}
+    except Exception as exc:
+        raise JobNotPrepared(f"input mapping failed: {exc}", "", element_id=element) from exc
+    try:
         job_type = evaluate_template(definition.type, task.data)
-    except Exception as exc:  # noqa: BLE001 - a mapping that fails becomes an incident
-        failures.append(StepFailure(str(task.id), task.task_spec.bpmn_id, f"input mapping failed: {exc}"))
-        return None
+    except Exception as exc:
+        raise JobNotPrepared(f"job type failed: {exc}", source, element_id=element) from exc
+    if not isinstance(job_type, str | int) or isinstance(job_type, bool) or not str(job_type).strip():
+        shown = "null" if job_type is None else f"a {type(job_type).__name__}"
+        raise JobNotPrepared(
+            f"the job type of '{element}' is {shown}, not text; set the variables it reads, then retry the incident",
+            source,
+            element_id=element,
+        )
     return JobRequest(
         task_id=str(task.id),
         element_id=task.task_spec.bpmn_id,
@@ -427,6 +474,18 @@ def _job_request(task: Any, failures: list[StepFailure]) -> JobRequest | None:
         headers=dict(definition.headers),
         definition=definition,
     )
+
+
+def _job_request(task: Any, failures: list[StepFailure], prepared: PreparedJobs) -> JobRequest | None:
+    """The request prepared as the task started, or (a task started outside the engine run) one made now."""
+    found = prepared.requests.get(str(task.id))
+    if found is not None:
+        return found
+    try:
+        return job_request(task)
+    except JobNotPrepared as exc:
+        failures.append(StepFailure(str(task.id), exc.element_id, exc.reason))
+        return None
 
 
 def _activity_events(element: str, task_id: str, before: int | None, after: int, at: float) -> list[ActivityEvent]:
