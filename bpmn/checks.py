@@ -100,16 +100,24 @@ def _check_parameter_script(node: etree._Element, file: str | None, options: Par
 def _check_event_condition(node: etree._Element, file: str | None) -> list[Problem]:
     parent = node.getparent()
     if parent is not None and isinstance(parent.tag, str) and etree.QName(parent).localname == "startEvent":
-        return [
-            problem_at(
-                parent,
-                "conditional start events are not supported yet (only conditional boundary and intermediate "
-                "catch events)",
-                file,
-                "attach a conditional boundary event to the activity that should be interrupted, or wait with a "
-                "conditional intermediate catch event",
-            )
-        ]
+        scope = parent.getparent()
+        in_event_subprocess = (
+            scope is not None
+            and isinstance(scope.tag, str)
+            and etree.QName(scope).localname == "subProcess"
+            and scope.get("triggeredByEvent") == "true"
+        )
+        if not in_event_subprocess:
+            return [
+                problem_at(
+                    parent,
+                    "a conditional start event of a process is started by Camunda's condition evaluation API "
+                    "(POST /engine-rest/condition), which steadyflow does not offer",
+                    file,
+                    "use a none or message start event and start the process when the condition holds, or put the "
+                    "conditional start event in an event subprocess",
+                )
+            ]
     condition = next((c for c in node if isinstance(c.tag, str) and etree.QName(c).localname == "condition"), None)
     if condition is None or not (condition.text or "").strip():
         return [

@@ -8,9 +8,13 @@ checked over the variables it sees (``refresh_conditions``). The condition is a
 FEEL (``=...``) or JUEL (``${...}``) expression; null is false, and so is a JUEL
 condition naming a variable that does not exist yet (Camunda would throw;
 the condition is simply not met). Any other result than true, false or null
-is an error naming the event. Conditional start events (of event subprocesses)
-are refused at deploy time (``bpmn.checks``): nothing waits for them before
-their subprocess exists.
+is an error naming the event. Conditional start events of event subprocesses
+are started by ``bpmn.conditional_starts``; a process's own conditional start
+event is refused at deploy time (``bpmn.checks``).
+
+The definition also carries the variable filters both Camunda flavours write:
+``camunda:variableName`` / ``camunda:variableEvents`` on the definition, or
+``zeebe:conditionalFilter variableNames="a, b" variableEvents="create, update"``.
 """
 
 from __future__ import annotations
@@ -22,11 +26,27 @@ from SpiffWorkflow.bpmn.specs.event_definitions.conditional import ConditionalEv
 from SpiffWorkflow.util.task import TaskState
 
 from bpmn.dialects.templates import canonical_expression, compile_canonical
+from bpmn.dialects.zeebe import ZEEBE_NS
 from steadyflow.errors import ModelError
 
 
 class ProcessCondition(ConditionalEventDefinition):  # type: ignore[misc]
-    """Spiff's conditional event definition, evaluated by our interpreters with Camunda's null rules."""
+    """Spiff's conditional event definition, evaluated by our interpreters with Camunda's null rules.
+
+    ``variable_names`` (None: any) and ``variable_events`` (None: any kind of change) are the
+    model's filters: which changed variables, and which kinds of change, make it check again.
+    """
+
+    def __init__(
+        self,
+        expression: str,
+        variable_names: frozenset[str] | None = None,
+        variable_events: frozenset[str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(expression, **kwargs)
+        self.variable_names = variable_names
+        self.variable_events = variable_events
 
     def has_fired(self, my_task: Any) -> bool:
         fired = condition_holds(my_task, self.expression or "")
@@ -41,15 +61,19 @@ def inputs_seen(my_task: Any, expression: str) -> str:
 
 
 def condition_holds(my_task: Any, expression: str) -> bool:
+    element = getattr(my_task.task_spec, "bpmn_id", None) or my_task.task_spec.name
+    return condition_true(my_task.data, expression, element)
+
+
+def condition_true(variables: dict[str, Any], expression: str, element: str) -> bool:
+    """Does the condition of conditional event ``element`` hold over ``variables``? Null is false."""
     text = canonical_expression(expression)
     compiled = compile_canonical(text)
-    variables = my_task.data
     if compiled.language == "juel" and not compiled.variable_names() <= set(variables):
         return False
     value = compiled.evaluate(variables)
     if value is None or isinstance(value, bool):
         return bool(value)
-    element = getattr(my_task.task_spec, "bpmn_id", None) or my_task.task_spec.name
     raise ModelError(
         f"the condition of conditional event '{element}' gave a {type(value).__name__} value, not true or false: "
         f"{expression.strip()[:200]}"
@@ -82,7 +106,36 @@ class ConditionParsers:
 
     def parse_conditional_event(self, event: Any) -> Any:
         definition = super().parse_conditional_event(event)  # type: ignore[misc]
-        return ProcessCondition(definition.expression, description=definition.description)
+        names, kinds = variable_filters(event)
+        return ProcessCondition(definition.expression, names, kinds, description=definition.description)
 
 
-__all__ = ["ConditionParsers", "ProcessCondition", "condition_holds", "inputs_seen", "refresh_conditions"]
+def _listed(text: str | None) -> frozenset[str] | None:
+    items = frozenset(part.strip() for part in (text or "").split(",") if part.strip())
+    return items or None
+
+
+def variable_filters(definition: Any) -> tuple[frozenset[str] | None, frozenset[str] | None]:
+    """(variable names, change kinds) from a ``conditionalEventDefinition`` element, None where unfiltered."""
+    names = kinds = None
+    for ns in (CAMUNDA_NS, OPERATON_NS):
+        names = names or _listed(definition.get(f"{{{ns}}}variableName"))
+        kinds = kinds or _listed(definition.get(f"{{{ns}}}variableEvents"))
+    for child in (c for ns in ZEEBE_NS for c in definition.iter(f"{{{ns}}}conditionalFilter")):
+        names = names or _listed(child.get("variableNames"))
+        kinds = kinds or _listed(child.get("variableEvents"))
+    return names, (frozenset(k.lower() for k in kinds) if kinds else None)
+
+
+CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+OPERATON_NS = "http://operaton.org/schema/1.0/bpmn"
+
+__all__ = [
+    "ConditionParsers",
+    "ProcessCondition",
+    "condition_holds",
+    "condition_true",
+    "inputs_seen",
+    "refresh_conditions",
+    "variable_filters",
+]

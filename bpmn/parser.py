@@ -13,6 +13,7 @@ from typing import Any
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser
+from SpiffWorkflow.bpmn.parser.ProcessParser import ProcessParser
 from SpiffWorkflow.bpmn.parser.task_parsers import (
     CallActivityParser,
     ConditionalGatewayParser,
@@ -40,6 +41,7 @@ from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask as 
 from bpmn import events
 from bpmn.call_activity import MappedCallActivity, read_call_mapping
 from bpmn.checks import check_document
+from bpmn.conditional_starts import wire_conditional_subprocesses
 from bpmn.data_artifacts import drop_data_artifacts
 from bpmn.dialects import read_job, read_loop
 from bpmn.dialects.call_binding import called_process_text, read_call_binding
@@ -227,7 +229,16 @@ class CallParser(_CamundaTaskParser, CallActivityParser):
         )
 
 
+class ScopeParser(ProcessParser):
+    """A process or subprocess: its conditional event subprocesses are wired to be started later."""
+
+    def add_tasks(self) -> None:
+        super().add_tasks()
+        wire_conditional_subprocesses(self.spec, lambda name: self.parser.process_parsers[name].get_spec())
+
+
 class SteadyflowBpmnParser(BpmnParser):
+    PROCESS_PARSER_CLASS = ScopeParser
     OVERRIDE_PARSER_CLASSES = {
         full_tag("serviceTask"): (JobTaskParser, JobTask),
         full_tag("sendTask"): (JobTaskParser, JobTask),

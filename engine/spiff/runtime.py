@@ -21,6 +21,7 @@ from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.util.task import TaskState
 
 from bpmn.conditional_events import refresh_conditions
+from bpmn.conditional_starts import cancel_scope_except, start_conditional_subprocesses
 from bpmn.dialects.definitions import JobDefinition
 from bpmn.dialects.templates import PythonValue, evaluate_template, template_source
 from bpmn.recursion import recursion_room, workflow_elements
@@ -143,7 +144,7 @@ def run_engine(workflow: Any, prepared: PreparedJobs | None = None) -> StepFailu
             workflow.do_engine_steps(did_complete_task=prepare)
             # Variables changed in this step: conditional events waiting on them may fire now.
             for _ in range(CONDITION_ROUNDS):
-                if not refresh_conditions(workflow):
+                if not refresh_conditions(workflow) + start_conditional_subprocesses(workflow):
                     break
                 workflow.do_engine_steps(did_complete_task=prepare)
     except Exception as exc:  # noqa: BLE001 - any failure of model evaluation becomes an incident
@@ -287,28 +288,8 @@ def _start_event_subprocess(workflow: Any, event: Any) -> bool:
         owner = workflow.get_task_from_id(owner_id)
         starts = workflow.subprocesses[owner_id].spec.bpmn_start_events
         if any(getattr(s, "interrupting", True) for s in starts):
-            _cancel_scope_except(workflow, owner)
+            cancel_scope_except(workflow, owner)
     return True
-
-
-def _cancel_scope_except(workflow: Any, keep: Any) -> None:
-    """An interrupting event subprocess ends everything else that is active in its scope."""
-    active = TaskState.READY | TaskState.STARTED | TaskState.WAITING
-    for task in workflow.get_tasks(state=active):
-        if task is keep or task.workflow is not workflow or getattr(task.task_spec, "bpmn_id", None) is None:
-            continue
-        if keep in _ancestors(task):
-            continue
-        task.cancel()
-
-
-def _ancestors(task: Any) -> list[Any]:
-    found = []
-    current = task.parent
-    while current is not None:
-        found.append(current)
-        current = current.parent
-    return found
 
 
 def fire_due_timers(workflow: Any) -> None:
