@@ -215,10 +215,20 @@ class Engine:
 
     # -- job (JobOperations) --
     def claim_jobs(
-        self, worker_id: str, types: list[str] | None, *, max_jobs: int = 10, lock_s: float | None = None
+        self,
+        worker_id: str,
+        types: list[str] | None,
+        *,
+        max_jobs: int = 10,
+        lock_s: float | None = None,
+        lazy_variables: bool = False,
     ) -> list[JobRecord]:
-        """Lock up to ``max_jobs`` due jobs of ``types`` (None: any type) for ``worker_id``."""
-        return self.job_ops.claim_jobs(worker_id, types, max_jobs=max_jobs, lock_s=lock_s)
+        """Lock up to ``max_jobs`` due jobs of ``types`` (None: any type) for ``worker_id``.
+
+        ``lazy_variables``: each job's variables are decoded when first read (for handlers)."""
+        return self.job_ops.claim_jobs(
+            worker_id, types, max_jobs=max_jobs, lock_s=lock_s, lazy_variables=lazy_variables
+        )
 
     def job(self, job_id: str) -> JobRecord:
         return self.job_ops.job(job_id)

@@ -10,6 +10,7 @@ from engine import job_triggers
 from engine.config import EngineConfig
 from engine.engine_base import check_variables
 from engine.job_outcome import JobOutcome
+from engine.job_variables import JobVariables
 from engine.spiff.codec import decode_value
 from engine.step_core import StepContext
 from engine.steps import StepRunner
@@ -25,20 +26,37 @@ class JobOperations:
     def __init__(self, config: EngineConfig, db: Database, store: Store, steps: StepRunner) -> None:
         self.config, self.db, self.store, self.steps = config, db, store, steps
 
-    def with_values(self, jobs: list[JobRecord]) -> list[JobRecord]:
-        """Jobs store their variables as blob hashes; give callers the values."""
+    def with_values(self, jobs: list[JobRecord], *, lazy: bool = False) -> list[JobRecord]:
+        """Jobs store their variables as blob hashes; give callers the values.
+
+        ``lazy``: as ``JobVariables``, decoded when a handler first reads one (the in-process
+        worker's handlers: a job of a wide multi-instance activity sees the whole collection).
+        """
         hashes = {h for job in jobs for h in job.variables.values()}
         if not hashes:
             return jobs
         texts = self.steps.blob_texts(hashes)
+        if lazy:
+            return [
+                replace(job, variables=JobVariables({name: texts[h] for name, h in job.variables.items()}))
+                for job in jobs
+            ]
         return [
             replace(job, variables={name: decode_value(texts[h]) for name, h in job.variables.items()}) for job in jobs
         ]
 
     def claim_jobs(
-        self, worker_id: str, types: list[str] | None, *, max_jobs: int = 10, lock_s: float | None = None
+        self,
+        worker_id: str,
+        types: list[str] | None,
+        *,
+        max_jobs: int = 10,
+        lock_s: float | None = None,
+        lazy_variables: bool = False,
     ) -> list[JobRecord]:
-        """Lock up to ``max_jobs`` due jobs of ``types`` (None: any type) for ``worker_id``."""
+        """Lock up to ``max_jobs`` due jobs of ``types`` (None: any type) for ``worker_id``.
+
+        ``lazy_variables``: values decoded when first read (see ``with_values``)."""
         lock = lock_s if lock_s is not None else self.config.job_lock_s
 
         def claim() -> list[JobRecord]:
@@ -49,7 +67,7 @@ class JobOperations:
 
         claimed = self.db.retrying(claim, what="claim jobs")
         self.steps.metrics.jobs_claimed(job.type for job in claimed)
-        return self.with_values(claimed)
+        return self.with_values(claimed, lazy=lazy_variables)
 
     def job_instance(self, job_id: str) -> str:
         """The id of the instance ``job_id`` belongs to."""

@@ -39,7 +39,7 @@ from engine.intents import (
     TimerUpsert,
 )
 from engine.retry_policy import RetryPolicy
-from engine.spiff.checkpoint import StepEncoder, capture
+from engine.spiff.checkpoint import StepEncoder, capture, start_tracking
 from engine.spiff.restore import build_frame
 from engine.spiff.runtime import PreparedJobs, StepFacts, StepFailure, derive_facts, run_engine, workflow_finished
 from engine.step_reads import StepReads
@@ -218,14 +218,16 @@ def finish_step(ctx: StepContext, default_retry: RetryPolicy, known_blobs: Known
     leaves = {**values, "definition_id": definition_id}
     recorded = step_state(instance.id, values["version"], leaves, checkpoint, first_seq, ctx.now)
     ctx.add(recorded)
-    before_tasks = ctx.live.persisted.tasks
+    before_rows = checkpoint.previous_rows
     activated_before = {
-        e.task_id: before_tasks[e.task_id].row.last_state_change
+        e.task_id: before_rows[e.task_id].last_state_change
         for e in facts.events
-        if e.type == "ActivityCompleted" and e.task_id in before_tasks
+        if e.type == "ActivityCompleted" and e.task_id in before_rows
     }
     ctx.add(*element_stats(instance.id, definition_id, facts.events, checkpoint, activated_before))
     ctx.after = replace(instance, **values)
+    # What the step read after its checkpoint (its new jobs' variables) changed nothing: track from here.
+    start_tracking(ctx.workflow, checkpoint.after)
     ctx.live.persisted = checkpoint.after
     ctx.live.version = instance.version + 1
     ctx.task_rows_written = len(checkpoint.upserts) + len(checkpoint.deletes)

@@ -214,7 +214,9 @@ class WorkerPool:
         if capacity <= 0 or not self.types:
             time.sleep(0.01)
             return 0
-        jobs = self.engine.claim_jobs(self.worker_id, self.types, max_jobs=capacity, lock_s=self.lock_s)
+        jobs = self.engine.claim_jobs(
+            self.worker_id, self.types, max_jobs=capacity, lock_s=self.lock_s, lazy_variables=True
+        )
         for job in jobs:
             future = self._executor.submit(self._execute, job)
             with self._inflight_lock:
@@ -449,6 +451,7 @@ class WorkerPool:
                     self.types,
                     max_jobs=claim_size(self.concurrency, self._handler_s, self.lock_s),
                     lock_s=self.lock_s,
+                    lazy_variables=True,
                 )
                 if self.types
                 else []

@@ -30,6 +30,7 @@ STATE_KEY = "multi_instance"
 INDEX_KEY = "multi_instance_index"
 ITEMS_KEY = "multi_instance_items"
 LOOP_COUNTER = "loopCounter"
+_MISSING = object()
 
 
 class MultiInstanceActivity(BpmnSpecMixin):
@@ -130,9 +131,14 @@ class MultiInstanceActivity(BpmnSpecMixin):
         state["done"] += 1
         my_task.internal_data[STATE_KEY] = state
         local = self._local_names()
+        data = my_task.data
         for key, value in child.data.items():
-            if key not in local and (key not in my_task.data or my_task.data[key] != value):
-                my_task.data[key] = value
+            if key in local:
+                continue
+            mine = data.get(key, _MISSING)
+            # The instances hold the activity's own values: the identity test skips comparing a collection.
+            if mine is not value and (mine is _MISSING or mine != value):
+                data[key] = value
         if self.loop.completion_condition and self._condition_met(my_task, child, state):
             for other in self._instances(my_task):
                 if not other.has_state(TaskState.FINISHED_MASK):

@@ -54,14 +54,50 @@ class _StateWrites:
             index.state_changed(task.id, old, value, bool(fields.get("_children")))
 
 
+def _touch(fields: dict[str, Any]) -> None:
+    index = fields.get("_waiting_index")
+    if index is not None:
+        index.touched.add(fields["id"])
+
+
+def _get_data(task: Any) -> dict[str, Any]:
+    fields = task.__dict__
+    _touch(fields)
+    return fields["data"]  # type: ignore[no-any-return]
+
+
+def _set_data(task: Any, value: dict[str, Any]) -> None:
+    task.__dict__["data"] = value
+
+
+def _get_internal_data(task: Any) -> dict[str, Any]:
+    fields = task.__dict__
+    _touch(fields)
+    return fields["internal_data"]  # type: ignore[no-any-return]
+
+
+def _set_internal_data(task: Any, value: dict[str, Any]) -> None:
+    task.__dict__["internal_data"] = value
+
+
 class _TrackedTask(Task):
-    """A task whose every state write keeps its index's sets of tasks by state.
+    """A task whose every state write keeps its index's sets of tasks by state, and who tells what it touched.
 
     Every write of ``_state`` (``Task.__init__``, ``_set_state``, a restore) goes
-    through ``_StateWrites``, so the sets are exact without any walk.
+    through ``_StateWrites``, so the sets are exact without any walk. Every attribute
+    write, and every read of ``data`` or ``internal_data`` (whoever reads the dict may
+    change it in place), files the task in its index's ``touched`` set: the checkpoint
+    compares only those tasks (``engine.spiff.checkpoint``). Code that must look
+    without touching reads ``task.__dict__``.
     """
 
     _state = _StateWrites()
+    data = property(_get_data, _set_data)
+    internal_data = property(_get_internal_data, _set_internal_data)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        _touch(self.__dict__)
 
     def _inherit_data(self) -> None:
         """SpiffWorkflow's inheritance (a deep merge of the parent's data), with the same result.
@@ -123,6 +159,9 @@ class TaskIndex(dict[UUID, Any]):
         self.join_cursor: dict[str, int] = {}
         # Per join spec: every task of it that may be waiting (a superset; see IndexedParallelGateway).
         self.waiting_joins: dict[str, set[UUID]] = {}
+        # Tasks filed, removed, written or whose data was read since the last checkpoint (see _TrackedTask).
+        self.touched: set[UUID] = set()
+        self.removed: set[UUID] = set()
         for key, task in tasks.items():
             self[key] = task
 
@@ -236,6 +275,7 @@ class TaskIndex(dict[UUID, Any]):
         if position is not None:
             self._filed_at[key] = position  # the dict keeps a replaced key where it was
         super().__setitem__(key, task)
+        self.touched.add(key)
         self._track(task)
         spec = getattr(task, "task_spec", None)
         if spec is None:
@@ -250,6 +290,7 @@ class TaskIndex(dict[UUID, Any]):
         task = super().pop(key, *default)
         if task is not None and not (default and task is default[0]):
             self._unindex(key, task)
+            self.removed.add(key)
         return task
 
 

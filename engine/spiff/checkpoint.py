@@ -8,6 +8,7 @@ hash, so a thousand tasks that share a list of regions share one blob.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -68,6 +69,31 @@ class Persisted:
     next_seq: int = 0
     frame: str = ""
     workflow_data: dict[str, dict[str, ValueRef]] = field(default_factory=dict)
+    tracked: Tracking | None = None
+    """The task indexes whose ``touched`` sets hold every change since these memories were made;
+    None when they do not (a new instance, a workflow replaced): the next capture compares every task."""
+    dict_internal: set[UUID] = field(default_factory=set)
+    """Tasks whose internal data holds a dict, which may change in place unseen: compared on every step."""
+
+    def snapshot(self) -> Persisted:
+        """A copy whose dicts a capture may change without changing these (memories are never changed)."""
+        return Persisted(
+            tasks=dict(self.tasks),
+            by_uuid=dict(self.by_uuid),
+            next_seq=self.next_seq,
+            frame=self.frame,
+            workflow_data=self.workflow_data,
+            dict_internal=set(self.dict_internal),
+        )
+
+
+@dataclass(frozen=True)
+class Tracking:
+    """The live workflow a ``Persisted`` was last made from, and each of its workflows' task index."""
+
+    workflow: Any
+    indexes: dict[str, Any]
+    """Workflow id ("" for the instance, else the owning task's id) -> that workflow's ``TaskIndex``."""
 
 
 @dataclass
@@ -80,9 +106,13 @@ class Checkpoint:
     frame: str
     frame_changed: bool
     previous_states: dict[str, int | None]
+    previous_rows: dict[str, TaskRow]
+    """The rows as they were before the step, of the upserted tasks that had one."""
     after: Persisted
     encoder: StepEncoder
     """The step's encoder, for the rest of the step's values (its jobs' variables)."""
+    compared: int = 0
+    """How many live tasks the capture looked at (all of them, or only those touched)."""
 
 
 def iter_tasks(workflow: Any) -> Iterator[tuple[str, Any]]:
@@ -123,14 +153,34 @@ class StepEncoder:
         return text, digest
 
     def manifest(
-        self, values: dict[str, Any], before: dict[str, ValueRef], force: bool, text_before: str | None = None
+        self,
+        values: dict[str, Any],
+        before: dict[str, ValueRef],
+        force: bool,
+        text_before: str | None = None,
+        inherited: dict[str, ValueRef] | None = None,
     ) -> tuple[dict[str, ValueRef], str]:
         """The refs of ``values`` and their manifest text; ``text_before`` is ``before``'s, reused when the
-        refs came out the same (a manifest is a function of its names and hashes)."""
+        refs came out the same (a manifest is a function of its names and hashes).
+
+        ``inherited``: the parent task's refs as this step leaves them. A value that is the very
+        object the parent holds under the same name takes the parent's ref without encoding: the
+        instances of a multi-instance activity hold the activity's collection itself, and each
+        completing instance would otherwise encode the whole collection again. Values are never
+        changed in place (``_TrackedTask._inherit_data`` copies before a merge would), so the
+        parent's hash of the object is its hash here too.
+        """
         refs: dict[str, ValueRef] = {}
         same = len(values) == len(before)
         for key, value in values.items():
             old = before.get(key)
+            if inherited is not None:
+                shared = inherited.get(key)
+                if shared is not None and shared.value is value:
+                    refs[key] = shared
+                    if old is None or old.hash != shared.hash:
+                        same = False
+                    continue
             if (
                 old is not None
                 and old.value is value
@@ -149,55 +199,235 @@ class StepEncoder:
 
 
 def capture(workflow: Any, before: Persisted, frame_of: Any) -> Checkpoint:
-    """Compare the live workflow with ``before``; ``frame_of(workflow, encoder)`` builds the frame."""
+    """Compare the live workflow with ``before``; ``frame_of(workflow, encoder, data_before)`` builds the frame.
+
+    When ``before`` was made from this very workflow and its task indexes kept track since
+    (``Persisted.tracked``), only the tasks they name as touched are compared, and ``before``
+    itself becomes the memory after the step (the caller drops the live instance when a step
+    fails): a step's cost is what it changed, not the instance's size. Otherwise every task is
+    compared. With ``STEADYFLOW_VERIFY_TASK_INDEX=1`` both are computed and must agree.
+    """
+    indexes = _indexes(workflow)
+    tracked = before.tracked
+    incremental = (
+        tracked is not None
+        and indexes is not None
+        and tracked.workflow is workflow
+        and all(indexes.get(key) is index for key, index in tracked.indexes.items())
+    )
+    reference = before.snapshot() if incremental and _verifying() else None
+    if incremental:
+        assert tracked is not None and indexes is not None
+        checkpoint = _capture_touched(workflow, before, frame_of, tracked, indexes)
+    else:
+        checkpoint = _capture_all(workflow, before, frame_of)
+    if reference is not None:
+        _verify_against_full_scan(workflow, reference, frame_of, checkpoint)
+    _start_tracking(workflow, checkpoint.after, indexes)
+    return checkpoint
+
+
+def start_tracking(workflow: Any, persisted: Persisted) -> None:
+    """From now on ``persisted`` is what the database holds for ``workflow``: track changes against it."""
+    _start_tracking(workflow, persisted, _indexes(workflow))
+
+
+def _start_tracking(workflow: Any, persisted: Persisted, indexes: dict[str, Any] | None) -> None:
+    if indexes is None:
+        persisted.tracked = None
+        return
+    for index in indexes.values():
+        index.touched.clear()
+        index.removed.clear()
+    persisted.tracked = Tracking(workflow, indexes)
+
+
+def _indexes(workflow: Any) -> dict[str, Any] | None:
+    """Each workflow's task index, or None when one cannot track (no index, or tasks of a foreign class)."""
+    from bpmn.specs.task_index import TaskIndex
+
+    found: dict[str, Any] = {}
+    for key, scope in (("", workflow), *((str(k), sp) for k, sp in workflow.subprocesses.items())):
+        tasks = scope.tasks
+        if not isinstance(tasks, TaskIndex) or not tasks.tracks_states:
+            return None
+        found[key] = tasks
+    return found
+
+
+def _verifying() -> bool:
+    return os.environ.get("STEADYFLOW_VERIFY_TASK_INDEX", "") == "1"
+
+
+class CheckpointMismatchError(AssertionError):
+    """The touched-task checkpoint disagreed with the full comparison: a change was not tracked."""
+
+
+def _verify_against_full_scan(workflow: Any, before: Persisted, frame_of: Any, found: Checkpoint) -> None:
+    full = _capture_all(workflow, before, frame_of)
+    if found.upserts != full.upserts or sorted(found.deletes) != sorted(full.deletes):
+        raise CheckpointMismatchError(
+            "the checkpoint of touched tasks differs from comparing every task: "
+            f"upserts {[r.id for r in found.upserts]} != {[r.id for r in full.upserts]}, "
+            f"deletes {sorted(found.deletes)} != {sorted(full.deletes)}"
+        )
+
+
+def _capture_all(workflow: Any, before: Persisted, frame_of: Any) -> Checkpoint:
+    """Compare every task of the workflow with ``before``; the memory after is a new ``Persisted``."""
     encoder = StepEncoder()
     after = Persisted(next_seq=before.next_seq)
     upserts: list[TaskRow] = []
     previous_states: dict[str, int | None] = {}
+    previous_rows: dict[str, TaskRow] = {}
     depth_of: dict[UUID, int] = {}
+    compared = 0
     for workflow_id, task in iter_tasks(workflow):
+        compared += 1
         uid = task.id
         memory = before.by_uuid.get(uid)
         if memory is None:
             memory = before.tasks.get(str(uid))
         if memory is not None and _unchanged(task, memory):
             after.tasks[memory.row.id] = after.by_uuid[uid] = memory
+            if memory.internal_has_dict:
+                after.dict_internal.add(uid)
             depth_of[uid] = memory.row.depth
             continue
-        task_id = str(uid)
         parent = task._parent
         depth = depth_of.get(parent, -1) + 1 if parent is not None else 0
         depth_of[uid] = depth
-        changed_state = (
-            memory is None or memory.row.state != task.state or (memory.row.last_state_change != task.last_state_change)
-        )
-        data_refs, data_manifest = encoder.manifest(
-            task.data, memory.data if memory else {}, changed_state, memory.row.data if memory else None
-        )
-        internal_refs, internal_manifest = encoder.manifest(
-            task.internal_data, memory.internal if memory else {}, True, memory.row.internal if memory else None
-        )
-        spec = task.task_spec
-        row = TaskRow(
-            id=task_id,
-            workflow_id=workflow_id,
-            parent_id=str(parent) if parent is not None else None,
-            spec_name=spec.name,
-            element_id=getattr(spec, "bpmn_id", None),
-            state=task.state,
-            last_state_change=task.last_state_change,
-            triggered=bool(task.triggered),
-            seq=memory.row.seq if memory is not None else _next_seq(after),
-            internal=internal_manifest,
-            data=data_manifest,
-            depth=depth,
-            kind=task_kind(spec),
-        )
-        after.tasks[task_id] = after.by_uuid[uid] = TaskMemory(row, data_refs, internal_refs)
-        if memory is None or memory.row != row:
-            upserts.append(row)
-            previous_states[task_id] = memory.row.state if memory else None
+        fresh = _remember(task, workflow_id, depth, memory, encoder, after)
+        if memory is None or memory.row != fresh.row:
+            upserts.append(fresh.row)
+            previous_states[fresh.row.id] = memory.row.state if memory else None
+            if memory is not None:
+                previous_rows[fresh.row.id] = memory.row
     deletes = [task_id for task_id in before.tasks if task_id not in after.tasks]
+    checkpoint = _finish(workflow, before, after, frame_of, encoder, upserts, deletes, previous_states, previous_rows)
+    checkpoint.compared = compared
+    return checkpoint
+
+
+def _capture_touched(
+    workflow: Any, before: Persisted, frame_of: Any, tracked: Tracking, indexes: dict[str, Any]
+) -> Checkpoint:
+    """Compare only the tasks the indexes saw touched (and those always compared); ``before`` becomes after."""
+    encoder = StepEncoder()
+    after = before
+    order = {key: rank for rank, key in enumerate(indexes)}
+    candidates: list[tuple[int, int, str, Any, UUID]] = []
+    seen: set[UUID] = set()
+    for key, index in indexes.items():
+        if key not in tracked.indexes:
+            ids: Any = list(index)  # a subprocess created since: every task of it is new
+        else:
+            ids = index.touched | index.removed
+        for uid in ids:
+            seen.add(uid)
+            candidates.append((order[key], index.position(uid), key, index, uid))
+    for uid in before.dict_internal:
+        if uid not in seen:
+            key = before.by_uuid[uid].row.workflow_id
+            index = indexes.get(key)
+            if index is not None:
+                seen.add(uid)
+                candidates.append((order[key], index.position(uid), key, index, uid))
+    candidates.sort(key=lambda c: (c[0], c[1]))
+    upserts: list[TaskRow] = []
+    deletes: list[str] = []
+    previous_states: dict[str, int | None] = {}
+    previous_rows: dict[str, TaskRow] = {}
+    for _, _, workflow_id, index, uid in candidates:
+        task = dict.get(index, uid)
+        memory = before.by_uuid.get(uid)
+        if task is None:
+            if memory is not None:
+                task_id = memory.row.id
+                deletes.append(task_id)
+                del after.tasks[task_id]
+                del after.by_uuid[uid]
+                after.dict_internal.discard(uid)
+            continue
+        if memory is not None and _unchanged(task, memory):
+            continue
+        parent = task._parent
+        if parent is None:
+            depth = 0
+        else:
+            parent_memory = after.by_uuid.get(parent)
+            depth = parent_memory.row.depth + 1 if parent_memory is not None else 0
+        fresh = _remember(task, workflow_id, depth, memory, encoder, after)
+        if not fresh.internal_has_dict:
+            after.dict_internal.discard(uid)
+        if memory is None or memory.row != fresh.row:
+            upserts.append(fresh.row)
+            previous_states[fresh.row.id] = memory.row.state if memory else None
+            if memory is not None:
+                previous_rows[fresh.row.id] = memory.row
+    checkpoint = _finish(workflow, before, after, frame_of, encoder, upserts, deletes, previous_states, previous_rows)
+    checkpoint.compared = len(candidates)
+    return checkpoint
+
+
+def _remember(
+    task: Any, workflow_id: str, depth: int, memory: TaskMemory | None, encoder: StepEncoder, after: Persisted
+) -> TaskMemory:
+    """The task's row and value refs as they are now, filed in ``after``."""
+    uid = task.id
+    fields = task.__dict__  # not task.data: reading that would mark the task touched again
+    data = fields["data"]
+    internal = fields["internal_data"]
+    changed_state = (
+        memory is None or memory.row.state != task.state or (memory.row.last_state_change != task.last_state_change)
+    )
+    parent = task._parent
+    parent_memory = after.by_uuid.get(parent) if parent is not None else None
+    data_refs, data_manifest = encoder.manifest(
+        data,
+        memory.data if memory else {},
+        changed_state,
+        memory.row.data if memory else None,
+        parent_memory.data if parent_memory is not None else None,
+    )
+    internal_refs, internal_manifest = encoder.manifest(
+        internal, memory.internal if memory else {}, True, memory.row.internal if memory else None
+    )
+    spec = task.task_spec
+    row = TaskRow(
+        id=memory.row.id if memory is not None else str(uid),
+        workflow_id=workflow_id,
+        parent_id=str(parent) if parent is not None else None,
+        spec_name=spec.name,
+        element_id=getattr(spec, "bpmn_id", None),
+        state=task.state,
+        last_state_change=task.last_state_change,
+        triggered=bool(task.triggered),
+        seq=memory.row.seq if memory is not None else _next_seq(after),
+        internal=internal_manifest,
+        data=data_manifest,
+        depth=depth,
+        kind=task_kind(spec),
+    )
+    fresh = TaskMemory(row, data_refs, internal_refs)
+    after.tasks[row.id] = after.by_uuid[uid] = fresh
+    if fresh.internal_has_dict:
+        after.dict_internal.add(uid)
+    return fresh
+
+
+def _finish(
+    workflow: Any,
+    before: Persisted,
+    after: Persisted,
+    frame_of: Any,
+    encoder: StepEncoder,
+    upserts: list[TaskRow],
+    deletes: list[str],
+    previous_states: dict[str, int | None],
+    previous_rows: dict[str, TaskRow],
+) -> Checkpoint:
+    frame_before = before.frame
     frame, workflow_data = frame_of(workflow, encoder, before.workflow_data)
     after.frame = frame
     after.workflow_data = workflow_data
@@ -206,8 +436,9 @@ def capture(workflow: Any, before: Persisted, frame_of: Any) -> Checkpoint:
         deletes=deletes,
         blobs=encoder.blobs,
         frame=frame,
-        frame_changed=frame != before.frame,
+        frame_changed=frame != frame_before,
         previous_states=previous_states,
+        previous_rows=previous_rows,
         after=after,
         encoder=encoder,
     )
@@ -263,10 +494,11 @@ def _unchanged(task: Any, memory: TaskMemory) -> bool:
     state = task.state
     if row.state != state or row.last_state_change != task.last_state_change:
         return False
-    data = task.data
+    fields = task.__dict__  # not task.data: reading that marks the task touched
+    data = fields["data"]
     if tuple(data) != memory.data_keys or tuple(map(id, data.values())) != memory.data_ids:
         return False
-    internal = task.internal_data
+    internal = fields["internal_data"]
     if not internal and not memory.internal_keys:
         return True
     return (

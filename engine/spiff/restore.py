@@ -17,7 +17,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from bpmn.recursion import recursion_room, spec_elements
 from bpmn.script_engine import ExpressionEngine
-from engine.spiff.checkpoint import Persisted, TaskMemory, ValueRef, encode_workflow_data
+from engine.spiff.checkpoint import Persisted, TaskMemory, ValueRef, encode_workflow_data, start_tracking
 from engine.spiff.codec import decode_value, dumps
 from engine.spiff.workflow import SteadyflowSubWorkflow, SteadyflowWorkflow
 from engine.store.records import TaskRow
@@ -137,6 +137,7 @@ def restore(
             progressed = True
         if not progressed:
             raise ValueError(f"subprocesses {sorted(pending)} have no owning task in the stored rows")
+    start_tracking(workflow, persisted)
     return workflow, persisted
 
 
@@ -172,7 +173,9 @@ def _fill(
         task.internal_data, internal_refs = _decode_manifest(json.loads(row.internal), blob)
         if isinstance(task_spec, CatchingEvent) and task.has_state(TaskState.WAITING):
             top.event_manager.add_task(task)
-        persisted.tasks[row.id] = persisted.by_uuid[task.id] = TaskMemory(row, data_refs, internal_refs)
+        memory = persisted.tasks[row.id] = persisted.by_uuid[task.id] = TaskMemory(row, data_refs, internal_refs)
+        if memory.internal_has_dict:
+            persisted.dict_internal.add(task.id)
     workflow.task_tree = workflow.tasks.get(UUID(frame["root"]))
     workflow.data, refs = _decode_manifest(frame["data"], blob)
     persisted.workflow_data[key] = refs

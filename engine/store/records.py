@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,7 +81,8 @@ class JobRecord:
     element_id: str
     type: str
     state: str
-    variables: dict[str, Any]
+    variables: Mapping[str, Any]
+    """As stored, name -> blob hash; as the engine hands a job out, name -> value (``JobVariables``)."""
     headers: dict[str, str]
     retry_policy: dict[str, Any]
     attempt: int

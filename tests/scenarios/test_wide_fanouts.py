@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from engine.engine import Engine
+from engine.job_outcome import JobOutcome
 from tests.conftest import run_jobs
 from tests.scenarios.constructs_support import Jobs
 
@@ -282,3 +283,37 @@ def test_four_hundred_instances_each_see_their_item_and_the_shared_list_and_coll
     if flavour == "c8":
         assert variables["created"] == [f"db-{r}" for r in regions]
     assert activity_counts(engine, instance.id)["create"] >= 400
+
+
+def test_two_thousand_instances_finish_after_a_restart_half_way_with_the_output_collection_in_input_order(
+    make_engine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # At this width the suite's check of every indexed answer and checkpoint against a full walk
+    # (O(tasks) per step) would take minutes; narrower tests run with it, this one runs what users run.
+    monkeypatch.setenv("STEADYFLOW_VERIFY_TASK_INDEX", "0")
+    body = (
+        '<bpmn:startEvent id="start" />'
+        + flow("f0", "start", "square")
+        + '<bpmn:serviceTask id="square"><bpmn:extensionElements><zeebe:taskDefinition type="square" />'
+        "</bpmn:extensionElements><bpmn:multiInstanceLoopCharacteristics><bpmn:extensionElements>"
+        '<zeebe:loopCharacteristics inputCollection="=items" inputElement="item" outputCollection="squares" '
+        'outputElement="=squared" /></bpmn:extensionElements></bpmn:multiInstanceLoopCharacteristics>'
+        "</bpmn:serviceTask>" + flow("f1", "square", "end") + '<bpmn:endEvent id="end" />'
+    )
+    first: Engine = make_engine()
+    deploy_xml(first, "wide-restart", body)
+    items = list(range(2000))
+    instance = first.start("wide-restart", {"items": items})
+    claimed = first.claim_jobs("w", ["square"], max_jobs=1000)
+    outcomes = [JobOutcome(job, "complete", {"squared": job.variables["item"] ** 2}) for job in claimed]
+    assert first.report_outcomes("w", outcomes) == [None] * 1000
+    first.close()  # the process ends half way; the next one reads the instance from its rows
+
+    second: Engine = make_engine()
+    run_jobs(second, {"square": lambda job: {"squared": job.variables["item"] ** 2}}, max_wait_s=1)
+
+    assert second.instance(instance.id).state == "completed"
+    variables = second.variables(instance.id)
+    assert variables["squares"] == [i * i for i in items]
+    assert variables["items"] == items
+    assert activity_counts(second, instance.id)["square"] >= 2000

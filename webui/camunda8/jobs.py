@@ -113,7 +113,9 @@ def _activated(
     jobs, instances, definitions, elements = keys["job"], keys["instance"], keys["definition"], keys["element"]
     answer = []
     for c in claimed:
-        values = c.job.variables if wanted is None else {n: c.job.variables[n] for n in wanted if n in c.job.variables}
+        values = (
+            dict(c.job.variables) if wanted is None else {n: c.job.variables[n] for n in wanted if n in c.job.variables}
+        )
         job_keys = {
             "job": jobs[c.job.id],
             "instance": instances[c.job.instance_id],

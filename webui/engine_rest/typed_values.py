@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -175,7 +176,7 @@ def encode_value(value: Any) -> dict[str, Any]:
     return {"type": "Json", "value": json.dumps(value, ensure_ascii=False), "valueInfo": {}}
 
 
-def encode_variables(variables: dict[str, Any], names: list[str] | None = None) -> dict[str, dict[str, Any]]:
+def encode_variables(variables: Mapping[str, Any], names: list[str] | None = None) -> dict[str, dict[str, Any]]:
     """Variables as Camunda's typed map; ``names`` keeps only those (None: all)."""
     wanted = variables if names is None else {n: variables[n] for n in names if n in variables}
     return {name: encode_value(value) for name, value in wanted.items()}
