@@ -39,7 +39,8 @@ from engine.worker import WorkerPool
 HEADER = (
     '<?xml version="1.0" encoding="UTF-8"?>\n'
     '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
-    'xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="Defs_{key}" '
+    'xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" '
+    'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" id="Defs_{key}" '
     'targetNamespace="http://bpmn.io/schema/bpmn">\n'
     '<bpmn:process id="{key}" isExecutable="true">\n'
 )
@@ -60,6 +61,22 @@ def parallel_gateway_xml(key: str, branches: int) -> bytes:
     for i in range(branches):
         parts.append(f'<bpmn:task id="t{i}" />\n')
         parts.append(_flow(f"fa{i}", "fork", f"t{i}"))
+        parts.append(_flow(f"fb{i}", f"t{i}", "join"))
+    parts.append('<bpmn:endEvent id="end" />\n' + _flow("f_end", "join", "end") + FOOTER)
+    return "".join(parts).encode()
+
+
+def inclusive_gateway_xml(key: str, branches: int) -> bytes:
+    """Start, an inclusive fork whose ``branches`` conditional flows all hold, plain tasks, an inclusive join, end."""
+    parts = [HEADER.format(key=key), '<bpmn:startEvent id="start" />\n', _flow("f_start", "start", "fork")]
+    parts.append('<bpmn:inclusiveGateway id="fork" />\n<bpmn:inclusiveGateway id="join" />\n')
+    for i in range(branches):
+        parts.append(f'<bpmn:task id="t{i}" />\n')
+        parts.append(
+            f'<bpmn:sequenceFlow id="fa{i}" sourceRef="fork" targetRef="t{i}">'
+            '<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">=true</bpmn:conditionExpression>'
+            "</bpmn:sequenceFlow>\n"
+        )
         parts.append(_flow(f"fb{i}", f"t{i}", "join"))
     parts.append('<bpmn:endEvent id="end" />\n' + _flow("f_end", "join", "end") + FOOTER)
     return "".join(parts).encode()
@@ -129,6 +146,20 @@ def run_gateway(size: int, workdir: Path) -> Run:
         engine.close()
 
 
+def run_inclusive(size: int, workdir: Path) -> Run:
+    key = f"fanout-inclusive-{size}"
+    engine = _engine(workdir)
+    try:
+        engine.deploy([(f"{key}.bpmn", inclusive_gateway_xml(key, size))])
+        started = time.perf_counter()
+        instance_id = engine.start(key, {}).id
+        elapsed = time.perf_counter() - started
+        _expect_completed(engine, instance_id, f"inclusive gateway x{size}")
+        return Run("inclusive gateway (start)", size, elapsed)
+    finally:
+        engine.close()
+
+
 def _noop(job: JobContext) -> Mapping[str, Any] | None:
     return None
 
@@ -168,10 +199,11 @@ def run_chain(size: int, workdir: Path) -> Run:
 
 SHAPES: dict[str, tuple[Callable[[int, Path], Run], int, int]] = {
     "gateway": (run_gateway, 100, 5000),
+    "inclusive": (run_inclusive, 100, 2000),
     "mi": (run_multi_instance, 100, 10000),
     "chain": (run_chain, 100, 5000),
 }
-QUICK_LARGE = {"gateway": 300, "mi": 300, "chain": 600}
+QUICK_LARGE = {"gateway": 300, "inclusive": 300, "mi": 300, "chain": 600}
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -203,7 +235,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"{r.shape:32} {r.size:>7} {r.seconds:>9.3f} {r.ms_per_branch:>10.3f}")
             growth = runs[1].ms_per_branch / runs[0].ms_per_branch if runs[0].ms_per_branch else float("inf")
             print(f"{'':32} growth per branch {small} -> {large}: x{growth:.2f}")
-            if not args.quick and name in ("gateway", "mi") and growth > GROWTH_LIMIT:
+            if not args.quick and name in ("gateway", "inclusive", "mi") and growth > GROWTH_LIMIT:
                 missed.append(f"{name}: per-branch cost grew x{growth:.2f} (target <= x{GROWTH_LIMIT})")
             if not args.quick and name == "gateway" and runs[1].seconds > GATEWAY_START_LIMIT_S:
                 missed.append(f"gateway: {large} branches started in {runs[1].seconds:.2f} s (target < 2 s)")

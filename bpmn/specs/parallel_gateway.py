@@ -17,7 +17,7 @@ above it (earlier passes of a loop) are ignored.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.defaults import ParallelGateway as SpiffParallelGateway
@@ -49,8 +49,18 @@ def _descendant_ids(task: Any) -> set[UUID]:
     return found
 
 
-class IndexedParallelGateway(SpiffParallelGateway):
-    """A ``bpmn:parallelGateway`` whose join looks only at its own tasks."""
+class IndexedJoinWaiting:
+    """The waiting side of SpiffWorkflow's unstructured join, from the index instead of a scan of every task.
+
+    SpiffWorkflow's ``UnstructuredJoin._update_hook`` looks through all the workflow's tasks for
+    the join's other waiting task on every arrival; the index keeps the join's waiting tasks.
+    """
+
+    name: str
+
+    if TYPE_CHECKING:
+
+        def _check_threshold_unstructured(self, my_task: Any) -> bool: ...
 
     def _nested_may_hold_me(self, workflow: Any) -> bool:
         """Could a subprocess below this workflow hold tasks of a spec with this name?
@@ -60,6 +70,46 @@ class IndexedParallelGateway(SpiffParallelGateway):
         """
         specs: Iterable[Any] = getattr(workflow.top_workflow, "subprocess_specs", {}).values()
         return any(spec is not workflow.spec and self.name in spec.task_specs for spec in specs)
+
+    def _may_be_waiting(self, index: TaskIndex) -> set[UUID]:
+        """The join's tasks that may be waiting: those found so on first use, and each this hook set waiting.
+
+        Only this hook puts a join's task in WAITING once a workflow is live (a restored
+        workflow is a new one, with a new index), so the set holds every waiting one; each
+        is still checked, as a cancel or reset may have moved it on.
+        """
+        waiting = index.waiting_joins.get(self.name)
+        if waiting is None:
+            tasks = index.by_spec.get(self.name, {}).values()
+            waiting = {t.id for t in tasks if t._state == TaskState.WAITING}
+            index.waiting_joins[self.name] = waiting
+        return waiting
+
+    def _update_hook(self, my_task: Any) -> Any:
+        may_fire = self._check_threshold_unstructured(my_task)
+        index = indexed_tasks(my_task.workflow)
+        waiting = self._may_be_waiting(index)
+        others = []
+        for task_id in list(waiting):
+            task = index.get(task_id)
+            if task is None or task.task_spec is not self or task._state != TaskState.WAITING:
+                waiting.discard(task_id)
+            elif task is not my_task:
+                others.append(task)
+        for task in others:
+            # As SpiffWorkflow does: only the latest arrival waits, so waiting ones are not updated again and again.
+            task.cancel()
+            waiting.discard(task.id)
+        if not may_fire:
+            my_task._set_state(TaskState.WAITING)
+            waiting.add(my_task.id)
+        else:
+            my_task._inherit_data()
+        return may_fire
+
+
+class IndexedParallelGateway(IndexedJoinWaiting, SpiffParallelGateway):
+    """A ``bpmn:parallelGateway`` whose join looks only at its own tasks."""
 
     def _check_threshold_unstructured(self, my_task: Any) -> bool:
         workflow = my_task.workflow
@@ -126,39 +176,3 @@ class IndexedParallelGateway(SpiffParallelGateway):
                 if parent is not None and parent.state == TaskState.COMPLETED and parent.task_spec in waiting_inputs:
                     waiting_inputs.remove(parent.task_spec)
         return len(waiting_inputs) == 0
-
-    def _may_be_waiting(self, index: TaskIndex) -> set[UUID]:
-        """The join's tasks that may be waiting: those found so on first use, and each this hook set waiting.
-
-        Only this hook puts a parallel gateway's task in WAITING once a workflow is live
-        (a restored workflow is a new one, with a new index), so the set holds every waiting
-        one; each is still checked, as a cancel or reset may have moved it on.
-        """
-        waiting = index.waiting_joins.get(self.name)
-        if waiting is None:
-            tasks = index.by_spec.get(self.name, {}).values()
-            waiting = {t.id for t in tasks if t._state == TaskState.WAITING}
-            index.waiting_joins[self.name] = waiting
-        return waiting
-
-    def _update_hook(self, my_task: Any) -> Any:
-        may_fire = self._check_threshold_unstructured(my_task)
-        index = indexed_tasks(my_task.workflow)
-        waiting = self._may_be_waiting(index)
-        others = []
-        for task_id in list(waiting):
-            task = index.get(task_id)
-            if task is None or task.task_spec != self or task._state != TaskState.WAITING:
-                waiting.discard(task_id)
-            elif task is not my_task:
-                others.append(task)
-        for task in others:
-            # As SpiffWorkflow does: only the latest arrival waits, so waiting ones are not updated again and again.
-            task.cancel()
-            waiting.discard(task.id)
-        if not may_fire:
-            my_task._set_state(TaskState.WAITING)
-            waiting.add(my_task.id)
-        else:
-            my_task._inherit_data()
-        return may_fire

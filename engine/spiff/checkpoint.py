@@ -163,12 +163,13 @@ class StepEncoder:
         """The refs of ``values`` and their manifest text; ``text_before`` is ``before``'s, reused when the
         refs came out the same (a manifest is a function of its names and hashes).
 
-        ``inherited``: the parent task's refs as this step leaves them. A value that is the very
-        object the parent holds under the same name takes the parent's ref without encoding: the
-        instances of a multi-instance activity hold the activity's collection itself, and each
-        completing instance would otherwise encode the whole collection again. Values are never
-        changed in place (``_TrackedTask._inherit_data`` copies before a merge would), so the
-        parent's hash of the object is its hash here too.
+        ``inherited``: the refs of the multi-instance body holding this instance, as this step
+        leaves them. A value that is the very object the body holds under the same name takes the
+        body's ref without encoding: the instances hold the activity's collection itself, and each
+        completing instance would otherwise encode the whole collection again. Nothing changes an
+        instance's values in place (our triggers assign, ``_TrackedTask._inherit_data`` copies
+        before a merge would, scripts run in another process), so the body's hash of the object is
+        its hash here too.
         """
         refs: dict[str, ValueRef] = {}
         same = len(values) == len(before)
@@ -383,12 +384,14 @@ def _remember(
     )
     parent = task._parent
     parent_memory = after.by_uuid.get(parent) if parent is not None else None
+    # Only a multi-instance body's instances: elsewhere SpiffWorkflow merges data in place (a join's run).
+    shares_with_parent = parent_memory is not None and parent_memory.row.kind == "multi"
     data_refs, data_manifest = encoder.manifest(
         data,
         memory.data if memory else {},
         changed_state,
         memory.row.data if memory else None,
-        parent_memory.data if parent_memory is not None else None,
+        parent_memory.data if parent_memory is not None and shares_with_parent else None,
     )
     internal_refs, internal_manifest = encoder.manifest(
         internal, memory.internal if memory else {}, True, memory.row.internal if memory else None

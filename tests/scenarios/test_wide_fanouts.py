@@ -158,6 +158,33 @@ def test_inclusive_join_at_width_waits_for_exactly_the_branches_taken(make_engin
     assert engine.instance(instance.id).state == "completed"
 
 
+def test_fifteen_hundred_branch_inclusive_join_fires_once_after_the_thousand_branches_taken(make_engine: Any) -> None:
+    engine: Engine = make_engine()
+    parts = ['<bpmn:startEvent id="start" />', flow("f0", "start", "split")]
+    parts.append('<bpmn:inclusiveGateway id="split" /><bpmn:inclusiveGateway id="merge" />')
+    for i in range(1500):
+        parts.extend(
+            [
+                f'<bpmn:task id="b{i}" />',
+                flow(f"fa{i}", "split", f"b{i}", f"=taken &gt; {i}"),
+                flow(f"fb{i}", f"b{i}", "merge"),
+            ]
+        )
+    parts.extend([flow("fz", "merge", "after"), service_task("after", "after", "c8")])
+    parts.extend([flow("fy", "after", "end"), '<bpmn:endEvent id="end" />'])
+    deploy_xml(engine, "inclusive-wider", "".join(parts))
+
+    instance = engine.start("inclusive-wider", {"taken": 1000})
+
+    counts = activity_counts(engine, instance.id)
+    assert {f"b{i}" for i in range(1500) if counts[f"b{i}"]} == {f"b{i}" for i in range(1000)}
+    assert counts["merge"] == 1
+    (job,) = engine.claim_jobs("w", ["after"])
+    engine.complete_job(job.id, {}, worker_id="w")
+    assert engine.instance(instance.id).state == "completed"
+    assert activity_counts(engine, instance.id)["merge"] == 1
+
+
 def test_two_thousand_task_chain_parses_deploys_and_runs(make_engine: Any) -> None:
     engine: Engine = make_engine()
     parts = ['<bpmn:startEvent id="start" />']
