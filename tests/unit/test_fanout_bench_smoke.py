@@ -13,8 +13,13 @@ def test_quick_fanout_benchmark_runs_every_shape_and_prints_growth(capsys: pytes
     assert fanout_bench.main(["--quick", "--check"]) == 0
 
     printed = capsys.readouterr().out
-    assert printed.count("growth per branch") == 3
-    for shape in ("parallel gateway (start)", "multi-instance (deploy+run)", "sequential chain (deploy+run)"):
+    assert printed.count("growth per branch") == len(fanout_bench.SHAPES)
+    for shape in (
+        "parallel gateway (start)",
+        "inclusive gateway (start)",
+        "multi-instance (deploy+run)",
+        "sequential chain (deploy+run)",
+    ):
         assert shape in printed
     assert "quick run: all shapes completed" in printed
 
