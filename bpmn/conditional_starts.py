@@ -103,8 +103,10 @@ def wire_conditional_subprocesses(spec: Any, sub_spec_of: Callable[[str], Any]) 
 def start_conditional_subprocesses(workflow: Any) -> int:
     """Start the event subprocesses whose conditions a change made true; returns how many started."""
     started = 0
-    scopes = [workflow, *sorted(workflow.subprocesses.values(), key=lambda sub: sub.depth)]
-    for scope in scopes:
+    # Top-down, and only the scopes that have conditional starts are ordered (a step of a wide
+    # fan-out over subprocesses must not sort every subprocess when none has one).
+    inner = [sub for sub in workflow.subprocesses.values() if conditional_starts(workflow, sub)]
+    for scope in [workflow, *sorted(inner, key=lambda sub: sub.depth)]:
         starts = conditional_starts(workflow, scope)
         if starts and _running(workflow, scope):
             started += _check_scope(workflow, scope, starts)
