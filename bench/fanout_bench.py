@@ -132,32 +132,28 @@ def _expect_completed(engine: Engine, instance_id: str, what: str) -> None:
         raise RuntimeError(f"{what}: the instance is {state}, not completed")
 
 
-def run_gateway(size: int, workdir: Path) -> Run:
-    key = f"fanout-gateway-{size}"
+def _run_started(shape: str, key: str, xml: bytes, size: int, workdir: Path) -> Run:
+    """Deploy ``xml``, then time the start: the whole instance runs in that one step."""
     engine = _engine(workdir)
     try:
-        engine.deploy([(f"{key}.bpmn", parallel_gateway_xml(key, size))])
+        engine.deploy([(f"{key}.bpmn", xml)])
         started = time.perf_counter()
         instance_id = engine.start(key, {}).id
         elapsed = time.perf_counter() - started
-        _expect_completed(engine, instance_id, f"parallel gateway x{size}")
-        return Run("parallel gateway (start)", size, elapsed)
+        _expect_completed(engine, instance_id, f"{shape} x{size}")
+        return Run(f"{shape} (start)", size, elapsed)
     finally:
         engine.close()
+
+
+def run_gateway(size: int, workdir: Path) -> Run:
+    key = f"fanout-gateway-{size}"
+    return _run_started("parallel gateway", key, parallel_gateway_xml(key, size), size, workdir)
 
 
 def run_inclusive(size: int, workdir: Path) -> Run:
     key = f"fanout-inclusive-{size}"
-    engine = _engine(workdir)
-    try:
-        engine.deploy([(f"{key}.bpmn", inclusive_gateway_xml(key, size))])
-        started = time.perf_counter()
-        instance_id = engine.start(key, {}).id
-        elapsed = time.perf_counter() - started
-        _expect_completed(engine, instance_id, f"inclusive gateway x{size}")
-        return Run("inclusive gateway (start)", size, elapsed)
-    finally:
-        engine.close()
+    return _run_started("inclusive gateway", key, inclusive_gateway_xml(key, size), size, workdir)
 
 
 def _noop(job: JobContext) -> Mapping[str, Any] | None:
