@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 from typing import Any
+
+import httpx
 
 from tests.integration.conftest import PASSWORDS
 
@@ -38,6 +41,20 @@ def modeler_deploy_body(
         parts.append(_file(attachment_name, data, "application/octet-stream"))
     body = b"".join(parts) + f"--{BOUNDARY}--\r\n".encode()
     return body, f"multipart/form-data; boundary={BOUNDARY}"
+
+
+def deploy_as_modeler(rest: str, path: Path, auth: tuple[str, str]) -> dict[str, Any]:
+    """Deploy ``path`` to the engine-rest root ``rest`` as Modeler's Deploy button does; its answer (must be 200)."""
+    body, content_type = modeler_deploy_body(path.stem, path.name, path.read_bytes())
+    response = httpx.post(
+        f"{rest}/deployment/create",
+        content=body,
+        headers={"content-type": content_type, "accept": "application/json"},
+        auth=auth,
+        timeout=60,
+    )
+    assert response.status_code == 200, response.text
+    return dict(response.json())
 
 
 def _field(name: str, value: bytes) -> bytes:

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tests.conftest import DATA
-from tests.integration.engine_rest_helpers import modeler_deploy_body
+from tests.integration.engine_rest_helpers import deploy_as_modeler
 from tests.integration.test_engine_rest_workers import PASSWORD, Server, start_server, stop_server, wait_until
 
 CALLS = DATA / "calls"
@@ -28,17 +28,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 def modeler_deploy(server: Server, name: str) -> dict[str, Any]:
-    path = CALLS / f"{name}.bpmn"
-    body, content_type = modeler_deploy_body(name, path.name, path.read_bytes())
-    response = httpx.post(
-        f"{server.rest}/deployment/create",
-        content=body,
-        headers={"content-type": content_type, "accept": "application/json"},
-        auth=("deployer", PASSWORD),
-        timeout=60,
-    )
-    assert response.status_code == 200, response.text
-    return dict(response.json())
+    return deploy_as_modeler(server.rest, CALLS / f"{name}.bpmn", ("deployer", PASSWORD))
 
 
 def test_a_parent_deployed_before_its_child_over_rest_runs_once_the_child_is_deployed(server: Server) -> None:

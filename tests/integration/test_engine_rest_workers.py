@@ -23,7 +23,7 @@ import httpx
 import pytest
 
 from tests.conftest import DATA, EXAMPLES
-from tests.integration.engine_rest_helpers import modeler_deploy_body, typed
+from tests.integration.engine_rest_helpers import deploy_as_modeler, typed
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKER_SCRIPT = Path(__file__).with_name("external_worker.py")
@@ -103,15 +103,7 @@ def start_server(data_dir: Path) -> Server:
     token = _cli(data_dir, "users", "token", "worker").split()[0]
     server = serve(data_dir, *LEAVE_TO_WORKERS, token=token)
     for path in (EXAMPLES / "database-creation.bpmn", DATA / "error-boundary.bpmn"):
-        body, content_type = modeler_deploy_body(path.stem, path.name, path.read_bytes())
-        response = httpx.post(
-            f"{server.rest}/deployment/create",
-            content=body,
-            headers={"content-type": content_type, "accept": "application/json"},
-            auth=("deployer", PASSWORD),
-            timeout=60,
-        )
-        assert response.status_code == 200, response.text
+        deploy_as_modeler(server.rest, path, ("deployer", PASSWORD))
     return server
 
 
