@@ -163,6 +163,32 @@ class _DatabaseGauges(Collector):
         )
 
 
+def render_long_polls(waiting: Mapping[str, int]) -> str:
+    """This server's waiting long polls per API (fetchAndLock, job activation), in the text format.
+
+    Unlike the database gauges these belong to one server process: they tell an operator how many
+    server threads are held by idle workers (and a test when its worker's request is waiting).
+    """
+    family = GaugeMetricFamily(
+        "steadyflow_long_polls_waiting",
+        "Long-polling requests this server holds open, waiting for work, by API.",
+        labels=["api"],
+    )
+    for api, count in sorted(waiting.items()):
+        family.add_metric([api], count)
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_Families([family]))
+    return generate_latest(registry).decode("utf-8")
+
+
+class _Families(Collector):
+    def __init__(self, families: list[GaugeMetricFamily]) -> None:
+        self._families = families
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        yield from self._families
+
+
 def render_gauges(db: Database, now: float | None = None) -> str:
     """The database's gauges in the text format, read now (or as of ``now``)."""
     registry = CollectorRegistry(auto_describe=False)
@@ -207,5 +233,6 @@ __all__ = [
     "StepMetrics",
     "exposition",
     "render_gauges",
+    "render_long_polls",
     "scrape_allowed",
 ]

@@ -12,8 +12,8 @@ from __future__ import annotations
 from flask import Blueprint, Flask, current_app, request
 from werkzeug.wrappers import Response
 
-from engine.metrics import CONTENT_TYPE, exposition, scrape_allowed
-from webui import auth
+from engine.metrics import CONTENT_TYPE, exposition, render_long_polls, scrape_allowed
+from webui import auth, camunda8, engine_rest
 from webui.services import services
 
 bp = Blueprint("metrics", __name__)
@@ -32,7 +32,11 @@ def scrape() -> Response:
             content_type="text/plain; charset=utf-8",
             headers={"WWW-Authenticate": 'Bearer realm="steadyflow metrics"'},
         )
-    body = exposition(found.engine.steps.metrics, found.engine.db)
+    waiting = {
+        "engine-rest": engine_rest.waiting_long_polls(current_app),
+        "camunda8": camunda8.waiting_long_polls(current_app),
+    }
+    body = exposition(found.engine.steps.metrics, found.engine.db) + render_long_polls(waiting)
     return Response(body, content_type=CONTENT_TYPE, headers={"Cache-Control": "no-store"})
 
 

@@ -6,6 +6,9 @@ so only the external workers serve those topics; the workers long-poll.
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import json
 import os
 import signal
 import socket
@@ -230,6 +233,16 @@ def test_real_worker_bpmn_error_reaches_the_boundary_event(
     assert variables["declineReason"]["value"] == "insufficient funds"
 
 
+def waiting_long_polls(server: Server) -> int:
+    """The server's own count of fetchAndLock requests waiting in a long poll (its /metrics gauge)."""
+    scraped = httpx.get(f"{server.url}/metrics", headers={"Authorization": f"Bearer {server.token}"}, timeout=60)
+    assert scraped.status_code == 200, scraped.text
+    for line in scraped.text.splitlines():
+        if line.startswith('steadyflow_long_polls_waiting{api="engine-rest"}'):
+            return int(float(line.split()[-1]))
+    raise AssertionError(f"/metrics has no engine-rest long-poll gauge: {scraped.text}")
+
+
 def test_server_shutdown_releases_a_waiting_long_poll(tmp_path: Path) -> None:
     own = start_server(tmp_path)
     answer: list[httpx.Response] = []
@@ -241,18 +254,38 @@ def test_server_shutdown_releases_a_waiting_long_poll(tmp_path: Path) -> None:
     }
     waiter = threading.Thread(target=lambda: answer.append(own.call("post", "/external-task/fetchAndLock", json=body)))
     waiter.start()
-    time.sleep(1.0)  # let the request reach the server and start waiting (an ordering aid, not a measurement)
+    wait_until(lambda: waiting_long_polls(own) == 1, "the fetchAndLock request never started waiting")
     assert stop_server(own) == 0
     waiter.join(timeout=60)
     assert answer and answer[0].status_code == 200 and answer[0].json() == []
 
 
+@contextlib.contextmanager
+def _raw_request(server: Server, path: str, body: dict[str, Any]) -> Iterator[socket.socket]:
+    """Send one POST over a plain socket and leave the answer unread: a client that may hang up at any moment."""
+    payload = json.dumps(body).encode()
+    credentials = base64.b64encode(f"worker:{PASSWORD}".encode()).decode()
+    host, port = server.url.removeprefix("http://").split(":")
+    head = (
+        f"POST /engine-rest{path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
+        f"Authorization: Basic {credentials}\r\nContent-Length: {len(payload)}\r\n\r\n"
+    )
+    connection = socket.create_connection((host, int(port)), timeout=60)
+    try:
+        connection.sendall(head.encode() + payload)
+        yield connection
+    finally:
+        connection.close()
+
+
 def test_a_long_poll_whose_worker_hung_up_locks_nothing(server: Server) -> None:
     charge = {"topicName": "charge", "lockDuration": 600_000}
     hung_up = {"workerId": "gone", "maxTasks": 10, "asyncResponseTimeout": 60_000, "topics": [charge]}
-    with pytest.raises(httpx.ReadTimeout):
-        server.call("post", "/external-task/fetchAndLock", json=hung_up, timeout=0.5)  # the client gives up
-    time.sleep(0.5)  # let the server notice the closed connection (an ordering aid, not a measurement)
+    before = waiting_long_polls(server)
+    with _raw_request(server, "/external-task/fetchAndLock", hung_up) as connection:
+        wait_until(lambda: waiting_long_polls(server) == before + 1, "the fetchAndLock request never started waiting")
+        connection.close()  # the worker hangs up while its request waits
+    wait_until(lambda: waiting_long_polls(server) == before, "the server never noticed the worker hang up")
     instance_id = start_instance(server, "error-boundary")
     alive = {"workerId": "alive", "maxTasks": 10, "asyncResponseTimeout": 10_000, "topics": [charge]}
     tasks = server.call("post", "/external-task/fetchAndLock", json=alive).json()

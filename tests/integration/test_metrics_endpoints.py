@@ -87,6 +87,8 @@ def test_serve_answers_public_metrics_and_exits_zero_on_sigterm(db_url: str, tmp
         assert status == 200
         assert "# TYPE steadyflow_step_duration_seconds histogram" in body
         assert samples(body)["steadyflow_job_queue_depth"] == 0
+        assert samples(body)['steadyflow_long_polls_waiting{api="engine-rest"}'] == 0
+        assert samples(body)['steadyflow_long_polls_waiting{api="camunda8"}'] == 0
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=60) == 0, log.read_text()
     finally:

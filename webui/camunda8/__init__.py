@@ -58,6 +58,12 @@ def init_app(app: Flask, engine: Engine, *, long_poll_capacity: int | None = Non
     app.register_blueprint(operate_bp)
 
 
+def waiting_long_polls(app: Flask) -> int:
+    """How many requests of this API wait in a long poll now (0 when the API is not mounted)."""
+    context = cast(C8Context | None, app.extensions.get(EXTENSION))
+    return 0 if context is None else context.long_polls.waiting
+
+
 def release_long_polls(app: Flask, timeout_s: float = 2.0) -> None:
     """At shutdown: answer every waiting job activation now (with no jobs) and wait until they are sent."""
     context = cast(C8Context | None, app.extensions.get(EXTENSION))
@@ -77,6 +83,7 @@ __all__ = [
     "messages",
     "modification",
     "release_long_polls",
+    "waiting_long_polls",
     "runtime_search",
     "searches",
     "user_tasks",

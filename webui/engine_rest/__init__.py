@@ -58,6 +58,12 @@ def init_app(app: Flask, engine: Engine, queries: Queries, *, long_poll_capacity
     app.register_blueprint(webapps_bp)
 
 
+def waiting_long_polls(app: Flask) -> int:
+    """How many requests of this API wait in a long poll now (0 when the API is not mounted)."""
+    context = cast(RestContext | None, app.extensions.get(EXTENSION))
+    return 0 if context is None else context.long_polls.waiting
+
+
 def release_long_polls(app: Flask, timeout_s: float = 2.0) -> None:
     """At shutdown: answer every waiting fetchAndLock now (with no tasks) and wait until they are sent."""
     context = cast(RestContext | None, app.extensions.get(EXTENSION))
@@ -81,6 +87,7 @@ __all__ = [
     "migration",
     "modification",
     "release_long_polls",
+    "waiting_long_polls",
     "start_forms",
     "variables",
 ]
