@@ -131,7 +131,7 @@ jobs = Table(
 )
 Index("ix_jobs_due", jobs.c.state, jobs.c.due_at)
 Index("ix_jobs_type_due", jobs.c.type, jobs.c.state, jobs.c.due_at)
-Index("ix_jobs_instance", jobs.c.instance_id)
+Index("ix_jobs_instance_task", jobs.c.instance_id, jobs.c.task_id)  # 0011
 
 timers = Table(
     "timers",
