@@ -27,6 +27,7 @@ Usage: ``python -m bench.engine_bench [--quick] [--check] [--instances N] [--reg
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -43,6 +44,7 @@ from bench.dbos_variant import MISSING, dbos_available, run_dbos
 from bench.measurement import CLIENTS, EXAMPLE, PROCESS_ID, ROOT, VARIANTS, Measurement, expected_steps
 from bench.spiff_variants import load_model, run_hand_written, run_spiff, verify_hand_written
 from bench.steadyflow_variant import profile_steadyflow, run_steadyflow
+from engine.gc_policy import settled
 
 DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "engine_bench.json"
 TARGET_C_OVER_A = 0.5
@@ -71,6 +73,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help=f"where to write results ({DEFAULT_JSON})")
     parser.add_argument("--profile", action="store_true", help="also cProfile (c): time by area, top functions")
+    parser.add_argument(
+        "--default-gc",
+        action="store_true",
+        help="keep CPython's collector settings (default: settled as serve and worker run, engine.gc_policy)",
+    )
     return parser.parse_args(argv)
 
 
@@ -131,6 +138,11 @@ def _size_targets(rows: Sequence[Measurement], sizes: Sequence[int]) -> list[Tar
     ]  # fmt: skip
 
 
+def _collector(default_gc: bool) -> contextlib.AbstractContextManager[object]:
+    """The collector as ``serve`` and ``worker`` run it (engine.gc_policy), or CPython's own with --default-gc."""
+    return contextlib.nullcontext() if default_gc else settled()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     instances = args.instances if args.instances is not None else (4 if args.quick else 200)
@@ -160,7 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         out(f"SKIPPED (d): {MISSING}" + ("; --check needs it" if args.check else ""))
     out()
 
-    with tempfile.TemporaryDirectory(prefix="steadyflow-bench-") as tmp_name:
+    with tempfile.TemporaryDirectory(prefix="steadyflow-bench-") as tmp_name, _collector(args.default_gc):
         workdir = Path(tmp_name)
         results = _throughput(instances, regions, workdir, with_dbos, args.clients, rounds)
         by = {m.variant: m for m in results}

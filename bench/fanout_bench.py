@@ -23,6 +23,7 @@ against the large targets); ``--check`` exits 1 when a target is missed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import tempfile
 import time
@@ -33,6 +34,7 @@ from typing import Any
 
 from engine.config import EngineConfig
 from engine.engine import Engine
+from engine.gc_policy import settled
 from engine.handlers import HandlerSet, JobContext
 from engine.worker import WorkerPool
 
@@ -207,7 +209,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="small sizes only (smoke test)")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument("--only", choices=sorted(SHAPES), action="append", help="run only this shape (repeatable)")
+    parser.add_argument(
+        "--default-gc",
+        action="store_true",
+        help="keep CPython's collector settings (default: settled as serve and worker run, engine.gc_policy)",
+    )
     return parser.parse_args(argv)
+
+
+def _collector(default_gc: bool) -> contextlib.AbstractContextManager[object]:
+    """The collector as ``serve`` and ``worker`` run it (engine.gc_policy), or CPython's own with --default-gc."""
+    return contextlib.nullcontext() if default_gc else settled()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -215,7 +227,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     shapes = args.only or list(SHAPES)
     missed: list[str] = []
     print(f"{'shape':32} {'size':>7} {'seconds':>9} {'ms/branch':>10}")
-    with tempfile.TemporaryDirectory(prefix="fanout-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="fanout-bench-") as tmp, _collector(args.default_gc):
         workdir = Path(tmp)
         for name in shapes:
             run, small, large = SHAPES[name]

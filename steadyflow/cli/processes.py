@@ -62,12 +62,14 @@ def drain(pool: Any, grace_s: float) -> None:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    from engine.gc_policy import settle
     from engine.worker import WorkerPool
     from steadyflow.cli.commands import handler_set, open_engine
     from steadyflow.cli.render import unhandled
 
     if args.until_idle:
         pool = WorkerPool(open_engine(args), handler_set(args.disable_handler), concurrency=args.concurrency)
+        settle()
         stats = pool.run_until_idle(max_wait_s=args.max_wait)
         pool.stop(timeout_s=5)
         print(
@@ -80,6 +82,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     pool = WorkerPool(engine, handler_set(args.disable_handler), concurrency=args.concurrency)
     if stop.requested:
         return 0
+    settle()
     metrics_server = None
     if args.metrics_port is not None:
         from steadyflow.cli.metrics_http import start_metrics_server
@@ -106,6 +109,7 @@ def is_loopback(host: str) -> bool:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from engine.gc_policy import settle
     from engine.worker import WorkerPool
     from steadyflow.cli.commands import handler_set, open_engine
     from webui.server import serve
@@ -122,6 +126,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     pool = WorkerPool(engine, handler_set(args.disable_handler), concurrency=args.concurrency)
     if stop.requested:
         return 0
+    settle()
     pool.start()
     try:
         serve(
