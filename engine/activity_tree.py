@@ -5,6 +5,9 @@ scopes people think in. This module turns the stored rows into Camunda's view: t
 its activity instances; a subprocess holds the activities of its own workflow; a multi-instance
 body holds its inner instances, each labelled with its item ("Create database (istanbul)") and
 loop counter. Counts come from the same walk and count inner instances only, never the body.
+A call activity holds its called child's activities, named from the child's own model and marked
+with the child's definition id (``engine.instance_models``); they are not elements of the
+instance's diagram, so its counts and taken flows leave them out.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.instance_models import InstanceModels
 from engine.model_map import ModelMap
 from engine.store.records import TaskRow
 
@@ -85,7 +89,7 @@ def manifests_of(rows: Iterable[TaskRow]) -> dict[str, dict[str, str]]:
 def inner_local_hashes(
     rows: Iterable[TaskRow],
     by_id: Mapping[str, TaskRow],
-    model: ModelMap,
+    models: InstanceModels,
     manifests: Mapping[str, dict[str, str]],
     per_body: int | None = None,
 ) -> dict[str, str]:
@@ -104,7 +108,7 @@ def inner_local_hashes(
         if per_body is not None and seen[parent.id] > per_body and row.state not in (*ACTIVE, ERROR):
             continue
         data = manifests.get(row.id, {})
-        for name in (model.loop_inputs.get(row.element_id or ""), LOOP_COUNTER):
+        for name in (models.model_of(row).loop_inputs.get(row.element_id or ""), LOOP_COUNTER):
             if name and name in data:
                 wanted[f"{row.id}/{name}"] = data[name]
     return wanted
@@ -122,8 +126,8 @@ class TreeInputs:
     process_name: str
     rows: list[TaskRow]
     times: ActivityTimes
-    names: Mapping[str, str]
-    model: ModelMap
+    models: InstanceModels
+    """The instance's model and its called children's: each row is named from the model it runs."""
     locals_: Mapping[str, Any]
     """Decoded values of ``inner_local_hashes``, same keys."""
     incidents: Mapping[str, int] = field(default_factory=dict)
@@ -140,6 +144,7 @@ def build_tree(inputs: TreeInputs) -> dict[str, Any]:
         "name": inputs.process_name,
         "label": inputs.process_name,
         "kind": "process",
+        "definition_id": inputs.models.scopes.definition_id,
         "state": None,
         "children": [],
     }
@@ -161,23 +166,29 @@ def build_tree(inputs: TreeInputs) -> dict[str, Any]:
 
 def _node(row: TaskRow, parent: TaskRow | None, inputs: TreeInputs) -> dict[str, Any]:
     element = row.element_id or ""
-    name = inputs.names.get(element, element)
+    info = inputs.models.info(row.workflow_id)
+    model = info.model
+    name = info.names.get(element, element)
     node: dict[str, Any] = {
         "id": row.id,
         "element_id": element,
         "name": name,
         "label": name,
         "kind": "multi-instance body" if row.kind == "multi" else row.kind,
-        "bpmn_type": inputs.model.types.get(element),
+        "bpmn_type": model.types.get(element),
+        "definition_id": info.definition_id,
         "state": state_of(row, inputs.times),
         "started_at": inputs.times.started.get(row.id),
         "ended_at": inputs.times.ended.get(row.id),
         "incidents": inputs.incidents.get(row.id, 0),
         "children": [],
     }
+    called = inputs.models.called_by(row.id)
+    if called is not None:
+        node["called"] = called.called()
     if is_inner_instance(row, parent):
         node["kind"] = "inner instance"
-        node.update(inner_label(row, name, inputs.model, inputs.locals_))
+        node.update(inner_label(row, name, model, inputs.locals_))
     return node
 
 
@@ -198,8 +209,7 @@ def inner_label(row: TaskRow, name: str, model: ModelMap, locals_: Mapping[str, 
 def row_labels(
     rows: Iterable[TaskRow],
     parents: Mapping[str, TaskRow],
-    names: Mapping[str, str],
-    model: ModelMap,
+    models: InstanceModels,
     locals_: Mapping[str, Any],
 ) -> dict[str, str]:
     """task id -> label for some rows only (a history page's), given their parent rows."""
@@ -207,9 +217,10 @@ def row_labels(
     for row in rows:
         if row.element_id is None:
             continue
-        name = names.get(row.element_id, row.element_id)
+        name = models.name_of(row)
         parent = parents.get(row.parent_id or "")
-        found[row.id] = inner_label(row, name, model, locals_)["label"] if is_inner_instance(row, parent) else name
+        inner = is_inner_instance(row, parent)
+        found[row.id] = inner_label(row, name, models.model_of(row), locals_)["label"] if inner else name
     return found
 
 
@@ -226,15 +237,21 @@ def labels(tree: dict[str, Any]) -> dict[str, str]:
 
 
 def element_counts(tree: dict[str, Any], open_incidents: Iterable[str | None]) -> dict[str, dict[str, int]]:
-    """element id -> active / completed / cancelled / incidents; a multi-instance body is not counted."""
+    """element id -> active / completed / cancelled / incidents of the instance's own diagram.
+
+    A multi-instance body is not counted, nor a called child's activity (its element is the child's,
+    not the diagram's). ``open_incidents`` are the diagram elements they show on (a child's incident
+    on its call activity: ``CallScopes.diagram_elements``).
+    """
     counts: dict[str, dict[str, int]] = {}
+    own = tree.get("definition_id")
 
     def bucket(element_id: str) -> dict[str, int]:
         return counts.setdefault(element_id, {"active": 0, "completed": 0, "incidents": 0, "cancelled": 0})
 
     for node in walk(tree):
-        if node["kind"] == "multi-instance body":
-            continue  # never counted, as in the definition counts (engine.store.queries.UNCOUNTED_KINDS)
+        if node["kind"] == "multi-instance body" or node.get("definition_id", own) != own:
+            continue  # a body is never counted, as in the definition counts (engine.store.queries.UNCOUNTED_KINDS)
         state = node["state"]
         if state in ("waiting", "ready", "active"):
             bucket(node["element_id"])["active"] += 1
@@ -246,17 +263,19 @@ def element_counts(tree: dict[str, Any], open_incidents: Iterable[str | None]) -
     return counts
 
 
-def taken_flows(rows: Iterable[TaskRow], model: ModelMap) -> list[str]:
-    """Sequence flows a token went along: from a finished element to an element it reached.
+def taken_flows(rows: Iterable[TaskRow], models: InstanceModels) -> list[str]:
+    """Sequence flows of the instance's own diagram a token went along: from a finished element to one it reached.
 
     A task's parent row is the task its token came from; internal specs (SpiffWorkflow's start,
     boundary-event splits) are looked through to the element behind them, within one workflow.
+    A called child's flows are the child's, not the diagram's: they are left out.
     """
     rows = list(rows)
     by_id = {r.id: r for r in rows}
+    model = models.own.model
     taken: set[str] = set()
     for row in rows:
-        if row.element_id is None or row.state in PREDICTED:
+        if row.element_id is None or row.state in PREDICTED or not models.scopes.is_own(row.workflow_id):
             continue
         source = by_id.get(row.parent_id or "")
         while source is not None and source.element_id is None and source.workflow_id == row.workflow_id:

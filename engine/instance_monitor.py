@@ -17,6 +17,7 @@ from typing import Any
 from engine import activity_tree as tree_of
 from engine.activity_tree import ActivityTimes, TreeInputs
 from engine.history_text import readable_rows
+from engine.instance_models import CallScopes, InstanceModels, ModelInfo, unknown_model
 from engine.instance_scopes import Scopes, scope_variables
 from engine.model_map import ModelMap, read_model_map
 from engine.queries import Queries
@@ -36,6 +37,7 @@ class InstanceMonitor:
         self.db = queries.db
         self.store = queries.engine.store
         self._maps: dict[str, ModelMap] = {}
+        self._infos: dict[str, ModelInfo] = {}
         self._lock = threading.Lock()
 
     def model_map(self, definition_id: str) -> ModelMap:
@@ -48,6 +50,25 @@ class InstanceMonitor:
         with self._lock:
             self._maps[definition_id] = found
         return found
+
+    def model_info(self, definition_id: str) -> ModelInfo:
+        """A definition's identity, element names and model map (a deployed definition never changes: cached)."""
+        cached = self._infos.get(definition_id)
+        if cached is not None:
+            return cached
+        try:
+            record = self.queries.definition_record(definition_id)
+        except NotFoundError:
+            return unknown_model(definition_id)  # not cached: it may be a definition being deployed
+        names = self.queries.outline(definition_id).names
+        found = ModelInfo(definition_id, record.key, record.version, record.name, self.model_map(definition_id), names)
+        with self._lock:
+            self._infos[definition_id] = found
+        return found
+
+    def models_of(self, instance: InstanceRecord) -> InstanceModels:
+        """The instance's model and those of the children its call activities run (from its frame)."""
+        return InstanceModels.of(CallScopes.of(instance.definition_id, instance.frame), self.model_info)
 
     def _instance(self, conn: Any, instance_id: str) -> InstanceRecord:
         found = self.store.instance(conn, instance_id)
@@ -92,18 +113,17 @@ class InstanceMonitor:
     ) -> dict[str, Any]:
         """The structure of an instance from its rows (creation order) and events; time travel gives a past step's."""
         instance_id = instance.id
-        model = self.model_map(instance.definition_id)
+        models = self.models_of(instance)
         by_id = {r.id: r for r in rows}
         manifests = tree_of.manifests_of(rows)
-        wanted = tree_of.inner_local_hashes(rows, by_id, model, manifests, labelled_per_scope)
-        scopes = Scopes.of(instance, rows, model, manifests, live_only=not all_scopes)
+        wanted = tree_of.inner_local_hashes(rows, by_id, models, manifests, labelled_per_scope)
+        scopes = Scopes.of(instance, rows, models, manifests, live_only=not all_scopes)
         texts = self.store.blobs(conn, set(wanted.values()) | scopes.hashes())
         times = ActivityTimes()
         for kind, task_id, at in activity:
             times.add(kind, task_id, at)
         values = {h: decode_value(text) for h, text in texts.items()}
         record = self.queries.definition_record(instance.definition_id)
-        names = self.queries.outline(instance.definition_id).names
         open_on_task: dict[str, int] = {}
         for incident in incidents:
             if incident.state == "open" and incident.task_id:
@@ -114,8 +134,7 @@ class InstanceMonitor:
                 process_name=record.name or record.key,
                 rows=rows,
                 times=times,
-                names=names,
-                model=model,
+                models=models,
                 locals_={key: values[h] for key, h in wanted.items() if h in values},
                 incidents=open_on_task,
             )
@@ -123,11 +142,12 @@ class InstanceMonitor:
         tree["state"] = instance.state
         tree["started_at"] = instance.started_at
         tree["ended_at"] = instance.ended_at
-        open_elements = [i.element_id for i in incidents if i.state == "open"]
+        on_diagram = models.scopes.diagram_elements(rows)
+        open_elements = [on_diagram.get(i.task_id or "", i.element_id) for i in incidents if i.state == "open"]
         return {
             "tree": tree,
             "element_counts": tree_of.element_counts(tree, open_elements),
-            "taken_flows": tree_of.taken_flows(rows, model),
+            "taken_flows": tree_of.taken_flows(rows, models),
             "scopes": scope_variables(scopes, values, tree_of.labels(tree)),
         }
 
@@ -174,7 +194,7 @@ class InstanceMonitor:
             )
             names = self.queries.outline(instance.definition_id).names
             if labels is None:
-                labels = self._page_labels(conn, instance, events, names)
+                labels = self._page_labels(conn, instance, events)
         items = readable_rows(events, labels, names)
         oldest = events[-1].seq if events else None
         return {
@@ -207,16 +227,14 @@ class InstanceMonitor:
             todo.extend(inside.get(current, []))
         return found
 
-    def _page_labels(
-        self, conn: Any, instance: InstanceRecord, events: list[Any], names: Mapping[str, str]
-    ) -> dict[str, str]:
+    def _page_labels(self, conn: Any, instance: InstanceRecord, events: list[Any]) -> dict[str, str]:
         rows = sql.task_rows(conn, instance.id, [e.task_id for e in events if e.task_id])
         parents = {r.id: r for r in sql.task_rows(conn, instance.id, [r.parent_id for r in rows if r.parent_id])}
-        model = self.model_map(instance.definition_id)
-        wanted = tree_of.inner_local_hashes(rows, parents, model, tree_of.manifests_of(rows))
+        models = self.models_of(instance)
+        wanted = tree_of.inner_local_hashes(rows, parents, models, tree_of.manifests_of(rows))
         texts = self.store.blobs(conn, set(wanted.values()))
         locals_ = {key: decode_value(texts[h]) for key, h in wanted.items() if h in texts}
-        return tree_of.row_labels(rows, parents, names, model, locals_)
+        return tree_of.row_labels(rows, parents, models, locals_)
 
 
 JOB_FIELDS = tuple(f.name for f in fields(JobRecord) if f.name != "variables")

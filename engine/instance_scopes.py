@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.activity_tree import ACTIVE, COMPLETED, ERROR, LOOP_COUNTER, is_inner_instance
-from engine.model_map import ModelMap
+from engine.instance_models import InstanceModels
 from engine.store.records import InstanceRecord, TaskRow
 
 LIVE = (*ACTIVE, ERROR)
@@ -42,7 +42,7 @@ class Scopes:
         cls,
         instance: InstanceRecord,
         rows: list[TaskRow],
-        model: ModelMap,
+        models: InstanceModels,
         manifests: Mapping[str, dict[str, str]],
         *,
         live_only: bool = False,
@@ -62,7 +62,8 @@ class Scopes:
             if row.id in inner:
                 body = by_id[row.parent_id or ""]
                 own = _live_merge(by_workflow.get(row.id, []), manifests) or manifests.get(row.id, {})
-                keep = {LOOP_COUNTER, model.loop_inputs.get(row.element_id or "", LOOP_COUNTER)}
+                loop_inputs = models.model_of(row).loop_inputs  # a called child's activity: the child's model
+                keep = {LOOP_COUNTER, loop_inputs.get(row.element_id or "", LOOP_COUNTER)}
                 local = _changed(own, manifests.get(body.id, {}), keep)
                 found.scopes.append(Scope(row.id, "inner instance", local, row.state in LIVE))
             elif row.kind == "subprocess" and row.state in LIVE:

@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from engine.engine import Engine
+from engine.instance_models import CallScopes
 from engine.intents import JobUpdate
 from engine.spiff.codec import content_hash, encode_value
 from engine.step_core import StepContext, raise_job_incident, resolve_incident
@@ -66,9 +67,14 @@ class RestQueries:
         with self.db.read() as conn:
             return sql.instance_count(conn, query)
 
-    def active_activities(self, instance_id: str) -> list[dict[str, Any]]:
+    def active_activities(self, instance_id: str) -> tuple[list[dict[str, Any]], CallScopes]:
+        """The instance's active task rows and which model each of their workflows runs, read together."""
         with self.db.read() as conn:
-            return sql.active_activity_rows(conn, instance_id)
+            rows = sql.active_activity_rows(conn, instance_id)
+            instance = self.engine.store.instance(conn, instance_id)
+        if instance is None:
+            raise NotFoundError(f"Process instance with id {instance_id} does not exist")
+        return rows, CallScopes.of(instance.definition_id, instance.frame)
 
     def incidents(self, query: IncidentQuery) -> list[tuple[IncidentRecord, str]]:
         with self.db.read() as conn:

@@ -167,6 +167,7 @@ class TimeTravel:
             version=step,
             event_seq=state.record.last_seq,
             definition_id=state.record.definition_id,
+            frame=state.frame,  # which child version each call ran then
             updated_at=at,
             open_incidents=sum(1 for i in then if i.state == "open"),
             ended_at=instance.ended_at if instance.ended_at is not None and instance.ended_at <= at else None,

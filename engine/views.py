@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from engine.instance_models import CallScopes
 from engine.store.records import EventRecord, IncidentRecord, InstanceRecord, JobRecord, TaskRow
 
 STATE_NAMES = {
@@ -28,6 +29,8 @@ class ActivityView:
     state: str
     started_at: float | None = None
     ended_at: float | None = None
+    definition_id: str | None = None
+    """The definition whose model holds the element: the instance's, or that of a child a call activity runs."""
 
 
 @dataclass
@@ -69,6 +72,7 @@ def build_instance_view(
                 interrupted.add(event.task_id)
     activities = []
     counts: dict[str, dict[str, int]] = {}
+    scopes = CallScopes.of(instance.definition_id, instance.frame)
     for row in sorted(rows, key=lambda r: (r.last_state_change, r.depth)):
         if row.element_id is None or row.state in (1, 2, 4):
             continue
@@ -78,9 +82,12 @@ def build_instance_view(
         if code == 64 and row.id in interrupted:
             code = 256  # finished inside, but its interrupting boundary event took over: cancelled
         state = STATE_NAMES.get(code, str(code))
-        activities.append(ActivityView(row.element_id, row.id, state, started.get(row.id), ended.get(row.id)))
-        if row.kind == "multi":
-            continue  # a multi-instance body: its inner instances are what counts
+        definition_id = scopes.definition_of(row.workflow_id)
+        activities.append(
+            ActivityView(row.element_id, row.id, state, started.get(row.id), ended.get(row.id), definition_id)
+        )
+        if row.kind == "multi" or not scopes.is_own(row.workflow_id):
+            continue  # a multi-instance body (its inner instances count) or a called child's element
         bucket = counts.setdefault(row.element_id, {"active": 0, "completed": 0, "incidents": 0, "cancelled": 0})
         if code in ACTIVE_STATES:
             bucket["active"] += 1
@@ -88,10 +95,12 @@ def build_instance_view(
             bucket["completed"] += 1
         elif code == 256:
             bucket["cancelled"] += 1
+    on_diagram = scopes.diagram_elements(rows)  # a child's incident shows on its call activity
     for incident in incidents:
-        if incident.state == "open" and incident.element_id:
-            counts.setdefault(incident.element_id, {"active": 0, "completed": 0, "incidents": 0, "cancelled": 0})
-            counts[incident.element_id]["incidents"] += 1
+        element_id = on_diagram.get(incident.task_id or "", incident.element_id)
+        if incident.state == "open" and element_id:
+            counts.setdefault(element_id, {"active": 0, "completed": 0, "incidents": 0, "cancelled": 0})
+            counts[element_id]["incidents"] += 1
     return InstanceView(
         instance=asdict(instance) | {"frame": None},
         activities=activities,

@@ -38,22 +38,20 @@ def instance_id_of(context: C8Context, filters: dict[str, Any]) -> str:
     return context.keys.row(keys[0], "instance", "Process instance")
 
 
-def _element_types(context: C8Context, definition_id: str) -> dict[str, str]:
-    """Element id -> Camunda 8 element type, read from the deployed XML (e.g. serviceTask -> SERVICE_TASK)."""
+def _elements(context: C8Context, definition_id: str) -> tuple[dict[str, str], dict[str, str]]:
+    """Element id -> Camunda 8 element type (serviceTask -> SERVICE_TASK) and -> name, from the deployed XML."""
     xml, filename = context.queries.definition_xml(context.definition(definition_id))
     types: dict[str, str] = {}
+    names: dict[str, str] = {}
     for element in load_bpmn_xml(xml.encode("utf-8"), filename).iter():
         tag = element.tag if isinstance(element.tag, str) else ""
         element_id = element.get("id")
         if element_id and "}" in tag:
             name = re.sub(r"(?<!^)(?=[A-Z])", "_", tag.rsplit("}", 1)[1]).upper()
             types[element_id] = name if name in ELEMENT_TYPES else "UNKNOWN"
-    return types
-
-
-def _names(context: C8Context, definition_id: str) -> dict[str, str]:
-    xml, filename = context.queries.definition_xml(context.definition(definition_id))
-    return {e.get("id"): e.get("name") for e in load_bpmn_xml(xml.encode("utf-8"), filename).iter() if e.get("id")}
+        if element_id and element.get("name"):
+            names[element_id] = str(element.get("name"))
+    return types, names
 
 
 @bp.post("/variables/search")
@@ -88,6 +86,11 @@ def search_variables() -> Response:
 @bp.post("/element-instances/search")
 @requires("viewer")
 def search_element_instances() -> Response:
+    """One instance's element instances; those of a called child carry the child's process definition.
+
+    Operate would show a called child as a process instance of its own; here it runs inside its
+    caller, so its elements are in the caller's instance, named and typed from the child's model.
+    """
     body = json_body(required=False)
     filters = obj(body, "filter")
     start, limit = page(body)
@@ -96,36 +99,46 @@ def search_element_instances() -> Response:
     element_ids = filter_values(filters, "elementId", str)
     states = filter_values(filters, "state", str)
     types = filter_values(filters, "type", str)
+    definition_keys = filter_values(filters, "processDefinitionKey", str)
+    process_ids = filter_values(filters, "processDefinitionId", str)
     view = context.engine.view(instance_id)
-    definition_id = str(view.instance["definition_id"])
-    kinds = _element_types(context, definition_id)
-    names = _names(context, definition_id)
+    own = str(view.instance["definition_id"])
+    used = list(dict.fromkeys([own, *(a.definition_id or own for a in view.activities)]))
+    elements = {d: _elements(context, d) for d in used}
+    kinds = {d: types for d, (types, _) in elements.items()}
+    names = {d: found for d, (_, found) in elements.items()}
+    process_of = {d: context.definition(d).key for d in used}
+    keys = context.keys
+    definition_key_of = {d: str(k) for d, k in keys.keys("definition", used).items()}
     incidents = {str(i["task_id"]): str(i["id"]) for i in view.incidents if i["state"] == "open" and i["task_id"]}
     rows = []
     for activity in view.activities:
+        definition_id = activity.definition_id or own
         state = ELEMENT_STATES.get(activity.state) or ENDED_STATES.get(activity.state)
-        kind = kinds.get(activity.element_id, "UNKNOWN")
+        kind = kinds[definition_id].get(activity.element_id, "UNKNOWN")
         if state is None or (element_ids is not None and activity.element_id not in element_ids):
             continue
         if (states is not None and state not in states) or (types is not None and kind not in types):
             continue
-        rows.append((activity, state, kind))
+        if definition_keys is not None and definition_key_of[definition_id] not in definition_keys:
+            continue
+        if process_ids is not None and process_of[definition_id] not in process_ids:
+            continue
+        rows.append((activity, definition_id, state, kind))
     chosen = rows[start : start + limit]
-    keys = context.keys
-    element_keys = keys.keys("element", [a.task_id for a, _, _ in chosen])
-    incident_keys = keys.keys("incident", [incidents[a.task_id] for a, _, _ in chosen if a.task_id in incidents])
+    element_keys = keys.keys("element", [a.task_id for a, _, _, _ in chosen])
+    incident_keys = keys.keys("incident", [incidents[a.task_id] for a, _, _, _ in chosen if a.task_id in incidents])
     instance_key = str(keys.key("instance", instance_id))
-    definition_key = str(keys.key("definition", definition_id))
     items = []
-    for activity, state, kind in chosen:
+    for activity, definition_id, state, kind in chosen:
         incident = incidents.get(activity.task_id)
         items.append(
             {
-                "processDefinitionId": view.instance["definition_key"],
+                "processDefinitionId": process_of[definition_id],
                 "startDate": dto.timestamp(activity.started_at),
                 "endDate": dto.timestamp(activity.ended_at),
                 "elementId": activity.element_id,
-                "elementName": names.get(activity.element_id) or activity.element_id,
+                "elementName": names[definition_id].get(activity.element_id) or activity.element_id,
                 "type": kind,
                 "state": state,
                 "hasIncident": incident is not None,
@@ -133,7 +146,7 @@ def search_element_instances() -> Response:
                 "elementInstanceKey": str(element_keys[activity.task_id]),
                 "processInstanceKey": instance_key,
                 "rootProcessInstanceKey": instance_key,
-                "processDefinitionKey": definition_key,
+                "processDefinitionKey": definition_key_of[definition_id],
                 "incidentKey": str(incident_keys[incident]) if incident else None,
             }
         )

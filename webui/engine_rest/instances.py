@@ -105,28 +105,35 @@ def get_history(instance_id: str) -> Response:
 
 @bp.get("/process-instance/<instance_id>/activity-instances")
 def activity_instances(instance_id: str) -> Response:
-    """The tree of activities the instance is in now: the process at the root, subprocesses as scopes."""
+    """The tree of activities the instance is in now: the process at the root, subprocesses as scopes.
+
+    A call activity holds the activities of the child it runs (Camunda 7 would show them in a
+    process instance of their own): named from the child's model, with the child's
+    ``processDefinitionId``.
+    """
     row = running_row(instance_id)
     context = rest()
-    names = context.outlines.outline(row["definition_id"]).names
     incidents: dict[str, list[str]] = {}
     for incident, _ in context.queries.incidents(IncidentQuery(instance_id=instance_id)):
         incidents.setdefault(incident.task_id or "", []).append(incident.id)
-    root = _node(instance_id, None, row["definition_id"], "processDefinition", row.get("definition_name"), row, [])
+    root = _node(instance_id, row["definition_id"], "processDefinition", row.get("definition_name"), row, [])
     nodes: dict[str, dict[str, Any]] = {instance_id: root}
-    activities = _without_boundary_events(context.queries.active_activities(instance_id))
+    found, scopes = context.queries.active_activities(instance_id)
+    activities = _without_boundary_events(found)
     by_id = {a["id"]: a for a in activities}
     for activity in activities:
         body = activity["kind"] == "multi"
-        nodes[activity["id"]] = _node(
+        definition_id = scopes.definition_of(activity["workflow_id"])
+        called = activity["id"] in scopes.calls
+        node = _node(
             activity["id"],
-            None,
             activity["element_id"] + ("#multiInstanceBody" if body else ""),  # Camunda 7's id for the body
-            ACTIVITY_TYPES[activity["kind"]],
-            names.get(activity["element_id"]),
+            "callActivity" if called else ACTIVITY_TYPES[activity["kind"]],
+            context.outlines.outline(definition_id).names.get(activity["element_id"]),
             row,
             incidents.get(activity["id"], []),
         )
+        nodes[activity["id"]] = node | {"processDefinitionId": definition_id}
     for activity in activities:
         # An inner instance of a multi-instance activity nests under its body, as in Camunda 7.
         body = by_id.get(activity["parent_id"] or "")
@@ -158,7 +165,6 @@ def _without_boundary_events(rows: list[dict[str, Any]]) -> list[dict[str, Any]]
 
 def _node(
     node_id: str,
-    parent: str | None,
     activity_id: str,
     activity_type: str,
     name: str | None,
@@ -167,7 +173,7 @@ def _node(
 ) -> dict[str, Any]:
     return {
         "id": node_id,
-        "parentActivityInstanceId": parent,
+        "parentActivityInstanceId": None,
         "activityId": activity_id,
         "activityType": activity_type,
         "processInstanceId": row["id"],

@@ -84,6 +84,20 @@ def batch() -> HttpResponse:
     return redirect(target)
 
 
+def diagram_calls(detail: dict[str, Any]) -> dict[str, list[dict[str, str]]]:
+    """Call activity element -> the children (process and version) it ran, linked, for the diagram's overlays."""
+    own = detail["instance"]["definition_id"]
+    found: dict[str, dict[str, dict[str, str]]] = {}
+    for activity in detail["activities"]:
+        called = activity.get("called")
+        if called is None or activity.get("definition_id") != own:
+            continue  # a call inside a called child is not an element of this diagram
+        label = f"{called['name'] or called['key']} v{called['version']}"
+        url = url_for("ui.definition", key=called["key"], version=called["version"])
+        found.setdefault(activity["element_id"], {})[called["definition_id"]] = {"label": label, "url": url}
+    return {element: list(calls.values()) for element, calls in found.items()}
+
+
 @bp.get("/instances/<instance_id>")
 def instance(instance_id: str) -> str:
     detail = instance_detail(instance_id)
@@ -91,6 +105,7 @@ def instance(instance_id: str) -> str:
     return render_template(
         "ui/instance.html",
         d=detail,
+        calls=diagram_calls(detail),
         fragment=request.args.get("fragment") == "1",
         history_args=history_args,
         decisions=services().engine.decisions.evaluations(instance_id=instance_id),

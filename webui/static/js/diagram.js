@@ -68,6 +68,20 @@
         else if (c.completed) this.mark(id, "sf-completed");
       }
       for (const id of data.taken_flows || []) this.mark(id, "sf-taken");
+      // A call activity links the child process (and version) it runs, as Cockpit's drill-down overlay does.
+      for (const [id, calls] of Object.entries(data.calls || {})) {
+        if (!this.has(id)) continue;
+        const el = document.createElement("div");
+        el.className = "sf-call";
+        el.dataset.element = id;
+        for (const call of calls) {
+          const link = document.createElement("a");
+          link.href = call.url;
+          link.textContent = "↳ " + call.label;
+          el.append(link, " ");
+        }
+        this.viewer.get("overlays").add(id, "sf", { position: { bottom: -4, left: 0 }, html: el });
+      }
       this.container.dataset.painted = String(data.version);
     }
 
