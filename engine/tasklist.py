@@ -7,6 +7,7 @@ from typing import Any
 
 from engine.engine import Engine, check_variables
 from engine.forms import FormField, coerce_form
+from engine.instance_models import CallScopes
 from engine.queries import Queries
 from engine.store import tasklist as sql
 from engine.store.database import Connection
@@ -23,21 +24,22 @@ class Tasklist:
     def open_tasks(self, *, instance_id: str | None = None, assignee: str | None = None) -> list[dict[str, Any]]:
         """Open user tasks with their element name; ``assignee`` '' means unclaimed ones only."""
         with self.db.read() as conn:
-            rows = sql.open_user_tasks(conn, instance_id=instance_id)
+            rows = self._with_models(conn, sql.open_user_tasks(conn, instance_id=instance_id))
         if assignee is not None:
             rows = [r for r in rows if (r["assignee"] or "") == assignee]
         for row in rows:
-            row["name"] = self.queries.outline(row["definition_id"]).names.get(row["element_id"], row["element_id"])
+            names = self.queries.outline(row["element_definition_id"]).names
+            row["name"] = names.get(row["element_id"], row["element_id"])
         return rows
 
     def task(self, task_id: str) -> dict[str, Any]:
         """One open user task with its form fields."""
         with self.db.read() as conn:
-            found = sql.open_user_tasks(conn, task_id=task_id)
+            found = self._with_models(conn, sql.open_user_tasks(conn, task_id=task_id))
         if not found:
             raise NotFoundError(f"user task {task_id} is not open: it was completed, cancelled, or never existed")
         row = found[0]
-        outline = self.queries.outline(row["definition_id"])
+        outline = self.queries.outline(row["element_definition_id"])
         row["name"] = outline.names.get(row["element_id"], row["element_id"])
         row["fields"] = [f.as_dict() for f in outline.forms.get(row["element_id"], [])]
         return row
@@ -71,11 +73,29 @@ class Tasklist:
         task = self.task(task_id)
         if task["assignee"] not in (None, username) and not any_user:
             raise ConflictError(f"user task {task_id} is claimed by {task['assignee']!r}; only they can complete it")
-        fields = self.queries.outline(task["definition_id"]).forms.get(task["element_id"], [])
+        fields = self.queries.outline(task["element_definition_id"]).forms.get(task["element_id"], [])
         variables = coerce_form(fields, values) if fields else check_variables(values)
         self.engine.complete_user_task(task["instance_id"], task_id, variables)
         self._write(lambda conn: sql.drop_claim(conn, task_id), f"release user task {task_id}")
         return {"instance_id": task["instance_id"], "task_id": task_id, "variables": variables}
+
+    def _with_models(self, conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Each row with ``element_definition_id``: the definition whose model holds the task.
+
+        That is the instance's, except for a task of a child a call activity runs inside it: its
+        name and form are the child's (the caller may even have an element of the same id).
+        """
+        scopes: dict[str, CallScopes] = {}
+        for row in rows:
+            definition_id = row["definition_id"]
+            if row["workflow_id"]:  # in a subprocess: the frame says whether it is a called child
+                instance_id = row["instance_id"]
+                if instance_id not in scopes:
+                    instance = self.engine.store.instance(conn, instance_id)
+                    scopes[instance_id] = CallScopes.of(definition_id, instance.frame if instance else None)
+                definition_id = scopes[instance_id].definition_of(row["workflow_id"])
+            row["element_definition_id"] = definition_id
+        return rows
 
     # -- start forms ---------------------------------------------------------------
     def start_form(self, key: str, version: int | None = None) -> tuple[DefinitionRecord, list[FormField]]:

@@ -15,12 +15,13 @@ READY = 16
 def open_user_tasks(
     conn: Connection, *, instance_id: str | None = None, task_id: str | None = None, limit: int = 500
 ) -> list[dict[str, Any]]:
-    """READY user tasks, oldest first, with instance, definition and claim."""
+    """READY user tasks, oldest first, with instance, definition, claim and the workflow the task is in."""
     query = (
         select(
             t.tasks.c.instance_id,
             t.tasks.c.id.label("task_id"),
             t.tasks.c.element_id,
+            t.tasks.c.workflow_id,
             t.tasks.c.last_state_change.label("created_at"),
             t.instances.c.definition_id,
             t.instances.c.definition_key,

@@ -207,3 +207,42 @@ def test_c8_element_instances_of_the_child_carry_its_definition_and_its_key_find
     assert {i["elementId"] for i in parent_only} == {"StartEvent_1", "CallShipping"}
     assert len(child_only) + len(parent_only) == len(items)
     assert search(as_role, processInstanceKey=instance_key, processDefinitionKey="1") == []
+
+
+def test_a_user_task_of_the_child_has_the_childs_name_and_form_not_its_callers_task_of_the_same_id(
+    as_role: Call, engine: Engine
+) -> None:
+    engine.deploy([model("c7-order-review"), model("c7-review")])
+    instance_id = engine.start("c7-order-review", {}).id
+    [listed] = as_role("viewer", "get", f"/api/v1/user-tasks?instance_id={instance_id}").get_json()["items"]
+    task_id = listed["task_id"]
+
+    task = as_role("viewer", "get", f"/api/v1/user-tasks/{task_id}").get_json()
+    refused = as_role("operator", "post", f"/api/v1/user-tasks/{task_id}/complete", json={"variables": {"amount": "0"}})
+    done = as_role("operator", "post", f"/api/v1/user-tasks/{task_id}/complete", json={"variables": {"amount": "12"}})
+
+    assert listed["name"] == task["name"] == "Set the price"  # the caller's Review is "Confirm the order"
+    assert [f["id"] for f in task["fields"]] == ["amount"]
+    assert refused.status_code == 400 and refused.get_json()["error"]["fields"] == {"amount": "must be at least 1"}
+    assert done.get_json()["variables"] == {"amount": 12}  # typed by the child's form
+    [caller_task] = as_role("viewer", "get", f"/api/v1/user-tasks?instance_id={instance_id}").get_json()["items"]
+    assert caller_task["name"] == "Confirm the order" and caller_task["task_id"] != task_id
+    caller_form = as_role("viewer", "get", f"/api/v1/user-tasks/{caller_task['task_id']}").get_json()["fields"]
+    assert [f["id"] for f in caller_form] == ["note"]
+
+
+def test_c8_user_tasks_of_the_child_carry_its_process_definition(as_role: Call, engine: Engine) -> None:
+    keys = c8_deploy(as_role, model("c7-order-review"), model("c7-review"))
+    instance_id = engine.start("c7-order-review", {}).id
+
+    found = as_role("viewer", "post", "/v2/user-tasks/search", json={"filter": {"processDefinitionId": "c7-review"}})
+    none = as_role(
+        "viewer", "post", "/v2/user-tasks/search", json={"filter": {"processDefinitionId": "c7-order-review"}}
+    )
+
+    [task] = found.get_json()["items"]
+    assert (task["name"], task["elementId"]) == ("Set the price", "Review")
+    assert (task["processDefinitionId"], task["processDefinitionKey"]) == ("c7-review", keys["c7-review"])
+    assert task["processName"] == "Price review" and task["processDefinitionVersion"] == 1
+    assert none.get_json()["items"] == []
+    assert engine.instance(instance_id).state == "running"

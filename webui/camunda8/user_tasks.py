@@ -27,7 +27,8 @@ STATES = ("CREATED", "COMPLETED", "CANCELED", "FAILED", "ASSIGNING", "UPDATING",
 
 
 def _task_json(context: C8Context, row: dict[str, Any], keys: dict[str, dict[str, int]]) -> dict[str, Any]:
-    definition = context.definition(row["definition_id"])
+    # A task of a called child (it runs inside its caller's instance) is of the child's process.
+    definition = context.definition(row["element_definition_id"])
     instance_key = str(keys["instance"][row["instance_id"]])
     return {
         "name": row["name"],
@@ -36,7 +37,7 @@ def _task_json(context: C8Context, row: dict[str, Any], keys: dict[str, dict[str
         "elementId": row["element_id"],
         "candidateGroups": [],
         "candidateUsers": [],
-        "processDefinitionId": row["definition_key"],
+        "processDefinitionId": definition.key,
         "creationDate": dto.timestamp(row["created_at"]),
         "completionDate": None,
         "followUpDate": None,
@@ -49,7 +50,7 @@ def _task_json(context: C8Context, row: dict[str, Any], keys: dict[str, dict[str
         "userTaskKey": str(keys["user_task"][row["task_id"]]),
         "elementInstanceKey": str(keys["element"][row["task_id"]]),
         "processName": definition.name,
-        "processDefinitionKey": str(keys["definition"][row["definition_id"]]),
+        "processDefinitionKey": str(keys["definition"][row["element_definition_id"]]),
         "processInstanceKey": instance_key,
         "rootProcessInstanceKey": instance_key,
         "businessId": row["business_key"],
@@ -64,7 +65,7 @@ def _keyed(context: C8Context, rows: list[dict[str, Any]]) -> list[dict[str, Any
             "user_task": [r["task_id"] for r in rows],
             "element": [r["task_id"] for r in rows],
             "instance": [r["instance_id"] for r in rows],
-            "definition": [r["definition_id"] for r in rows],
+            "definition": [r["element_definition_id"] for r in rows],
         }
     )
     return [_task_json(context, r, keys) for r in rows]
@@ -98,7 +99,7 @@ def search_user_tasks() -> Response:
         for r in rows
         if _matches(r, assignees, r["assignee"])
         and _matches(r, element_ids, r["element_id"])
-        and _matches(r, process_ids, r["definition_key"])
+        and _matches(r, process_ids, context.definition(r["element_definition_id"]).key)
     ]
     items = _keyed(context, rows)
     for name, keys in wanted_keys.items():
