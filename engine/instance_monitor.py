@@ -190,7 +190,13 @@ class InstanceMonitor:
             instance = self._instance(conn, instance_id)
             task_ids = self._scope_tasks(conn, instance_id, task_id) if task_id else None
             events, total = sql.history_page(
-                conn, instance_id, element_id=element_id, task_ids=task_ids, before_seq=before_seq, limit=limit
+                conn,
+                instance_id,
+                element_id=element_id,
+                task_ids=task_ids,
+                except_task_ids=self._called_tasks_of(conn, instance, element_id) if element_id else (),
+                before_seq=before_seq,
+                limit=limit,
             )
             names = self.queries.outline(instance.definition_id).names
             if labels is None:
@@ -204,6 +210,18 @@ class InstanceMonitor:
             "before": oldest if oldest is not None and oldest > 1 and len(events) == limit else None,
             "filters": {"activity": element_id, "task": task_id},
         }
+
+    def _called_tasks_of(self, conn: Any, instance: InstanceRecord, element_id: str) -> list[str]:
+        """A called child's tasks of id ``element_id`` when the instance's own model has an element of that id.
+
+        The activity filter then means the instance's element; an id only a child has still finds the child's.
+        """
+        scopes = CallScopes.of(instance.definition_id, instance.frame)
+        if not scopes.workflows or element_id not in self.model_map(instance.definition_id).types:
+            return []
+        return [
+            task for task, workflow in sql.element_tasks(conn, instance.id, element_id) if not scopes.is_own(workflow)
+        ]
 
     def _scope_tasks(self, conn: Any, instance_id: str, task_id: str) -> list[str]:
         """``task_id`` and every task inside it (its inner instances, its subprocess's tasks)."""

@@ -11,7 +11,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, and_, func, or_, select
 
 from engine.store import schema as t
 from engine.store.records import EventRecord, TaskRow, event_from
@@ -61,21 +61,37 @@ def activity_events(conn: Connection, instance_id: str) -> list[tuple[str, str, 
     return [(str(r.type), str(r.task_id), float(r.at)) for r in conn.execute(query)]
 
 
+def element_tasks(conn: Connection, instance_id: str, element_id: str) -> list[tuple[str, str]]:
+    """(task id, workflow id) of the instance's task rows of one element id."""
+    query = select(t.tasks.c.id, t.tasks.c.workflow_id).where(
+        and_(t.tasks.c.instance_id == instance_id, t.tasks.c.element_id == element_id)
+    )
+    return [(str(r.id), str(r.workflow_id or "")) for r in conn.execute(query)]
+
+
 def history_page(
     conn: Connection,
     instance_id: str,
     *,
     element_id: str | None = None,
     task_ids: Sequence[str] | None = None,
+    except_task_ids: Sequence[str] = (),
     before_seq: int | None = None,
     limit: int = 100,
 ) -> tuple[list[EventRecord], int]:
-    """The newest ``limit`` events before ``before_seq`` (of one element or some tasks), and how many match."""
+    """The newest ``limit`` events before ``before_seq`` (of one element or some tasks), and how many match.
+
+    ``except_task_ids`` leaves those tasks' events out (a called child's tasks of the element's id).
+    """
     conditions = [t.events.c.instance_id == instance_id]
     if element_id:
         conditions.append(t.events.c.element_id == element_id)
     if task_ids is not None:
         conditions.append(t.events.c.task_id.in_(list(task_ids)))
+    left_out = sorted(set(except_task_ids))
+    for start in range(0, len(left_out), CHUNK):
+        chunk = left_out[start : start + CHUNK]
+        conditions.append(or_(t.events.c.task_id.is_(None), t.events.c.task_id.not_in(chunk)))
     total = int(conn.execute(select(func.count()).select_from(t.events).where(and_(*conditions))).scalar_one())
     if before_seq is not None:
         conditions.append(t.events.c.seq < before_seq)

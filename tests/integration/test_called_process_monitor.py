@@ -246,3 +246,17 @@ def test_c8_user_tasks_of_the_child_carry_its_process_definition(as_role: Call, 
     assert task["processName"] == "Price review" and task["processDefinitionVersion"] == 1
     assert none.get_json()["items"] == []
     assert engine.instance(instance_id).state == "running"
+
+
+def test_the_history_filtered_by_an_element_of_the_callers_diagram_leaves_out_the_childs_element_of_that_id(
+    as_role: Call, waiting_in_child: str
+) -> None:
+    def page(activity: str) -> list[dict[str, Any]]:
+        url = f"/api/v1/instances/{waiting_in_child}/history?activity={activity}"
+        return list(as_role("viewer", "get", url).get_json()["items"])
+
+    caller_start = page("StartEvent_1")
+    child_only = page("PickCarrier")  # no element of the caller's has this id: the child's is meant
+
+    assert caller_start and {item["label"] for item in caller_start} == {"Order placed"}
+    assert child_only and {item["label"] for item in child_only} == {"Pick carrier"}
