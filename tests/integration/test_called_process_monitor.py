@@ -260,3 +260,18 @@ def test_the_history_filtered_by_an_element_of_the_callers_diagram_leaves_out_th
 
     assert caller_start and {item["label"] for item in caller_start} == {"Order placed"}
     assert child_only and {item["label"] for item in child_only} == {"Pick carrier"}
+
+
+def test_a_past_step_shows_the_child_it_had_called_with_the_childs_labels(
+    as_role: Call, engine: Engine, waiting_in_child: str
+) -> None:
+    engine.deploy([model("c7-shipping", release=2)])  # newer than what the step called
+
+    step = as_role("viewer", "get", f"/api/v1/instances/{waiting_in_child}/steps/1").get_json()
+
+    [call] = [n for n in step["tree"]["children"] if n["element_id"] == "CallShipping"]
+    assert call["called"]["version"] == 1
+    assert [n["label"] for n in walk(call) if n["element_id"] == "PickCarrier"] == ["Pick carrier"]
+    assert set(step["element_counts"]) == {"StartEvent_1", "CallShipping"}
+    starts = {e["label"] for e in step["step_events"] if e["element_id"] == "StartEvent_1"}
+    assert starts == {"Order placed", "Shipping requested"}

@@ -8,6 +8,7 @@ from typing import Any
 from flask import jsonify
 from werkzeug.wrappers import Response
 
+from engine.activity_tree import labels as labels_of
 from engine.limits import MAX_COUNT
 from steadyflow.errors import InvalidInputError
 from webui.api import bp
@@ -44,7 +45,8 @@ def get_step(instance_id: str, step: str) -> Response:
     past = s.engine.time_travel.past(instance_id, number)
     structure = monitor().structure_at(past)
     scopes = structure["scopes"]
-    events = [asdict(e) for e in past.events]
+    labels = labels_of(structure["tree"])  # a called child's task is labelled from the child's model
+    events = [asdict(e) | {"label": labels.get(e.task_id or "")} for e in past.events]
     return jsonify(
         {
             "step": number,

@@ -46,7 +46,7 @@
       const li = text("li", "");
       li.dataset.type = e.type;
       li.append(text("code", e.type), " ");
-      if (e.element_id) li.append(names[e.element_id] || e.element_id);
+      if (e.element_id) li.append(e.label || names[e.element_id] || e.element_id);  // label: a called child's own name
       return li;
     }));
     variables.replaceChildren(...Object.keys(past.variables).sort().map((name) => {
