@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.instance_models import CallScopes
 from engine.store.records import InstanceRecord, JobRecord
 from steadyflow.testing.assertions import InstanceAssert
 from steadyflow.testing.harness import ProcessInstance, ProcessTest
@@ -70,13 +71,16 @@ class CaseContext:
         name = selector.get("elementName")
         if not isinstance(name, str):
             raise SelectionError("an elementSelector needs elementId or elementName")
-        definition = self.test.engine.instance(instance.id).definition_id
-        names = self.test.queries.outline(definition).names
-        matches = [element for element, drawn in names.items() if drawn == name]
-        if not matches:
-            drawn = ", ".join(sorted(repr(n) for n in set(names.values()) if n))
-            raise SelectionError(f"no element is named {name!r} in this process; its elements are named {drawn}")
-        return matches[0]
+        record = self.test.engine.instance(instance.id)
+        # The process's own elements first, then those of the children its call activities ran inside it.
+        for definition in CallScopes.of(record.definition_id, record.frame).definitions():
+            names = self.test.queries.outline(definition).names
+            matches = [element for element, drawn in names.items() if drawn == name]
+            if matches:
+                return matches[0]
+        names = self.test.queries.outline(record.definition_id).names
+        drawn = ", ".join(sorted(repr(n) for n in set(names.values()) if n))
+        raise SelectionError(f"no element is named {name!r} in this process; its elements are named {drawn}")
 
     def job(self, selector: dict[str, Any]) -> JobRecord:
         job_type, element_id = selector.get("jobType"), selector.get("elementId")
@@ -119,8 +123,7 @@ class CaseContext:
         )
 
     def _name_of(self, task: dict[str, Any]) -> str | None:
-        definition = self.test.engine.instance(task["instance_id"]).definition_id
-        return self.test.queries.outline(definition).names.get(task["element_id"])
+        return self.test.task_outline(task).names.get(task["element_id"])
 
     def open_incidents_seen(self) -> str:
         seen = [

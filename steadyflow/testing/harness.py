@@ -21,10 +21,12 @@ from typing import Any
 from bpmn.clock import ManualClock
 from engine.config import EngineConfig
 from engine.engine import Engine
+from engine.forms import ModelOutline
 from engine.queries import Queries
 from engine.retry_policy import RetryPolicy
 from engine.store.records import JobRecord
 from engine.tasklist import Tasklist
+from steadyflow.errors import NotFoundError
 from steadyflow.testing.mocks import JobMock
 from steadyflow.testing.state import InstanceSnapshot, snapshot
 
@@ -223,9 +225,16 @@ class ProcessTest:
         self.run_until_idle()
         return done
 
+    def task_outline(self, task: dict[str, Any]) -> ModelOutline:
+        """Names and forms of the model an open user task is in: a called child's for a task inside one."""
+        try:
+            definition = self.tasklist.task(task["task_id"])["element_definition_id"]
+        except NotFoundError:  # no longer open: its instance's model is the best guess left
+            definition = self.engine.instance(task["instance_id"]).definition_id
+        return self.queries.outline(definition)
+
     def form_fields(self, task: dict[str, Any]) -> list[Any]:
-        definition = self.engine.instance(task["instance_id"]).definition_id
-        return self.queries.outline(definition).forms.get(task["element_id"], [])
+        return list(self.task_outline(task).forms.get(task["element_id"], []))
 
     def form_defaults(self, task: dict[str, Any]) -> dict[str, Any]:
         from engine.forms import typed_default
@@ -335,6 +344,5 @@ class ProcessTest:
         if element_id is not None and task["element_id"] != element_id:
             return False
         if name is not None:
-            definition = self.engine.instance(task["instance_id"]).definition_id
-            return self.queries.outline(definition).names.get(task["element_id"]) == name
+            return bool(self.task_outline(task).names.get(task["element_id"]) == name)
         return True
