@@ -16,7 +16,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 
 from bpmn.clock import SYSTEM_CLOCK, Clock
 from bpmn.dialects.templates import compile_canonical, is_juel
-from bpmn.expressions import YearsMonthsDuration
+from bpmn.expressions import WIDE_TEMPORAL, YearsMonthsDuration
 from bpmn.parameter_scripts import SCRIPT_VALUE, with_value_assigned
 from steadyflow.errors import ModelError
 
@@ -38,7 +38,7 @@ def _as_timer_text(value: Any) -> Any:
     if isinstance(value, YearsMonthsDuration):
         years, months = divmod(value.months, 12)
         return f"P{years}Y{months}M"
-    if isinstance(value, datetime | date | time):
+    if isinstance(value, datetime | date | time | WIDE_TEMPORAL):
         return value.isoformat()
     return value
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from bpmn.expressions import YearsMonthsDuration
+from bpmn.expressions import WIDE_TEMPORAL, YearsMonthsDuration
 
 
 def plain(value: Any) -> Any:
@@ -21,6 +21,8 @@ def plain(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, timedelta):
         return _duration(value)
+    if isinstance(value, WIDE_TEMPORAL):
+        return value.isoformat()
     if isinstance(value, YearsMonthsDuration):
         years, months = divmod(abs(value.months), 12)
         return f"{'-' if value.months < 0 else ''}P{years}Y{months}M"

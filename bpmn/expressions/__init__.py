@@ -27,6 +27,7 @@ from bpmn.expressions.base import CompiledExpression, LiteralExpression, check_s
 from bpmn.expressions.feel import CompiledUnaryTests, FeelExpression
 from bpmn.expressions.feel import compile_feel as _compile_feel
 from bpmn.expressions.feel import compile_unary_tests as _compile_unary_tests
+from bpmn.expressions.feel.wide_temporal import WIDE_TEMPORAL
 from bpmn.expressions.juel import JuelExpression
 from bpmn.expressions.juel import compile_juel as _compile_juel
 from bpmn.expressions.values import YearsMonthsDuration
@@ -86,6 +87,7 @@ __all__ = [
     "FeelExpression",
     "JuelExpression",
     "LiteralExpression",
+    "WIDE_TEMPORAL",
     "YearsMonthsDuration",
     "compile_expression",
     "compile_feel",

@@ -11,7 +11,9 @@ Mapping onto Python: ``date`` -> :class:`datetime.date`; local and zoned
 ``time`` -> :class:`datetime.time` (zoned ones carry ``tzinfo``); ``date and
 time`` -> :class:`datetime.datetime`, timezone-aware only when the text names
 an offset or a zone; days-time durations -> :class:`datetime.timedelta`;
-years-months durations -> :class:`YearsMonthsDuration`. Zone ids are looked
+years-months durations -> :class:`YearsMonthsDuration`. A value beyond
+Python's (a year outside 1..9999, a fraction finer than microseconds) is one
+of :mod:`wide_temporal`'s types instead. Zone ids are looked
 up with :mod:`zoneinfo` after a strict syntax check, so no file path can be
 smuggled in through a zone name.
 """
@@ -22,9 +24,15 @@ import re
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
+from bpmn.expressions.feel import wide_temporal
+from bpmn.expressions.feel.wide_temporal import WideDate, WideDateTime, WideDuration, WideTime
 from bpmn.expressions.values import YearsMonthsDuration
 
-_DATE = r"(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})"
+AnyDate = date | WideDate
+AnyTime = time | WideTime
+AnyDateTime = datetime | WideDateTime
+
+_DATE = r"(?P<year>-?(?:[1-9]\d{4,8}|\d{4}))-(?P<month>\d{2})-(?P<day>\d{2})"
 _TIME = (
     r"(?P<hour>\d{2}):(?P<minute>\d{2})"
     r"(?::(?P<second>\d{2})(?:\.(?P<fraction>\d{1,9}))?)?"
@@ -68,57 +76,56 @@ def zone_from_text(text: str) -> tzinfo | None:
         return None
 
 
-def parse_date(text: str) -> date | None:
+def parse_date(text: str) -> AnyDate | None:
     match = _DATE_RE.fullmatch(text)
     if not match:
         return None
-    try:
-        return date(int(match["year"]), int(match["month"]), int(match["day"]))
-    except ValueError:
+    return wide_temporal.make_date(int(match["year"]), int(match["month"]), int(match["day"]))
+
+
+def _clock_nanos(match: re.Match[str]) -> int | None:
+    """Nanoseconds since midnight of the match's clock; None for an hour, minute or second out of range."""
+    hour, minute, second = int(match["hour"]), int(match["minute"]), int(match["second"] or 0)
+    if hour > 23 or minute > 59 or second > 59:
         return None
+    fraction = int((match["fraction"] or "").ljust(9, "0"))
+    return (hour * 3600 + minute * 60 + second) * wide_temporal.SECOND_NS + fraction
 
 
-def _time_parts(match: re.Match[str]) -> time | None:
-    fraction = (match["fraction"] or "").ljust(6, "0")[:6]
-    zone: tzinfo | None = None
-    if match["zone"]:
-        zone = zone_from_text(match["zone"])
-        if zone is None:
-            return None
-    try:
-        return time(
-            int(match["hour"]),
-            int(match["minute"]),
-            int(match["second"] or 0),
-            int(fraction),
-            tzinfo=zone,
-        )
-    except ValueError:
-        return None
+def _zone_of(match: re.Match[str]) -> tuple[bool, tzinfo | None]:
+    """(valid, zone): a zone text that names no zone is invalid."""
+    if not match["zone"]:
+        return True, None
+    zone = zone_from_text(match["zone"])
+    return zone is not None, zone
 
 
-def parse_time(text: str) -> time | None:
+def parse_time(text: str) -> AnyTime | None:
     match = _TIME_RE.fullmatch(text)
-    return _time_parts(match) if match else None
+    if not match:
+        return None
+    nanos = _clock_nanos(match)
+    valid, zone = _zone_of(match)
+    return wide_temporal.make_time(nanos, zone) if nanos is not None and valid else None
 
 
-def parse_datetime(text: str) -> datetime | None:
+def parse_datetime(text: str) -> AnyDateTime | None:
     """A date-time; a bare date means midnight (as feel-scala accepts it)."""
     only_date = parse_date(text)
     if only_date is not None:
-        return datetime(only_date.year, only_date.month, only_date.day)
+        return wide_temporal.make_datetime(only_date.year, only_date.month, only_date.day, 0, None)
     match = _DATETIME_RE.fullmatch(text)
     if not match:
         return None
-    day = parse_date(f"{match['year']}-{match['month']}-{match['day']}")
-    clock = _time_parts(match)
-    if day is None or clock is None:
+    nanos = _clock_nanos(match)
+    valid, zone = _zone_of(match)
+    if nanos is None or not valid:
         return None
-    return datetime.combine(day, clock)
+    return wide_temporal.make_datetime(int(match["year"]), int(match["month"]), int(match["day"]), nanos, zone)
 
 
-def parse_duration(text: str) -> timedelta | YearsMonthsDuration | None:
-    """``P1Y2M`` -> YearsMonthsDuration; ``P1DT2H`` -> timedelta; mixed -> None."""
+def parse_duration(text: str) -> timedelta | WideDuration | YearsMonthsDuration | None:
+    """``P1Y2M`` -> YearsMonthsDuration; ``P1DT2H`` -> timedelta (or a wide duration); mixed -> None."""
     match = _DURATION_RE.fullmatch(text)
     if not match or text.endswith("T"):
         return None
@@ -132,18 +139,10 @@ def parse_duration(text: str) -> timedelta | YearsMonthsDuration | None:
         return YearsMonthsDuration(sign * months)
     seconds_text = match["seconds"] or "0"
     whole, _, fraction = seconds_text.partition(".")
-    try:
-        value = timedelta(
-            weeks=int(match["weeks"] or 0),
-            days=int(match["days"] or 0),
-            hours=int(match["hours"] or 0),
-            minutes=int(match["minutes"] or 0),
-            seconds=int(whole),
-            microseconds=int(fraction.ljust(6, "0")[:6]),
-        )
-    except OverflowError:
-        return None
-    return -value if sign < 0 else value
+    hours = (int(match["weeks"] or 0) * 7 + int(match["days"] or 0)) * 24 + int(match["hours"] or 0)
+    seconds = (hours * 60 + int(match["minutes"] or 0)) * 60 + int(whole)
+    nanos = seconds * wide_temporal.SECOND_NS + int(fraction.ljust(9, "0"))
+    return wide_temporal.make_duration(sign * nanos)
 
 
 def parse_temporal_literal(text: str) -> object | None:
@@ -157,7 +156,7 @@ def parse_temporal_literal(text: str) -> object | None:
     return parse_date(text)
 
 
-def _zone_suffix(zone: tzinfo | None, offset: timedelta | None) -> str:
+def zone_suffix(zone: tzinfo | None, offset: timedelta | None) -> str:
     if isinstance(zone, ZoneInfo):
         return "@" + zone.key
     if offset is None:
@@ -179,34 +178,23 @@ def _clock(value: time | datetime) -> str:
     return text
 
 
-def format_date(value: date) -> str:
-    return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
+def format_date(value: AnyDate) -> str:
+    return wide_temporal.format_ymd(value.year, value.month, value.day)
 
 
-def format_time(value: time) -> str:
-    return _clock(value) + _zone_suffix(value.tzinfo, value.utcoffset())
+def format_time(value: AnyTime) -> str:
+    if isinstance(value, WideTime):
+        return value.isoformat()
+    return _clock(value) + zone_suffix(value.tzinfo, value.utcoffset())
 
 
-def format_datetime(value: datetime) -> str:
-    return f"{format_date(value)}T{_clock(value)}" + _zone_suffix(value.tzinfo, value.utcoffset())
+def format_datetime(value: AnyDateTime) -> str:
+    if isinstance(value, WideDateTime):
+        return value.isoformat()
+    return f"{format_date(value)}T{_clock(value)}" + zone_suffix(value.tzinfo, value.utcoffset())
 
 
-def format_duration(value: timedelta) -> str:
+def format_duration(value: timedelta | WideDuration) -> str:
     """ISO text like FEEL prints it: ``P1DT2H``, ``PT0.5S``, ``-P3D``, ``PT0S``."""
-    micros = value // timedelta(microseconds=1)
-    sign = "-" if micros < 0 else ""
-    days, rest = divmod(abs(micros), 86_400_000_000)
-    hours, rest = divmod(rest, 3_600_000_000)
-    minutes, rest = divmod(rest, 60_000_000)
-    seconds, fraction = divmod(rest, 1_000_000)
-    text = f"{days}D" if days else ""
-    clock = ""
-    if hours:
-        clock += f"{hours}H"
-    if minutes:
-        clock += f"{minutes}M"
-    if seconds or fraction:
-        clock += f"{seconds}" + ("." + f"{fraction:06d}".rstrip("0") if fraction else "") + "S"
-    if clock:
-        text += "T" + clock
-    return f"{sign}P{text or 'T0S'}"
+    nanos = wide_temporal.duration_nanos(value)
+    return wide_temporal.format_duration_nanos(nanos or 0)

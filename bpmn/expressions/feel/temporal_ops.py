@@ -7,6 +7,9 @@ scale by numbers, and adding months clamps to the end of the month
 including mixing a zoned and a local date-time or leaving the calendar range
 Python supports, gives ``None`` (FEEL null) instead of an error.
 
+A wide operand (a year outside 1..9999, nanoseconds: ``wide_temporal``)
+sends the operation to ``wide_ops``, which computes on integers.
+
 Zoned date-times move by instants (converted through UTC) so adding ``PT1H``
 across a daylight-saving change yields one real hour, as Java's
 ``ZonedDateTime.plus(Duration)`` does.
@@ -20,8 +23,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from bpmn.expressions.feel import numbers
-from bpmn.expressions.feel.temporal import _zone_suffix
+from bpmn.expressions.feel import numbers, wide_ops
+from bpmn.expressions.feel.temporal import zone_suffix
+from bpmn.expressions.feel.wide_temporal import WideDuration, is_wide
 from bpmn.expressions.values import YearsMonthsDuration
 
 Duration = timedelta | YearsMonthsDuration
@@ -30,21 +34,24 @@ _ANCHOR = date(2000, 1, 3)
 
 
 def is_duration(value: object) -> bool:
-    return isinstance(value, (timedelta, YearsMonthsDuration))
+    return isinstance(value, (timedelta, YearsMonthsDuration, WideDuration))
 
 
-def add_months(value: date, months: int) -> date | None:
+def add_months(value: date, months: int) -> Any:
     """Calendar month arithmetic with end-of-month clamping."""
     years, month_index = divmod(value.month - 1 + months, 12)
     year = value.year + years
     if not 1 <= year <= 9999:
-        return None
+        point = wide_ops.as_point(value)
+        return None if point is None else wide_ops.add_months(point, months)
     day = min(value.day, calendar.monthrange(year, month_index + 1)[1])
     return value.replace(year=year, month=month_index + 1, day=day)
 
 
 def shift(point: Any, amount: Duration, sign: int) -> Any:
     """``point + amount`` (sign 1) or ``point - amount`` (sign -1); None if impossible."""
+    if is_wide(point) or is_wide(amount):
+        return wide_ops.shift(point, amount, sign)
     try:
         if isinstance(amount, YearsMonthsDuration):
             if isinstance(point, date):
@@ -61,13 +68,15 @@ def shift(point: Any, amount: Duration, sign: int) -> Any:
         if isinstance(point, time):
             return (datetime.combine(_ANCHOR, point) + delta).timetz()
     except (OverflowError, ValueError):
-        return None
+        return wide_ops.shift(point, amount, sign)  # past year 9999 or before year 1
     return None
 
 
 def add(a: Any, b: Any) -> Any:
+    if is_wide(a) or is_wide(b):
+        return wide_ops.add(a, b)
     if isinstance(a, timedelta) and isinstance(b, timedelta):
-        return _checked(lambda: a + b)  # timedelta overflow -> null
+        return _checked(lambda: a + b, lambda: wide_ops.add(a, b))
     if isinstance(a, YearsMonthsDuration) and isinstance(b, YearsMonthsDuration):
         return YearsMonthsDuration(a.months + b.months)
     if is_duration(b) and not is_duration(a):
@@ -78,8 +87,10 @@ def add(a: Any, b: Any) -> Any:
 
 
 def subtract(a: Any, b: Any) -> Any:
+    if is_wide(a) or is_wide(b):
+        return wide_ops.subtract(a, b)
     if isinstance(a, timedelta) and isinstance(b, timedelta):
-        return _checked(lambda: a - b)
+        return _checked(lambda: a - b, lambda: wide_ops.subtract(a, b))
     if isinstance(a, YearsMonthsDuration) and isinstance(b, YearsMonthsDuration):
         return YearsMonthsDuration(a.months - b.months)
     if is_duration(b) and not is_duration(a):
@@ -89,7 +100,10 @@ def subtract(a: Any, b: Any) -> Any:
         if aware_a != aware_b:
             return None
         if aware_a:
-            return a.astimezone(UTC) - b.astimezone(UTC)
+            try:
+                return a.astimezone(UTC) - b.astimezone(UTC)
+            except OverflowError:  # an instant just outside years 1..9999
+                return wide_ops.subtract(a, b)
         return a - b
     if isinstance(a, datetime) or isinstance(b, datetime):
         return None
@@ -108,6 +122,8 @@ def multiply(a: Any, b: Any) -> Any:
         a, b = b, a
     if not numbers.is_number(b):
         return None
+    if isinstance(a, WideDuration):
+        return wide_ops.multiply(a, b)
     if isinstance(a, timedelta):
         return _scale(a, numbers.to_decimal(b), multiply=True)
     if isinstance(a, YearsMonthsDuration):
@@ -118,6 +134,8 @@ def multiply(a: Any, b: Any) -> Any:
 
 def divide(a: Any, b: Any) -> Any:
     """duration / number -> duration; duration / duration -> number."""
+    if is_wide(a) or is_wide(b):
+        return wide_ops.divide(a, b)
     if isinstance(a, timedelta) and isinstance(b, timedelta):
         return numbers.divide(a // _ONE_MICRO, b // _ONE_MICRO)
     if isinstance(a, YearsMonthsDuration) and isinstance(b, YearsMonthsDuration):
@@ -135,13 +153,15 @@ def divide(a: Any, b: Any) -> Any:
 def negate(value: Duration) -> Duration | None:
     if isinstance(value, YearsMonthsDuration):
         return YearsMonthsDuration(-value.months)
+    if isinstance(value, WideDuration):
+        return wide_ops.negate(value)
     try:
         return -value
     except OverflowError:
         return None
 
 
-def _scale(value: timedelta, factor: Any, *, multiply: bool) -> timedelta | None:
+def _scale(value: timedelta, factor: Any, *, multiply: bool) -> Any:
     micros = numbers.to_decimal(value // _ONE_MICRO)
     try:
         if multiply:
@@ -149,15 +169,18 @@ def _scale(value: timedelta, factor: Any, *, multiply: bool) -> timedelta | None
         else:
             result = numbers.DECIMALS.divide(micros, factor)
         return timedelta(microseconds=int(result.quantize(Decimal(1), rounding=ROUND_HALF_UP)))
-    except (ArithmeticError, OverflowError, ValueError):
+    except OverflowError:
+        return wide_ops.multiply(value, factor) if multiply else wide_ops.divide(value, factor)
+    except (ArithmeticError, ValueError):
         return None
 
 
-def _checked(compute: Callable[[], timedelta]) -> timedelta | None:
+def _checked(compute: Callable[[], timedelta], wide: Callable[[], Any]) -> Any:
+    """``compute()``, or ``wide()`` when the result is longer than a ``timedelta`` holds."""
     try:
         return compute()
     except OverflowError:
-        return None
+        return wide()
 
 
 NO_PROPERTY = object()
@@ -165,6 +188,10 @@ NO_PROPERTY = object()
 
 def temporal_property(value: Any, name: str) -> Any:
     """``d.year``, ``t.hour``, ``dur.days`` ...; returns ``NO_PROPERTY`` if unknown."""
+    if isinstance(value, WideDuration):
+        return wide_ops.duration_property(value, name, NO_PROPERTY)
+    if is_wide(value):
+        return wide_ops.point_property(value, name, NO_PROPERTY)
     if isinstance(value, (date, time)):
         return _point_property(value, name)
     if isinstance(value, timedelta):
@@ -210,7 +237,7 @@ def _point_property(value: date | time, name: str) -> Any:
     if name == "time offset":
         return offset
     if name == "timezone":
-        suffix = _zone_suffix(clock.tzinfo, offset)
+        suffix = zone_suffix(clock.tzinfo, offset)
         return suffix[1:] if suffix.startswith("@") else None
     return NO_PROPERTY
 

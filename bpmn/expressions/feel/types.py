@@ -21,10 +21,11 @@ belongs to a type, following the specification's conformance rules:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC
 from typing import Any
 
 from bpmn.expressions.feel.values import FeelRange, is_context, is_list, type_name
+from bpmn.expressions.feel.wide_temporal import make_datetime
 
 BASE_TYPES = (
     ("years", "and", "months", "duration"),
@@ -167,6 +168,6 @@ def convert(value: Any, wanted: FeelType) -> Any:
         return [singleton]
     if is_list(value) and len(value) == 1 and not isinstance(wanted, ListType):
         return convert(value[0], wanted)
-    if wanted.name == "date and time" and isinstance(value, date) and not isinstance(value, datetime):
-        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    if wanted.name == "date and time" and type_name(value) == "date":
+        return make_datetime(value.year, value.month, value.day, 0, UTC)
     return NOT_CONFORMING

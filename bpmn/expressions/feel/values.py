@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, TypeGuard
 
-from bpmn.expressions.feel import numbers, temporal
+from bpmn.expressions.feel import numbers, temporal, wide_ops
+from bpmn.expressions.feel.wide_temporal import WideDate, WideDateTime, WideDuration, WideTime, is_wide
 from bpmn.expressions.limits import Budget, TextWriter
 from bpmn.expressions.values import YearsMonthsDuration
 
@@ -103,6 +104,14 @@ def type_name(value: object) -> str:
         return "days and time duration"
     if isinstance(value, YearsMonthsDuration):
         return "years and months duration"
+    if isinstance(value, WideDateTime):
+        return "date and time"
+    if isinstance(value, WideDate):
+        return "date"
+    if isinstance(value, WideTime):
+        return "time"
+    if isinstance(value, WideDuration):
+        return "days and time duration"
     if is_list(value):
         return "list"
     if is_context(value):
@@ -119,6 +128,8 @@ def compare(a: Any, b: Any) -> int | None:
     kind = type_name(a)
     if kind != type_name(b) or kind in ("null", "boolean", "list", "context", "range", "unknown"):
         return None
+    if is_wide(a) or is_wide(b):
+        return wide_ops.compare(a, b)
     try:
         if kind == "date and time" and (a.utcoffset() is None) != (b.utcoffset() is None):
             return None
@@ -242,9 +253,12 @@ def _scalar_text(value: Any) -> str | None:
         return temporal.format_time(value)
     if isinstance(value, timedelta):
         return temporal.format_duration(value)
-    if isinstance(value, YearsMonthsDuration):
+    if isinstance(value, (YearsMonthsDuration, *WIDE)):
         return value.isoformat()
     return None
+
+
+WIDE = (WideDate, WideDateTime, WideDuration, WideTime)
 
 
 def quote(text: str) -> str:

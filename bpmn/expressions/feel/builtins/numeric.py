@@ -22,7 +22,7 @@ from decimal import (
 )
 from typing import Any
 
-from bpmn.expressions.feel import numbers
+from bpmn.expressions.feel import numbers, wide_ops
 from bpmn.expressions.feel.functions import (
     BUILTINS,
     ArgumentMismatch,
@@ -30,6 +30,7 @@ from bpmn.expressions.feel.functions import (
     expect_int,
     expect_number,
 )
+from bpmn.expressions.feel.wide_temporal import WideDuration
 from bpmn.expressions.values import YearsMonthsDuration
 
 fn = BUILTINS.function
@@ -77,6 +78,8 @@ def _abs(ctx: CallContext, args: list[Any]) -> Any:
         return abs(value)
     if isinstance(value, YearsMonthsDuration):
         return YearsMonthsDuration(abs(value.months))
+    if isinstance(value, WideDuration):
+        return wide_ops.absolute(value)
     number = expect_number(value)
     return numbers.negate(number) if number < 0 else numbers.add(number, 0)
 

@@ -14,11 +14,12 @@ range ``< 10``) is unbounded: it is below or above every point.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, time
 from typing import Any
 
 from bpmn.expressions.feel.functions import BUILTINS, ArgumentMismatch, CallContext, expect_text
 from bpmn.expressions.feel.values import FeelRange, compare, equals, type_name
+from bpmn.expressions.feel.wide_ops import as_point
+from bpmn.expressions.feel.wide_temporal import offset_at
 
 fn = BUILTINS.function
 
@@ -233,17 +234,21 @@ def _is(ctx: CallContext, args: list[Any]) -> Any:
     a, b = args
     if type_name(a) != type_name(b):
         return False
-    if isinstance(a, (datetime, time)) and _zone_key(a) != _zone_key(b):
+    if type_name(a) in ("date and time", "time") and _zone_key(a) != _zone_key(b):
         return False
     return equals(a, b) is True
 
 
-def _zone_key(value: datetime | time) -> str:
-    zone = value.tzinfo
-    if zone is None:
+def _zone_key(value: Any) -> str:
+    point = as_point(value)
+    zone = None if point is None else point.zone
+    if point is None or zone is None:
         return ""
     key = getattr(zone, "key", None)
-    return str(key) if key else str(value.utcoffset())
+    if key:
+        return str(key)
+    offset = offset_at(zone, point.days, point.nanos)
+    return str(offset)
 
 
 @fn("range", "from")
