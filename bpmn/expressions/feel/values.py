@@ -123,12 +123,15 @@ def type_name(value: object) -> str:
     return "unknown"
 
 
+_TEMPORAL_KINDS = frozenset(("date", "time", "date and time", "days and time duration"))
+
+
 def compare(a: Any, b: Any) -> int | None:
     """-1, 0 or 1 when ``a`` and ``b`` are ordered FEEL values of one type, else None."""
     kind = type_name(a)
     if kind != type_name(b) or kind in ("null", "boolean", "list", "context", "range", "unknown"):
         return None
-    if is_wide(a) or is_wide(b):
+    if kind in _TEMPORAL_KINDS and (is_wide(a) or is_wide(b)):
         return wide_ops.compare(a, b)
     try:
         if kind == "date and time" and (a.utcoffset() is None) != (b.utcoffset() is None):
