@@ -20,7 +20,8 @@ untrusted. Before running a pattern we therefore:
 So a simple ``split(text, ",")`` accepts 100,000 characters, ``"[0-9]+"``
 10,000, ``".*x.*"`` about 460 and an e-mail check with three ``+`` about 100.
 Refusals are evaluation errors that say why; invalid patterns make the call
-return null as in feel-scala.
+return null as in feel-scala. XPath's ``\\p{IsBlock}`` and ``\\p{Lu}`` escapes,
+which Python lacks, are expanded to classes of ranges by ``unicode_properties``.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bpmn.expressions.feel.functions import ArgumentMismatch, CallContext
+from bpmn.expressions.feel.unicode_properties import expand_properties
 
 MAX_PATTERN_LENGTH = 500
 MAX_INPUT_LENGTH = 100_000
@@ -87,6 +89,10 @@ def compile_pattern(ctx: CallContext, pattern: str, flags: str = "") -> SafePatt
     problem, branches, unbounded = analyze(pattern)
     if problem:
         raise ctx.budget.fail(f"the regular expression {pattern!r} is refused: {problem}")
+    expanded = expand_properties(pattern)  # after the analysis, which reads \p{...} as one atom
+    if expanded is None:
+        raise ArgumentMismatch
+    pattern = expanded
     try:
         compiled = _compile(pattern, flag_bits)
     except (re.error, OverflowError, RecursionError):
