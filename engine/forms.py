@@ -63,6 +63,8 @@ class ModelOutline:
     forms: dict[str, list[FormField]] = field(default_factory=dict)
     start_forms: dict[str, list[FormField]] = field(default_factory=dict)
     """Process id -> the fields of its start form: the form on its plain (none) start event."""
+    call_activities: set[str] = field(default_factory=set)
+    """Ids of its call activities (their children's tasks are not elements of this model)."""
 
 
 def read_outline(xml: bytes, filename: str | None = None) -> ModelOutline:
@@ -80,6 +82,8 @@ def read_outline(xml: bytes, filename: str | None = None) -> ModelOutline:
             outline.names[element_id] = name
         if element_id and local_name(node) == "userTask":
             outline.forms[element_id] = _form_fields(node, embedded)
+        elif element_id and local_name(node) == "callActivity":
+            outline.call_activities.add(element_id)
     for process in root.iter(f"{{{BPMN_NS}}}process"):
         for start in children(process, (BPMN_NS,), "startEvent"):
             if any(local_name(c).endswith("EventDefinition") for c in start if isinstance(c.tag, str)):

@@ -101,8 +101,10 @@ class Queries:
         return outline
 
     def element_counts(self, definition_ids: list[str]) -> dict[str, dict[str, int]]:
+        """Active / completed / incidents per element over the definitions' instances (their own elements only)."""
+        calls = sorted({c for d in definition_ids for c in self.outline(d).call_activities})
         with self.db.read() as conn:
-            return sql.element_counts(conn, definition_ids)
+            return sql.element_counts(conn, definition_ids, calls)
 
     # -- instances -------------------------------------------------------------
     def instance_page(

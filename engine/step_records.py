@@ -12,6 +12,7 @@ import zlib
 from typing import Any
 
 from engine.heatmap import SHARDS, completion_stats
+from engine.instance_models import CallScopes
 from engine.intents import ElementStat, StepState
 from engine.spiff.checkpoint import Checkpoint
 from engine.spiff.runtime import ActivityEvent
@@ -55,16 +56,24 @@ def element_stats(
 ) -> list[ElementStat]:
     """One counter increment per activity instance the step completed.
 
+    A called child's activity counts on the child's definition (its element ids are the child's),
+    as Cockpit counts a called instance's activities on the called process.
     ``activated_before``: task id -> when a task already active before the step entered its state.
     """
-    kinds = {row.id: row.kind for row in checkpoint.upserts}
+    rows = {row.id: row for row in checkpoint.upserts}
     activated = {e.task_id: e.at for e in events if e.type == "ActivityActivated"}
     shard = zlib.crc32(instance_id.encode()) % SHARDS
     stats: list[ElementStat] = []
+    scopes: CallScopes | None = None  # the frame is read only when a subprocess's task completed
     for event in events:
-        if event.type != "ActivityCompleted" or kinds.get(event.task_id, "internal") in UNCOUNTED_KINDS:
+        row = rows.get(event.task_id)
+        if event.type != "ActivityCompleted" or (row.kind if row else "internal") in UNCOUNTED_KINDS:
             continue
+        owner = definition_id
+        if row is not None and row.workflow_id:
+            scopes = scopes or CallScopes.of(definition_id, checkpoint.frame)
+            owner = scopes.definition_of(row.workflow_id)
         began = activated.get(event.task_id, activated_before.get(event.task_id, event.at))
         seconds = max(0.0, event.at - began)
-        stats.extend(completion_stats(definition_id, event.element_id, event.at, seconds, shard))
+        stats.extend(completion_stats(owner, event.element_id, event.at, seconds, shard))
     return stats

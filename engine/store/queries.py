@@ -6,10 +6,12 @@ instances page stays fast with hundreds of thousands of rows.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, func, select
+from sqlalchemy import CTE, Connection, Select, and_, case, func, or_, select
+from sqlalchemy.orm import aliased
 
 from engine.store import schema as t
 
@@ -148,8 +150,39 @@ def definition_state_counts(conn: Connection) -> dict[str, dict[str, int]]:
     return counts
 
 
-def element_counts(conn: Connection, definition_ids: list[str]) -> dict[str, dict[str, int]]:
-    """element id -> active / completed / incidents over every instance of the given definitions."""
+def called_workflows(of_definitions: Any, call_elements: Sequence[str]) -> CTE:
+    """(workflow id, instance id, call element) of every workflow a called child runs in, with the caller's call.
+
+    A call activity's task owns its child's workflow (the workflow id of the child's tasks); the
+    child's own subprocesses are owned by tasks inside it, so the walk goes down subprocess owners.
+    """
+    k = t.tasks.c
+    base = (
+        select(k.id.label("workflow_id"), k.instance_id, k.element_id.label("call_element"))
+        .join(t.instances, t.instances.c.id == k.instance_id)
+        .where(and_(of_definitions, k.element_id.in_(list(call_elements)), k.kind != "internal"))
+        .cte("called_workflows", recursive=True)
+    )
+    inner = aliased(t.tasks)
+    step = select(inner.c.id, inner.c.instance_id, base.c.call_element).where(
+        and_(
+            inner.c.instance_id == base.c.instance_id,
+            inner.c.workflow_id == base.c.workflow_id,
+            inner.c.kind.in_(("subprocess", "multi")),
+        )
+    )
+    return base.union(step)
+
+
+def element_counts(
+    conn: Connection, definition_ids: list[str], call_elements: Sequence[str] = ()
+) -> dict[str, dict[str, int]]:
+    """element id -> active / completed / incidents over every instance of the given definitions.
+
+    ``call_elements`` are the definitions' call activities: the tasks of the children they ran inside
+    the instance are no elements of these definitions and are left out; a child's open incident
+    counts on the call activity, as Cockpit marks a call activity whose called instance has one.
+    """
     result: dict[str, dict[str, int]] = {}
 
     def bucket(element_id: str) -> dict[str, int]:
@@ -158,32 +191,54 @@ def element_counts(conn: Connection, definition_ids: list[str]) -> dict[str, dic
     if not definition_ids:
         return result
     of_definitions = t.instances.c.definition_id.in_(definition_ids)
-    active = (
-        select(t.tasks.c.element_id, func.count())
-        .join(t.instances, t.instances.c.id == t.tasks.c.instance_id)
-        .where(and_(of_definitions, t.instances.c.state == "running", t.tasks.c.state.in_(ACTIVE_TASK_STATES)))
-        .where(t.tasks.c.element_id.is_not(None), t.tasks.c.kind.not_in(UNCOUNTED_KINDS))
-        .group_by(t.tasks.c.element_id)
-    )
-    for element_id, count in conn.execute(active):
-        bucket(str(element_id))["active"] = int(count)
-    completed = (
-        select(t.tasks.c.element_id, func.count())
-        .join(t.instances, t.instances.c.id == t.tasks.c.instance_id)
-        .where(and_(of_definitions, t.tasks.c.state == COMPLETED_TASK_STATE))
-        .where(t.tasks.c.element_id.is_not(None), t.tasks.c.kind.not_in(UNCOUNTED_KINDS))
-        .group_by(t.tasks.c.element_id)
-    )
-    for element_id, count in conn.execute(completed):
-        bucket(str(element_id))["completed"] = int(count)
-    incidents = (
-        select(t.incidents.c.element_id, func.count())
-        .join(t.instances, t.instances.c.id == t.incidents.c.instance_id)
-        .where(and_(of_definitions, t.incidents.c.state == "open", t.incidents.c.element_id.is_not(None)))
-        .group_by(t.incidents.c.element_id)
-    )
+    k = t.tasks.c
+    called = called_workflows(of_definitions, call_elements) if call_elements else None
+
+    def own_tasks(query: Select[Any]) -> Select[Any]:
+        if called is None:
+            return query
+        # An anti-join: the database indexes the walk's few rows once, then probes it per task.
+        in_child = and_(called.c.instance_id == k.instance_id, called.c.workflow_id == k.workflow_id)
+        return query.outerjoin(called, in_child).where(called.c.workflow_id.is_(None))
+
+    # One pass over the tasks for both figures (and one walk of the called workflows).
+    is_active = and_(t.instances.c.state == "running", k.state.in_(ACTIVE_TASK_STATES))
+    is_completed = k.state == COMPLETED_TASK_STATE
+    counted = own_tasks(
+        select(
+            k.element_id,
+            func.sum(case((is_active, 1), else_=0)),
+            func.sum(case((is_completed, 1), else_=0)),
+        )
+        .select_from(t.tasks)
+        .join(t.instances, t.instances.c.id == k.instance_id)
+        .where(and_(of_definitions, or_(is_active, is_completed)))
+        .where(k.element_id.is_not(None), k.kind.not_in(UNCOUNTED_KINDS))
+    ).group_by(k.element_id)
+    for element_id, active, completed in conn.execute(counted):
+        found = bucket(str(element_id))
+        found["active"], found["completed"] = int(active or 0), int(completed or 0)
+    i = t.incidents.c
+    open_incidents = and_(of_definitions, i.state == "open", i.element_id.is_not(None))
+    if called is None:
+        incidents = (
+            select(i.element_id, func.count())
+            .join(t.instances, t.instances.c.id == i.instance_id)
+            .where(open_incidents)
+            .group_by(i.element_id)
+        )
+    else:
+        shown_on = func.coalesce(called.c.call_element, i.element_id)
+        incidents = (
+            select(shown_on, func.count())
+            .join(t.instances, t.instances.c.id == i.instance_id)
+            .outerjoin(t.tasks, and_(k.instance_id == i.instance_id, k.id == i.task_id))
+            .outerjoin(called, and_(called.c.instance_id == k.instance_id, called.c.workflow_id == k.workflow_id))
+            .where(open_incidents)
+            .group_by(shown_on)
+        )
     for element_id, count in conn.execute(incidents):
-        bucket(str(element_id))["incidents"] = int(count)
+        bucket(str(element_id))["incidents"] += int(count)
     return result
 
 

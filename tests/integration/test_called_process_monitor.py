@@ -275,3 +275,40 @@ def test_a_past_step_shows_the_child_it_had_called_with_the_childs_labels(
     assert set(step["element_counts"]) == {"StartEvent_1", "CallShipping"}
     starts = {e["label"] for e in step["step_events"] if e["element_id"] == "StartEvent_1"}
     assert starts == {"Order placed", "Shipping requested"}
+
+
+def test_the_callers_definition_counts_only_its_own_elements_and_a_childs_incident_on_the_call(
+    as_role: Call, engine: Engine, waiting_in_child: str
+) -> None:
+    engine.deploy([model("c7-order-twice")])  # a second caller, so the counts span instances
+    other = engine.start("c7-order-twice", {}).id
+
+    def refuse(job: Any) -> Any:
+        raise ValueError("carrier is down")
+
+    run_jobs(engine, {"ship": refuse})
+    assert len([i for i in engine.incidents(waiting_in_child) if i.state == "open"]) == 1
+
+    counts = as_role("viewer", "get", "/api/v1/definitions/c7-order/element-counts").get_json()["elements"]
+    twice = as_role("viewer", "get", "/api/v1/definitions/c7-order-twice/element-counts").get_json()["elements"]
+
+    assert set(counts) == {"StartEvent_1", "CallShipping"}
+    assert counts["StartEvent_1"] == {"active": 0, "completed": 1, "incidents": 0}  # not the child's as well
+    assert counts["CallShipping"] == {"active": 1, "completed": 0, "incidents": 1}
+    assert set(twice) == {"StartEvent_1", "CallShipping"} and twice["CallShipping"]["incidents"] == 1
+    assert engine.instance(other).state == "running"
+
+
+def test_the_heatmap_counts_a_childs_completions_on_the_child_not_on_its_caller(
+    as_role: Call, engine: Engine, waiting_in_child: str
+) -> None:
+    run_jobs(engine, {"ship": lambda job: {"shipped": True}})
+    assert engine.instance(waiting_in_child).state == "completed"
+
+    caller = as_role("viewer", "get", "/api/v1/definitions/c7-order/heatmap").get_json()["elements"]
+    child = as_role("viewer", "get", "/api/v1/definitions/c7-shipping/heatmap").get_json()["elements"]
+
+    assert set(caller) == {"StartEvent_1", "CallShipping", "Event_tzpppp6"}
+    assert caller["StartEvent_1"]["count"] == 1
+    assert {"StartEvent_1", "PickCarrier", "Delivery", "ShipParcel"} <= set(child)
+    assert child["StartEvent_1"]["count"] == 1 and child["ShipParcel"]["count"] == 1
