@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bpmn.expressions import CompiledExpression, compile_feel, compile_juel, compile_unary_tests
+from bpmn.expressions.feel import FeelType
+from bpmn.expressions.feel import compile_feel as compile_feel_with_types
+from steadyflow.errors import ExpressionSyntaxError
 
 FEEL_LANGUAGES = ("", "feel", "https://www.omg.org/spec/dmn/20191111/feel/", "http://www.omg.org/spec/feel/20140401")
 JUEL_LANGUAGES = ("juel",)
@@ -68,11 +71,24 @@ def juel_text(text: str) -> str:
     return text if "${" in text or "#{" in text else "${" + text + "}"
 
 
-def compile_cell_expression(text: str, language: str | None) -> CompiledExpression:
-    """An input expression, output entry or literal expression; raises ExpressionSyntaxError or UnknownLanguage."""
+def compile_cell_expression(
+    text: str, language: str | None, named_types: Mapping[str, FeelType] | None = None
+) -> CompiledExpression:
+    """An input expression, output entry or literal expression; raises ExpressionSyntaxError or UnknownLanguage.
+
+    ``named_types`` are the model's item definitions as FEEL types, for ``x instance of tMyType`` and
+    typed function parameters. FEEL's own names come first: the text is compiled (and cached) without
+    them, and again with them only when that fails, so a cell that names no item definition is the
+    shared compiled object and one that does is refused exactly as before when the name is unknown.
+    """
     if normalised(language) == "juel":
         return compile_juel(juel_text(text))
-    return compile_feel(text)
+    try:
+        return compile_feel(text)
+    except ExpressionSyntaxError:
+        if not named_types:
+            raise
+        return compile_feel_with_types(text, named_types)
 
 
 def compile_input_entry(text: str, language: str | None, input_variable: str) -> InputEntry:

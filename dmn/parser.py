@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from lxml import etree
 
-from dmn.item_types import read_item_types
+from dmn.item_types import as_feel_type, read_item_types
 from dmn.model import (
     Binding,
     Body,
@@ -39,6 +39,8 @@ def parse_decisions(data: bytes, filename: str | None = None) -> DecisionModel:
     name = filename or "model.dmn"
     root = load_dmn_xml(data, name)
     reader = CellReader(name, root.get("expressionLanguage"))
+    types = read_item_types(root, reader.problem)
+    reader.named_types = {key: as_feel_type(item) for key, item in types.items.items()}
     decision_nodes = children(root, "decision")
     bkm_nodes = children(root, "businessKnowledgeModel")
     decisions: dict[str, Decision] = {}
@@ -57,7 +59,6 @@ def parse_decisions(data: bytes, filename: str | None = None) -> DecisionModel:
     declared_decisions = {str(n.get("id")) for n in decision_nodes}
     _check_requirements(reader, decisions, declared_decisions, {str(n.get("id")) for n in bkm_nodes} | set(services))
     _check_services(reader, services, declared_decisions, root)
-    types = read_item_types(root, reader.problem)
     if reader.problems:
         raise ModelValidationError(reader.problems, file=name)
     input_types = {}

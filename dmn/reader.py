@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from lxml import etree
 
+from bpmn.expressions.feel import FeelType
 from dmn.cells import UnknownLanguage, compile_cell_expression
 from dmn.model import Cell
 from dmn.xml_reader import text_of
@@ -18,6 +20,8 @@ class CellReader:
     language: str | None
     problems: list[Problem] = field(default_factory=list)
     owner_id: str = ""
+    named_types: Mapping[str, FeelType] = field(default_factory=dict)
+    """The model's item definitions as FEEL types, by name (``x instance of tMyType``)."""
 
     def problem(self, message: str, node: etree._Element | int | None, hint: str) -> None:
         line = node if isinstance(node, int) or node is None else node.sourceline
@@ -35,7 +39,7 @@ class CellReader:
                 self.problem(f"{where} is empty", node, "enter a FEEL expression")
             return None
         try:
-            return Cell(compile_cell_expression(text, self.language_of(node)), where)
+            return Cell(compile_cell_expression(text, self.language_of(node), self.named_types), where)
         except UnknownLanguage as exc:
             self.problem(
                 f"{where} uses expression language {exc.args[0]!r}",

@@ -76,12 +76,12 @@ class CompiledUnaryTests:
         return self.names
 
 
-def compile_feel(source: str) -> FeelExpression:
-    """Compile FEEL text (without the leading ``=``)."""
+def compile_feel(source: str, named_types: Mapping[str, FeelType] | None = None) -> FeelExpression:
+    """Compile FEEL text (without the leading ``=``); ``named_types`` name types beyond FEEL's own."""
     text = check_source(source)
 
     def build() -> FeelExpression:
-        root = parse_expression(text)
+        root = parse_expression(text, named_types)
         return FeelExpression(text, root, free_names(root))
 
     return guard_compile(text, build)

@@ -9,8 +9,11 @@ fails with a syntax error long before Python's recursion limit.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from bpmn.expressions.feel import ast, lexer
 from bpmn.expressions.feel.lexer import EOF, Token
+from bpmn.expressions.feel.types import FeelType
 from bpmn.expressions.limits import MAX_NESTING, MAX_TREE_DEPTH
 from steadyflow.errors import ExpressionSyntaxError
 
@@ -43,8 +46,10 @@ RESERVED = frozenset(
 class Cursor:
     """A position in the token list of one source text (one per parse)."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, named_types: Mapping[str, FeelType] | None = None) -> None:
         self.source = source
+        self.named_types: Mapping[str, FeelType] = named_types or {}
+        """Types the caller declares by name (a DMN model's item definitions), for ``instance of`` and parameters."""
         self.tokens = lexer.tokenize(source)
         self.index = 0
         self.depth = 0

@@ -55,6 +55,10 @@ class DefinitionsParser(TestsParser):
                     if name in ("list", "range", "context", "function") and self.peek().is_op("<"):
                         return self.type_parameters(name)
                     return FeelType(name)
+            declared = self.named_types.get(self.peek().text) if self.peek().kind == NAME else None
+            if declared is not None:
+                self.advance()
+                return declared
         finally:
             self.depth -= 1
         raise self.expected("a type name such as number, string, list<number> or date and time")

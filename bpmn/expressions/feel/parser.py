@@ -20,6 +20,8 @@ instead of a ``RecursionError``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from bpmn.expressions.feel import ast, numbers, temporal
 from bpmn.expressions.feel.builtins import BUILTINS
 from bpmn.expressions.feel.cursor import (
@@ -371,8 +373,9 @@ class Parser(DefinitionsParser):
         return ast.Quantified(start.pos, start.text == "every", iterations, self.parse_expression())
 
 
-def parse_expression(source: str) -> ast.Node:
-    return Parser(source).parse()
+def parse_expression(source: str, named_types: Mapping[str, FeelType] | None = None) -> ast.Node:
+    """The expression's tree; ``named_types`` are type names beyond FEEL's own (a DMN model's item definitions)."""
+    return Parser(source, named_types).parse()
 
 
 def parse_unary_tests(source: str) -> tuple[ast.Node, ...]:

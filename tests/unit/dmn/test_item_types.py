@@ -185,3 +185,36 @@ def test_an_item_definition_that_refers_to_itself_is_refused() -> None:
     with pytest.raises(ModelValidationError) as refused:
         parse_decisions(xml.encode(), "loop.dmn")
     assert "refers to itself" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[1, 2] instance of tNumbers", True),
+        ('[1, "2"] instance of tNumbers', False),
+        ("1 instance of tNumbers", False),
+        ('{name: "Ann", age: 40} instance of tPerson', True),
+        ('{name: "Ann", age: 40, town: "Bree"} instance of tPerson', True),
+        ('{name: "Ann"} instance of tPerson', False),
+        ('[{name: "Ann", age: 40}] instance of list&lt;tPerson&gt;', True),
+        # instance of reads the item's type, not its allowed values (as the DMN TCK does)
+        ("256 instance of tByte", True),
+        ('"blue" instance of tColour', True),
+        ("1 instance of tColour", False),
+        ("(function(p: tPerson) p.name)({name: \"Ann\", age: 1})", "Ann"),
+        ("(function(p: tPerson) p.name)(1)", None),
+    ],
+)
+def test_instance_of_an_item_definition_checks_its_type(text: str, expected: Any) -> None:
+    assert literal("Any", text) == expected
+
+
+def test_a_type_name_no_item_definition_declares_is_still_refused_naming_the_decision() -> None:
+    with pytest.raises(ModelValidationError) as refused:
+        literal("Any", "1 instance of tNoSuchType")
+    assert "decision 'd1'" in str(refused.value) and "tNoSuchType" in str(refused.value)
+
+
+def test_a_feel_type_name_wins_over_an_item_definition_of_the_same_name() -> None:
+    head = HEAD + '<itemDefinition name="number"><typeRef>string</typeRef></itemDefinition>'
+    assert literal("Any", "1 instance of number", head) is True
