@@ -45,9 +45,12 @@ def apply(table: DecisionTable, matches: list[Match]) -> tuple[list[Match], list
         chosen = sorted(matches, key=lambda m: _priority(table.outputs, m))
     else:
         chosen = list(matches)
+    if policy == "COLLECT" and table.aggregation and chosen:
+        # A table's one output may be unnamed: its value is filed under the decision's name.
+        name = next(iter(chosen[0].outputs))
+        return chosen, [{name: aggregate(table.aggregation, [m.outputs[name] for m in chosen])}]
     if policy == "COLLECT" and table.aggregation:
-        name = table.outputs[0].name
-        return chosen, [{name: aggregate(table.aggregation, [m.outputs[name] for m in chosen])}] if chosen else []
+        return chosen, []
     return chosen, [dict(m.outputs) for m in chosen]
 
 
@@ -74,10 +77,10 @@ def decision_value(table: DecisionTable, results: list[dict[str, Any]]) -> Any:
 
 def _priority(outputs: Sequence[OutputClause], match: Match) -> tuple[int, ...]:
     ranks = []
-    for output in outputs:
+    values = list(match.outputs.values())  # in the outputs' order; an unnamed one has the decision's name
+    for output, value in zip(outputs, values, strict=False):
         if not output.allowed:
             continue
-        value = match.outputs.get(output.name)
         rank = next((i for i, allowed in enumerate(output.allowed) if _same(allowed, value)), len(output.allowed))
         ranks.append(rank)
     return (*ranks, match.number)

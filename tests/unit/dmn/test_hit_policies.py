@@ -113,3 +113,24 @@ def _without_requirements(model: DecisionModel) -> DecisionModel:
 
     decisions = {k: replace(d, required_decisions=()) for k, d in model.decisions.items()}
     return replace(model, decisions=decisions)
+
+
+def _unnamed_output_table(hit_policy: str, aggregation: str = "") -> DecisionModel:
+    """A table whose one output has no name (the TCK's and Trisotech's way): its value is the decision's."""
+    xml = f"""<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="d" name="D" namespace="x">
+      <decision id="points" name="points">
+        <decisionTable hitPolicy="{hit_policy}" {f'aggregation="{aggregation}"' if aggregation else ""}>
+          <input id="i1"><inputExpression typeRef="number"><text>amount</text></inputExpression></input>
+          <output id="o1"><outputValues><text>"high", "low"</text></outputValues></output>
+          <rule id="r1"><inputEntry><text>&gt; 10</text></inputEntry><outputEntry><text>"low"</text></outputEntry></rule>
+          <rule id="r2"><inputEntry><text>&gt; 100</text></inputEntry><outputEntry><text>"high"</text></outputEntry></rule>
+        </decisionTable>
+      </decision></definitions>"""
+    return parse_decisions(xml.encode(), "unnamed.dmn")
+
+
+def test_an_unnamed_single_output_counts_and_ranks_like_a_named_one() -> None:
+    assert value(_unnamed_output_table("COLLECT", "COUNT"), "points", amount=500) == 2
+    assert value(_unnamed_output_table("PRIORITY"), "points", amount=500) == "high"
+    assert value(_unnamed_output_table("OUTPUT ORDER"), "points", amount=500) == ["high", "low"]
+    assert value(_unnamed_output_table("COLLECT", "COUNT"), "points", amount=1) == 0
