@@ -122,8 +122,10 @@ def _unnamed_output_table(hit_policy: str, aggregation: str = "") -> DecisionMod
         <decisionTable hitPolicy="{hit_policy}" {f'aggregation="{aggregation}"' if aggregation else ""}>
           <input id="i1"><inputExpression typeRef="number"><text>amount</text></inputExpression></input>
           <output id="o1"><outputValues><text>"high", "low"</text></outputValues></output>
-          <rule id="r1"><inputEntry><text>&gt; 10</text></inputEntry><outputEntry><text>"low"</text></outputEntry></rule>
-          <rule id="r2"><inputEntry><text>&gt; 100</text></inputEntry><outputEntry><text>"high"</text></outputEntry></rule>
+          <rule id="r1"><inputEntry><text>&gt; 10</text></inputEntry>
+            <outputEntry><text>"low"</text></outputEntry></rule>
+          <rule id="r2"><inputEntry><text>&gt; 100</text></inputEntry>
+            <outputEntry><text>"high"</text></outputEntry></rule>
         </decisionTable>
       </decision></definitions>"""
     return parse_decisions(xml.encode(), "unnamed.dmn")

@@ -201,7 +201,7 @@ def test_an_item_definition_that_refers_to_itself_is_refused() -> None:
         ("256 instance of tByte", True),
         ('"blue" instance of tColour', True),
         ("1 instance of tColour", False),
-        ("(function(p: tPerson) p.name)({name: \"Ann\", age: 1})", "Ann"),
+        ('(function(p: tPerson) p.name)({name: "Ann", age: 1})', "Ann"),
         ("(function(p: tPerson) p.name)(1)", None),
     ],
 )
