@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -72,7 +72,10 @@ def juel_text(text: str) -> str:
 
 
 def compile_cell_expression(
-    text: str, language: str | None, named_types: Mapping[str, FeelType] | None = None
+    text: str,
+    language: str | None,
+    named_types: Mapping[str, FeelType] | None = None,
+    known_names: Sequence[str] = (),
 ) -> CompiledExpression:
     """An input expression, output entry or literal expression; raises ExpressionSyntaxError or UnknownLanguage.
 
@@ -80,9 +83,15 @@ def compile_cell_expression(
     typed function parameters. FEEL's own names come first: the text is compiled (and cached) without
     them, and again with them only when that fails, so a cell that names no item definition is the
     shared compiled object and one that does is refused exactly as before when the name is unknown.
+    ``known_names`` are the model's names of several words or with ``-``, ``+``, ``*``, ``/``
+    (``Pre-bureau risk category``); a cell that writes one of them is compiled reading it as one name.
     """
     if normalised(language) == "juel":
         return compile_juel(juel_text(text))
+    spaced = " ".join(text.split())  # a name's words may stand with any whitespace between them
+    written = [name for name in known_names if name in spaced]
+    if written:
+        return compile_feel_with_types(text, named_types, written)
     try:
         return compile_feel(text)
     except ExpressionSyntaxError:

@@ -41,6 +41,7 @@ def parse_decisions(data: bytes, filename: str | None = None) -> DecisionModel:
     reader = CellReader(name, root.get("expressionLanguage"))
     types = read_item_types(root, reader.problem)
     reader.named_types = {key: as_feel_type(item) for key, item in types.items.items()}
+    reader.known_names = _multi_token_names(root)
     decision_nodes = children(root, "decision")
     bkm_nodes = children(root, "businessKnowledgeModel")
     decisions: dict[str, Decision] = {}
@@ -151,6 +152,29 @@ def _check_services(
             reader.problem(f"decision service '{service_id}' has no output decision", None, "add an output decision")
         services[service_id] = replace(service, input_data=tuple(input_names.get(i, i) for i in service.input_data))
     reader.owner_id = ""
+
+
+# Characters that split a name into several FEEL tokens. A "." is left out: ``Person.Gender`` is a
+# path into ``Person`` wherever the parameter of that name is not in scope.
+_NAME_BREAKS = (" ", "\t", "\n", "-", "+", "*", "/")
+
+
+def _multi_token_names(root: etree._Element) -> tuple[str, ...]:
+    """The names the model declares (decisions, input data, knowledge models, their parameters, context
+    entries) that FEEL would read as several tokens. The standard resolves such names against the names
+    in scope; the model's names are a superset of every cell's scope, which only matters where a cell
+    means ``a - b`` and the model also declares the name ``a-b``."""
+    found = set()
+    for node in root.iter():
+        if not isinstance(node.tag, str) or local_name(node) not in _NAMED:
+            continue
+        name = " ".join(str(node.get("name") or "").split())
+        if any(mark in name for mark in _NAME_BREAKS) and "'" not in name and '"' not in name:
+            found.add(name)
+    return tuple(sorted(found))
+
+
+_NAMED = ("decision", "inputData", "businessKnowledgeModel", "decisionService", "formalParameter", "variable")
 
 
 def _knowledge_model(reader: CellReader, node: etree._Element) -> KnowledgeModel | None:

@@ -22,6 +22,8 @@ class CellReader:
     owner_id: str = ""
     named_types: Mapping[str, FeelType] = field(default_factory=dict)
     """The model's item definitions as FEEL types, by name (``x instance of tMyType``)."""
+    known_names: tuple[str, ...] = ()
+    """The model's variable names of several tokens (``monthly salary``), read as one name in its cells."""
 
     def problem(self, message: str, node: etree._Element | int | None, hint: str) -> None:
         line = node if isinstance(node, int) or node is None else node.sourceline
@@ -39,7 +41,8 @@ class CellReader:
                 self.problem(f"{where} is empty", node, "enter a FEEL expression")
             return None
         try:
-            return Cell(compile_cell_expression(text, self.language_of(node), self.named_types), where)
+            compiled = compile_cell_expression(text, self.language_of(node), self.named_types, self.known_names)
+            return Cell(compiled, where)
         except UnknownLanguage as exc:
             self.problem(
                 f"{where} uses expression language {exc.args[0]!r}",

@@ -23,7 +23,7 @@ functions are refused at compile time. docs/feel.md lists coverage of DMN
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -76,12 +76,18 @@ class CompiledUnaryTests:
         return self.names
 
 
-def compile_feel(source: str, named_types: Mapping[str, FeelType] | None = None) -> FeelExpression:
-    """Compile FEEL text (without the leading ``=``); ``named_types`` name types beyond FEEL's own."""
+def compile_feel(
+    source: str, named_types: Mapping[str, FeelType] | None = None, known_names: Sequence[str] = ()
+) -> FeelExpression:
+    """Compile FEEL text (without the leading ``=``).
+
+    ``named_types`` name types beyond FEEL's own; ``known_names`` are variable names of several
+    tokens in scope (``monthly salary``), read as one name where they are written.
+    """
     text = check_source(source)
 
     def build() -> FeelExpression:
-        root = parse_expression(text, named_types)
+        root = parse_expression(text, named_types, known_names)
         return FeelExpression(text, root, free_names(root))
 
     return guard_compile(text, build)

@@ -9,7 +9,8 @@ fails with a syntax error long before Python's recursion limit.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 
 from bpmn.expressions.feel import ast, lexer
 from bpmn.expressions.feel.lexer import EOF, Token
@@ -46,10 +47,17 @@ RESERVED = frozenset(
 class Cursor:
     """A position in the token list of one source text (one per parse)."""
 
-    def __init__(self, source: str, named_types: Mapping[str, FeelType] | None = None) -> None:
+    def __init__(
+        self,
+        source: str,
+        named_types: Mapping[str, FeelType] | None = None,
+        known_names: Sequence[str] = (),
+    ) -> None:
         self.source = source
         self.named_types: Mapping[str, FeelType] = named_types or {}
         """Types the caller declares by name (a DMN model's item definitions), for ``instance of`` and parameters."""
+        self.known_names = _name_patterns(known_names)
+        """Names of several tokens the caller declares (``monthly salary``, ``Pre-bureauRisk``), longest first."""
         self.tokens = lexer.tokenize(source)
         self.index = 0
         self.depth = 0
@@ -84,6 +92,24 @@ class Cursor:
             raise self.expected(f"'{word}'")
         return self.advance()
 
+    def known_name_ahead(self) -> tuple[str, int]:
+        """(name, tokens) of the longest declared name written from the next token on; ("", 0) if none.
+
+        A name matches where its words stand in the text with any whitespace between them and it
+        ends where a token ends, so ``days in weekend`` is one name but ``days in weekendx`` is not.
+        """
+        start = self.peek().pos
+        for name, pattern in self.known_names:
+            found = pattern.match(self.source, start)
+            if found is None:
+                continue
+            count = 0
+            while self.peek(count).kind != EOF and self.peek(count).end < found.end():
+                count += 1
+            if self.peek(count).end == found.end():
+                return name, count + 1
+        return "", 0
+
     def words_ahead(self, words: tuple[str, ...]) -> bool:
         return all(self.peek(i).is_word(word) for i, word in enumerate(words))
 
@@ -91,6 +117,11 @@ class Cursor:
         self.depth += 1
         if self.depth > MAX_NESTING:
             raise self.error(f"the expression is nested more than {MAX_NESTING} levels deep")
+
+
+def _name_patterns(names: Sequence[str]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    ordered = sorted({name for name in names if name.strip()}, key=len, reverse=True)
+    return tuple((name, re.compile(r"\s+".join(re.escape(part) for part in name.split()))) for name in ordered)
 
 
 def walk(root: ast.Node) -> list[ast.Node]:

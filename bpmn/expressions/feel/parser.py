@@ -20,7 +20,7 @@ instead of a ``RecursionError``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from bpmn.expressions.feel import ast, numbers, temporal
 from bpmn.expressions.feel.builtins import BUILTINS
@@ -205,6 +205,12 @@ class Parser(DefinitionsParser):
                 for _ in words:
                     self.advance()
                 return self.call(token, " ".join(words))
+        if self.known_names:  # after the built-ins: a decision named "overlaps after" may call overlaps after()
+            known, length = self.known_name_ahead()
+            if length > 1:
+                for _ in range(length):
+                    self.advance()
+                return ast.Name(token.pos, known)
         if text in RESERVED:
             raise self.expected("an expression")
         self.advance()
@@ -373,9 +379,16 @@ class Parser(DefinitionsParser):
         return ast.Quantified(start.pos, start.text == "every", iterations, self.parse_expression())
 
 
-def parse_expression(source: str, named_types: Mapping[str, FeelType] | None = None) -> ast.Node:
-    """The expression's tree; ``named_types`` are type names beyond FEEL's own (a DMN model's item definitions)."""
-    return Parser(source, named_types).parse()
+def parse_expression(
+    source: str, named_types: Mapping[str, FeelType] | None = None, known_names: Sequence[str] = ()
+) -> ast.Node:
+    """The expression's tree.
+
+    ``named_types`` are type names beyond FEEL's own (a DMN model's item definitions); ``known_names``
+    are variable names of several tokens the caller knows to be in scope (the standard resolves
+    ``monthly salary`` against the names in scope; without them it would be two names).
+    """
+    return Parser(source, named_types, known_names).parse()
 
 
 def parse_unary_tests(source: str) -> tuple[ast.Node, ...]:

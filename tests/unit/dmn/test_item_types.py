@@ -218,3 +218,33 @@ def test_a_type_name_no_item_definition_declares_is_still_refused_naming_the_dec
 def test_a_feel_type_name_wins_over_an_item_definition_of_the_same_name() -> None:
     head = HEAD + '<itemDefinition name="number"><typeRef>string</typeRef></itemDefinition>'
     assert literal("Any", "1 instance of number", head) is True
+
+
+def _named_model(decision_name: str, text: str, input_name: str) -> Any:
+    xml = f"""{HEAD}<inputData id="i1" name="{input_name}"><variable name="{input_name}" typeRef="Any"/></inputData>
+      <decision id="d1" name="{decision_name}"><variable name="{decision_name}" typeRef="Any"/>
+      <informationRequirement><requiredInput href="#i1"/></informationRequirement>
+      <literalExpression><text>{text}</text></literalExpression></decision></definitions>"""
+    return parse_decisions(xml.encode(), "names.dmn")
+
+
+@pytest.mark.parametrize(
+    ("input_name", "text", "given", "expected"),
+    [
+        ("monthly salary", "monthly salary * 12", 100, 1200),
+        ("monthly salary", "monthly  salary * 12", 100, 1200),
+        ("Pre-bureauRiskCategory", 'Pre-bureauRiskCategory + "!"', "LOW", "LOW!"),
+        ("days in weekend", 'for d in days in weekend return d = "sunday"', ["saturday", "sunday"], [False, True]),
+        ("a/b", "a/b", 3, 3),
+    ],
+)
+def test_a_name_of_several_words_or_with_operators_reads_as_the_models_name(
+    input_name: str, text: str, given: Any, expected: Any
+) -> None:
+    model = _named_model("result", text, input_name)
+    assert evaluate_decision(model, "d1", {input_name: given}).value == expected
+
+
+def test_names_the_model_does_not_declare_keep_their_operators() -> None:
+    model = _named_model("result", "a - b", "a-bc")
+    assert evaluate_decision(model, "d1", {"a": 5, "b": 2, "a-bc": 0}).value == 3

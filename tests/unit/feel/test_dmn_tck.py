@@ -1,7 +1,8 @@
 """Opt-in: the DMN TCK's FEEL test cases (github.com/dmn-tck/tck) run on our interpreter.
 
 Set ``STEADYFLOW_DMN_TCK`` to a checkout's ``TestCases/compliance-level-3``
-directory. Every ``*-feel-*`` model that the ``dmn`` package accepts is
+directory. Every ``*-feel-*`` model (and the knowledge-model folders named
+in :data:`KNOWLEDGE_MODEL_FOLDERS`) that the ``dmn`` package accepts is
 evaluated through it (item definitions, ``typeRef`` coercion, business
 knowledge models, decision tables); a model it refuses as a whole (one of
 its decisions uses a feature we refuse, such as external Java functions) is
@@ -35,6 +36,9 @@ from steadyflow.errors import DecisionEvaluationError, ExpressionError, ModelVal
 
 TCK = os.environ.get("STEADYFLOW_DMN_TCK")
 XSI = "{http://www.w3.org/2001/XMLSchema-instance}"
+# Model folders beyond the FEEL ones: business knowledge models whose logic is a decision table,
+# invoked by invocation boxes, over names of several tokens (Pre-bureauRiskCategory).
+KNOWLEDGE_MODEL_FOLDERS = ("0004-lending", "0037-dt-on-bkm-implicit-params", "0038-dt-on-bkm-explicit-params")
 CONSTRUCTORS = {"date": "date", "dateTime": "date and time", "time": "time", "duration": "duration"}
 
 
@@ -111,7 +115,8 @@ def _cases() -> list[Any]:
     if not TCK:
         return [pytest.param(None, None, None, None, id="set-STEADYFLOW_DMN_TCK")]
     cases = []
-    for folder in sorted(Path(TCK).glob("*-feel-*")):
+    folders = sorted(Path(TCK).glob("*-feel-*")) + [Path(TCK) / name for name in KNOWLEDGE_MODEL_FOLDERS]
+    for folder in (f for f in folders if f.is_dir()):
         for model in folder.glob("*.dmn"):
             for test_file in sorted(folder.glob("*-test-*.xml")):
                 for case in etree.parse(str(test_file)).getroot():
