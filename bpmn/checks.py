@@ -99,36 +99,75 @@ def _check_parameter_script(node: etree._Element, file: str | None, options: Par
 
 def _check_event_condition(node: etree._Element, file: str | None) -> list[Problem]:
     parent = node.getparent()
+    problems: list[Problem] = []
     if parent is not None and isinstance(parent.tag, str) and etree.QName(parent).localname == "startEvent":
-        scope = parent.getparent()
-        in_event_subprocess = (
-            scope is not None
-            and isinstance(scope.tag, str)
-            and etree.QName(scope).localname == "subProcess"
-            and scope.get("triggeredByEvent") == "true"
-        )
-        if not in_event_subprocess:
-            return [
-                problem_at(
-                    parent,
-                    "a conditional start event of a process is started by Camunda's condition evaluation API "
-                    "(POST /engine-rest/condition), which steadyflow does not offer",
-                    file,
-                    "use a none or message start event and start the process when the condition holds, or put the "
-                    "conditional start event in an event subprocess",
-                )
-            ]
-    condition = next((c for c in node if isinstance(c.tag, str) and etree.QName(c).localname == "condition"), None)
+        problems.extend(_check_conditional_start(parent, file))
+    condition = _condition_of(node)
     if condition is None or not (condition.text or "").strip():
         return [
+            *problems,
             problem_at(
                 node,
                 "conditional event without a condition",
                 file,
                 "give it a condition in Camunda Modeler, for example ${approved} or =approved",
+            ),
+        ]
+    return [*problems, *_check_expression(condition, condition.text or "", "condition of the conditional event", file)]
+
+
+def _condition_of(definition: etree._Element) -> etree._Element | None:
+    return next((c for c in definition if isinstance(c.tag, str) and etree.QName(c).localname == "condition"), None)
+
+
+def _check_conditional_start(start: etree._Element, file: str | None) -> list[Problem]:
+    """A conditional start event belongs to a process (started by condition evaluation) or an event subprocess.
+
+    A process's conditions must differ from each other, as Camunda 7 and 8 require: an
+    evaluation starts one instance per true condition, so two equal ones would be one twice.
+    """
+    scope = start.getparent()
+    local = etree.QName(scope).localname if scope is not None and isinstance(scope.tag, str) else ""
+    if local == "subProcess" and scope is not None and scope.get("triggeredByEvent") == "true":
+        return []
+    if local != "process" or scope is None:
+        return [
+            problem_at(
+                start,
+                "a conditional start event of an embedded subprocess never fires: a subprocess starts at its none "
+                "start event",
+                file,
+                "make the subprocess an event subprocess, or give it a none start event",
             )
         ]
-    return _check_expression(condition, condition.text or "", "condition of the conditional event", file)
+    mine = _condition_text(start)
+    earlier = []
+    for other in scope:
+        if other is start:
+            break
+        if isinstance(other.tag, str) and etree.QName(other).localname == "startEvent":
+            earlier.append(other)
+    same = next((other for other in earlier if mine is not None and _condition_text(other) == mine), None)
+    if same is None:
+        return []
+    return [
+        problem_at(
+            start,
+            f"the condition '{mine}' is also the condition of conditional start event '{same.get('id')}': "
+            "the conditions of a process's conditional start events must differ",
+            file,
+            "merge the two start events, or change one condition",
+        )
+    ]
+
+
+def _condition_text(start: etree._Element) -> str | None:
+    for definition in start:
+        if isinstance(definition.tag, str) and etree.QName(definition).localname == "conditionalEventDefinition":
+            condition = _condition_of(definition)
+            text = (condition.text or "").strip() if condition is not None else ""
+            return text or None
+    return None
 
 
 def check_document(

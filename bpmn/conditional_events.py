@@ -10,7 +10,9 @@ condition naming a variable that does not exist yet (Camunda would throw;
 the condition is simply not met). Any other result than true, false or null
 is an error naming the event. Conditional start events of event subprocesses
 are started by ``bpmn.conditional_starts``; a process's own conditional start
-event is refused at deploy time (``bpmn.checks``).
+events (:class:`ProcessStartCondition`) are evaluated outside any instance, by
+the condition evaluation APIs (``bpmn.process_conditions``), which start the
+instance at the event whose condition held.
 
 The definition also carries the variable filters both Camunda flavours write:
 ``camunda:variableName`` / ``camunda:variableEvents`` on the definition, or
@@ -54,6 +56,17 @@ class ProcessCondition(ConditionalEventDefinition):  # type: ignore[misc]
         return fired
 
 
+class ProcessStartCondition(ProcessCondition):
+    """The condition of a process's own conditional start event: never evaluated inside the instance.
+
+    The evaluation APIs judge it over the variables they are given, before any instance exists,
+    and then start an instance at this event (``fire``), as a message start event is caught.
+    """
+
+    def has_fired(self, my_task: Any) -> bool:
+        return bool(my_task._get_internal_data("event_fired", False))
+
+
 def inputs_seen(my_task: Any, expression: str) -> str:
     """The values the condition reads, as text: a condition is checked again only when they change."""
     names = sorted(compile_canonical(canonical_expression(expression)).variable_names())
@@ -91,6 +104,8 @@ def refresh_conditions(workflow: Any) -> int:
         definition = getattr(task.task_spec, "event_definition", None)
         if not isinstance(definition, ConditionalEventDefinition) or task.state != TaskState.WAITING:
             continue
+        if isinstance(definition, ProcessStartCondition):
+            continue  # fired by the evaluation that started the instance, or never
         if task._get_internal_data("condition_inputs") == inputs_seen(task, definition.expression or ""):
             continue
         # Not task_spec._update: that first re-inherits the parent's data, which would undo the
@@ -107,7 +122,16 @@ class ConditionParsers:
     def parse_conditional_event(self, event: Any) -> Any:
         definition = super().parse_conditional_event(event)  # type: ignore[misc]
         names, kinds = variable_filters(event)
-        return ProcessCondition(definition.expression, names, kinds, description=definition.description)
+        start = event.getparent()
+        scope = start.getparent() if start is not None else None
+        of_process = (
+            start is not None
+            and start.tag.endswith("}startEvent")
+            and scope is not None
+            and scope.tag.endswith("}process")
+        )
+        kind = ProcessStartCondition if of_process else ProcessCondition
+        return kind(definition.expression, names, kinds, description=definition.description)
 
 
 def _listed(text: str | None) -> frozenset[str] | None:
@@ -133,6 +157,7 @@ OPERATON_NS = "http://operaton.org/schema/1.0/bpmn"
 __all__ = [
     "ConditionParsers",
     "ProcessCondition",
+    "ProcessStartCondition",
     "condition_holds",
     "condition_true",
     "inputs_seen",

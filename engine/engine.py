@@ -12,6 +12,7 @@ from typing import Any
 
 from bpmn.options import ParseOptions
 from bpmn.script_engine import ExpressionEngine
+from engine.condition_evaluation import ConditionalStartResult, ConditionEvaluation
 from engine.config import EngineConfig
 from engine.definitions import DefinitionRegistry, Deployment
 from engine.engine_base import check_variables
@@ -76,6 +77,7 @@ class Engine:
         self.incident_ops = IncidentOperations(self.db, self.store, self.steps, self.notify_jobs)
         self.instance_ops = InstanceOperations(self.db, self.store, self.definitions, self.steps, self.job_ops)
         self.event_ops = EventOperations(self.db, self.store, self.definitions, self.steps, self.instance_ops)
+        self.conditions = ConditionEvaluation(self.db, self.store, self.definitions, self.steps, self.instance_ops)
         self.message_buffer = MessageBuffer(self.db, self.event_ops, self.instance_ops)
         self.message_buffer.clock = self.config.clock.now
         self.steps.followups.listener = self.message_buffer.on_settled
@@ -383,6 +385,19 @@ class Engine:
     def signal(self, name: str, variables: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Broadcast signal ``name``: every waiting instance catches it; signal start events start instances."""
         return self.event_ops.signal(name, variables)
+
+    def evaluate_start_conditions(
+        self,
+        variables: dict[str, Any] | None = None,
+        *,
+        business_key: str | None = None,
+        definition_id: str | None = None,
+    ) -> list[ConditionalStartResult]:
+        """Start an instance per process conditional start event whose condition holds over ``variables``.
+
+        Every latest version is judged, or only ``definition_id``; see ``engine.condition_evaluation``.
+        """
+        return self.conditions.evaluate(variables, business_key=business_key, definition_id=definition_id)
 
     def fire_start_timers(self, owner: str, *, limit: int = 20) -> int:
         """Start instances for timer start events that are due; reschedule cycles."""

@@ -11,7 +11,8 @@ what failed, on which object, and what to do next::
     │   └── ExpressionEvaluationError  failed at run time (becomes an incident)
     │       └── DecisionEvaluationError  a DMN decision failed; names decision and input
     ├── NotFoundError               unknown definition, instance, job or handler
-    │   └── CalledProcessNotFoundError  a call activity's process (or version, tag) is not deployed
+    │   ├── CalledProcessNotFoundError  a call activity's process (or version, tag) is not deployed
+    │   └── NoConditionalStartError  no process (or not the one named) has a conditional start event
     ├── InvalidInputError           bad variables, bad arguments
     ├── ConflictError               the object is not in a state that allows this
     │   └── ConcurrentStepError     another step of the same instance won; retried
@@ -155,6 +156,16 @@ class CalledProcessNotFoundError(NotFoundError):
         self.task_id = task_id
         self.process_id = process_id
         self.binding = binding
+
+
+class NoConditionalStartError(NotFoundError):
+    """A condition evaluation found no conditional start event to judge: none deployed, or not in that definition."""
+
+    code = "no_conditional_start"
+
+    def __init__(self, message: str, *, definition_id: str | None) -> None:
+        super().__init__(message)
+        self.definition_id = definition_id
 
 
 class InvalidInputError(SteadyflowError):

@@ -15,7 +15,9 @@ from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.util.task import TaskState
 
+from bpmn.conditional_events import ProcessStartCondition
 from bpmn.dialects.templates import evaluate_template
+from steadyflow.errors import ModelError
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,21 @@ def timer_starts(spec: Any) -> list[tuple[str, Any]]:
 
 
 def catch_start_event(workflow: Any, kind: str, name: str, payload: dict[str, Any]) -> None:
-    """Start a fresh workflow through its message or signal start event."""
+    """Start a fresh workflow through its message or signal start event, or the conditional one with id ``name``."""
     workflow.do_engine_steps()
+    if kind == "conditional":
+        _fire_conditional_start(workflow, name)
+        return
     workflow.catch(_event(kind, name, payload))
+
+
+def _fire_conditional_start(workflow: Any, element_id: str) -> None:
+    # Its condition was judged by the evaluation that starts this instance (it is not judged
+    # again here), so the event is fired as a caught message is.
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        definition = getattr(task.task_spec, "event_definition", None)
+        if isinstance(definition, ProcessStartCondition) and task.task_spec.bpmn_id == element_id:
+            definition.catch(task)
+            task.task_spec._update(task)
+            return
+    raise ModelError(f"the process has no conditional start event '{element_id}' waiting to start it")

@@ -1,7 +1,7 @@
 """Conditional events fire when their condition holds: on arrival, and when the instance's variables change.
 
 Boundary and intermediate catch events here; conditional start events of event subprocesses
-in test_conditional_start_events.py. A process's own conditional start event is refused at deploy.
+in test_conditional_start_events.py, a process's own in test_conditional_process_starts.py.
 """
 
 from __future__ import annotations
@@ -64,12 +64,19 @@ def catch_model(cond: str) -> bytes:
 </bpmn:definitions>""".encode()
 
 
-def process_start_model(cond: str) -> bytes:
+def embedded_start_model(cond: str) -> bytes:
     return f"""{HEAD}
-  <bpmn:process id="on-condition" isExecutable="true">
-    <bpmn:startEvent id="WhenHot">{condition(cond, "p")}<bpmn:outgoing>F1</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:endEvent id="Done"><bpmn:incoming>F1</bpmn:incoming></bpmn:endEvent>
-    <bpmn:sequenceFlow id="F1" sourceRef="WhenHot" targetRef="Done" />
+  <bpmn:process id="embedded" isExecutable="true">
+    <bpmn:startEvent id="StartEvent_1"><bpmn:outgoing>F1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:subProcess id="Inner">
+      <bpmn:incoming>F1</bpmn:incoming><bpmn:outgoing>F2</bpmn:outgoing>
+      <bpmn:startEvent id="WhenHot">{condition(cond, "p")}<bpmn:outgoing>F3</bpmn:outgoing></bpmn:startEvent>
+      <bpmn:endEvent id="InnerDone"><bpmn:incoming>F3</bpmn:incoming></bpmn:endEvent>
+      <bpmn:sequenceFlow id="F3" sourceRef="WhenHot" targetRef="InnerDone" />
+    </bpmn:subProcess>
+    <bpmn:endEvent id="Done"><bpmn:incoming>F2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="F1" sourceRef="StartEvent_1" targetRef="Inner" />
+    <bpmn:sequenceFlow id="F2" sourceRef="Inner" targetRef="Done" />
   </bpmn:process>
 </bpmn:definitions>""".encode()
 
@@ -136,8 +143,8 @@ def test_condition_giving_a_non_boolean_is_an_incident_naming_the_event(engine: 
         (catch_model("${approved &amp;&amp;}"), "condition of the conditional event"),
         (catch_model(""), "conditional event without a condition"),
         (
-            process_start_model("${temperature > 30}"),
-            "a conditional start event of a process is started by Camunda's condition evaluation API",
+            embedded_start_model("${temperature > 30}"),
+            "a conditional start event of an embedded subprocess never fires",
         ),
     ],
 )
