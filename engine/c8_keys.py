@@ -33,6 +33,7 @@ KINDS = (
     "message",
     "signal",
     "user_task",
+    "conditional",
 )
 CACHE_LIMIT = 200_000
 """Remembered keys per process; past this the memory starts over (keys are read again, never changed)."""

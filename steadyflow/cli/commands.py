@@ -171,6 +171,17 @@ def cmd_start(args: argparse.Namespace) -> int:
         pool.stop(timeout_s=5)
 
 
+def cmd_evaluate_conditions(args: argparse.Namespace) -> int:
+    variables = parse_vars(args.var or [])
+    engine = open_engine(args)
+    started = engine.evaluate_start_conditions(variables, business_key=args.business_key, definition_id=args.definition)
+    for result in started:
+        print(f"started {result.instance.id} ({result.instance.definition_id}) at {result.element_id}")
+    if not started:
+        print("no condition held: nothing started")
+    return 0
+
+
 def cmd_instances(args: argparse.Namespace) -> int:
     engine = open_engine(args)
     rows = engine.instances(state=args.state, definition_key=args.key, limit=args.limit)
@@ -284,6 +295,12 @@ def _start_opts(p: argparse.ArgumentParser) -> None:
     p.add_argument("--concurrency", type=int, default=4)
 
 
+def _conditions_opts(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--var", action="append", metavar="NAME=JSON", help="a variable to judge and start with; repeatable")
+    p.add_argument("--business-key", metavar="K", help="the business key of the instances started")
+    p.add_argument("--definition", metavar="ID", help="judge only this definition's conditional start events")
+
+
 def _instances_opts(p: argparse.ArgumentParser) -> None:
     p.add_argument("--state", choices=["running", "completed", "cancelled", "failed"])
     p.add_argument("--key", help="only instances of this process id")
@@ -385,6 +402,13 @@ COMMANDS = [
         "steadyflow start database-creation --var database='\"orders\"' --wait",
         _start_opts,
         cmd_start,
+    ),
+    CommandSpec(
+        "evaluate-conditions",
+        "start an instance per process conditional start event whose condition holds over the variables",
+        "steadyflow evaluate-conditions --var temperature=35",
+        _conditions_opts,
+        cmd_evaluate_conditions,
     ),
     CommandSpec(
         "instances", "list process instances", "steadyflow instances --state running", _instances_opts, cmd_instances

@@ -23,7 +23,6 @@ from steadyflow.testing.harness import ProcessTest
 UNSUPPORTED = {
     "MOCK_DMN_DECISION": "decisions are evaluated, not mocked; deploy the .dmn file beside the model",
     "MOCK_CHILD_PROCESS": "call activities run inside the calling instance here; deploy the child process instead",
-    "EVALUATE_CONDITIONAL_START_EVENT": "conditional start events are not supported",
     "COMPLETE_JOB_AD_HOC_SUB_PROCESS": "ad-hoc sub-processes are not supported",
     "COMPLETE_JOB_USER_TASK_LISTENER": "user task listeners are not supported",
 }
@@ -167,6 +166,13 @@ def _signal(context: CaseContext, f: dict[str, Any]) -> None:
     context.test.broadcast_signal(str(f["signalName"]), dict(f.get("variables") or {}))
 
 
+def _evaluate_conditions(context: CaseContext, f: dict[str, Any]) -> None:
+    values = f["variables"]
+    if not isinstance(values, dict):
+        raise CaseFailure(f"variables must be an object of name -> value, not {type(values).__name__}")
+    context.created.extend(instance.id for instance in context.test.evaluate_conditions(dict(values)))
+
+
 def _increase_time(context: CaseContext, f: dict[str, Any]) -> None:
     context.test.advance(str(f["duration"]))
 
@@ -217,6 +223,7 @@ ACTIONS: dict[str, Callable[[CaseContext, dict[str, Any]], None]] = {
     "PUBLISH_MESSAGE": _publish,
     "CORRELATE_MESSAGE": _correlate,
     "BROADCAST_SIGNAL": _signal,
+    "EVALUATE_CONDITIONAL_START_EVENT": _evaluate_conditions,
     "INCREASE_TIME": _increase_time,
     "SET_TIME": _set_time,
     "UPDATE_VARIABLES": _update_variables,

@@ -26,7 +26,7 @@ from engine.queries import Queries
 from engine.retry_policy import RetryPolicy
 from engine.store.records import JobRecord
 from engine.tasklist import Tasklist
-from steadyflow.errors import NotFoundError
+from steadyflow.errors import NoConditionalStartError, NotFoundError
 from steadyflow.testing.mocks import JobMock
 from steadyflow.testing.state import InstanceSnapshot, snapshot
 
@@ -264,6 +264,18 @@ class ProcessTest:
         results = self.engine.correlate(name, correlation_key, variables)
         self.run_until_idle()
         return results
+
+    def evaluate_conditions(self, variables: dict[str, Any]) -> list[ProcessInstance]:
+        """Start an instance per process conditional start event whose condition holds, and run them until they wait.
+
+        As Camunda 8 does, no process with a conditional start event starts nothing (no error).
+        """
+        try:
+            started = self.engine.evaluate_start_conditions(variables)
+        except NoConditionalStartError:
+            started = []
+        self.run_until_idle()
+        return [ProcessInstance(self, r.instance.id) for r in started]
 
     def broadcast_signal(self, name: str, variables: dict[str, Any] | None = None) -> None:
         self.engine.signal(name, variables)

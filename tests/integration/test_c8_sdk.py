@@ -19,6 +19,7 @@ import pytest
 from camunda_orchestration_sdk import (
     CamundaAsyncClient,
     CamundaClient,
+    ConditionalEvaluationInstruction,
     IncidentSearchQuery,
     IncidentSearchQueryFilter,
     JobError,
@@ -33,6 +34,9 @@ from camunda_orchestration_sdk import (
     UserTaskSearchQuery,
     UserTaskSearchQueryFilter,
     WorkerConfig,
+)
+from camunda_orchestration_sdk.models.conditional_evaluation_instruction_variables import (
+    ConditionalEvaluationInstructionVariables,
 )
 from camunda_orchestration_sdk.models.message_publication_request_variables import MessagePublicationRequestVariables
 from camunda_orchestration_sdk.models.process_instance_creation_instruction_base_variables import (
@@ -322,3 +326,22 @@ def test_the_client_reads_an_instances_jobs_and_message_subscriptions(client: Ca
     assert subscription.message_name == "payment-received" and subscription.correlation_key == "sdk-wait"
     jobs = client.search_jobs(data=JobSearchQuery(filter_=JobSearchQueryFilter(process_instance_key=key))).items
     assert list(jobs) == []  # it waits for a message, not for a worker
+
+
+def test_root_level_conditional_start_events_are_evaluated_through_the_client(
+    server: Server, client: CamundaClient
+) -> None:
+    cases = DATA / "conditional-starts"
+    client.deploy_resources_from_files([cases / "cooling.bpmn", cases / "heating.bpmn"])
+    result = client.evaluate_conditionals(
+        data=ConditionalEvaluationInstruction(
+            variables=ConditionalEvaluationInstructionVariables.from_dict({"temperature": 40})
+        )
+    )
+    (started,) = result.process_instances
+    assert result.tenant_id == "<default>"
+    instance = httpx.get(
+        f"{server.url}/v2/process-instances/{started.process_instance_key}", auth=("deployer", PASSWORD), timeout=30
+    ).json()
+    assert instance["processDefinitionId"] == "cooling" and instance["state"] == "ACTIVE"
+    assert str(started.process_definition_key) == instance["processDefinitionKey"]

@@ -7,6 +7,7 @@ from flask import Blueprint
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 from webui.api import (  # noqa: E402  (routes register on bp)
+    conditions,
     decisions,
     definitions,
     dry_run,
@@ -22,6 +23,7 @@ from webui.api import (  # noqa: E402  (routes register on bp)
 
 __all__ = [
     "bp",
+    "conditions",
     "decisions",
     "definitions",
     "dry_run",

@@ -126,6 +126,23 @@ OPERATIONS: list[tuple[str, str, str, str, list[tuple[str, str]], dict[str, Any]
     ),
     (
         "post",
+        "/conditions/evaluate",
+        "Start an instance per process conditional start event whose condition holds over the variables "
+        "(every latest version, or one definition); 404 when none has one",
+        "operator",
+        [],
+        {
+            "type": "object",
+            "properties": {
+                "variables": _VARIABLES,
+                "business_key": {"type": "string"},
+                "definition_id": {"type": "string", "description": "judge only this definition's events"},
+            },
+        },
+        200,
+    ),
+    (
+        "post",
         "/deployments",
         "Deploy .bpmn and .dmn files (multipart/form-data)",
         "admin",

@@ -5,7 +5,7 @@ job workers (e.g. the official ``camunda-orchestration-sdk``) activate and
 complete steadyflow's jobs through it unchanged: every job type is a worker
 type, the same jobs in-process handlers and Camunda 7 external-task clients
 take. Modules by resource: ``cluster``, ``deployments``, ``instances``,
-``searches``, ``runtime_search``, ``wait_search``, ``jobs``, ``messages``, ``user_tasks``;
+``searches``, ``runtime_search``, ``wait_search``, ``jobs``, ``messages``, ``conditionals``, ``user_tasks``;
 ``problems`` answers errors as RFC 9457 problem details, ``request_input`` reads bodies strictly,
 ``dto`` shapes answers.
 Keys are the 64-bit numbers of ``engine.c8_keys``, sent as strings.
@@ -31,6 +31,7 @@ problems.register(bp)
 
 from webui.camunda8 import (  # noqa: E402  (routes register on bp)
     cluster,
+    conditionals,
     decisions,
     deployments,
     instances,
@@ -75,6 +76,7 @@ def release_long_polls(app: Flask, timeout_s: float = 2.0) -> None:
 __all__ = [
     "bp",
     "cluster",
+    "conditionals",
     "decisions",
     "deployments",
     "init_app",

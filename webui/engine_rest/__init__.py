@@ -4,7 +4,7 @@ Camunda Modeler deploys and starts through it, and external-task workers
 written for Camunda 7 fetch, lock and complete steadyflow's jobs through it
 unchanged: every job type is a topic. Modules by resource: ``deployments``,
 ``definitions``, ``instances``, ``variables``, ``incidents``, ``fetch_and_lock``,
-``external_tasks``, ``messages``, ``start_forms``; ``typed_values`` converts Camunda's typed
+``external_tasks``, ``messages``, ``conditions``, ``start_forms``; ``typed_values`` converts Camunda's typed
 variables, ``errors`` answers in Camunda's error shape, ``long_poll`` holds
 waiting fetchAndLock requests.
 """
@@ -26,6 +26,7 @@ bp = Blueprint("engine_rest", __name__)
 errors.register(bp)
 
 from webui.engine_rest import (  # noqa: E402  (routes register on bp)
+    conditions,
     decisions,
     definitions,
     deployments,
@@ -75,6 +76,7 @@ def release_long_polls(app: Flask, timeout_s: float = 2.0) -> None:
 __all__ = [
     "WELL_KNOWN_ENDPOINT",
     "bp",
+    "conditions",
     "decisions",
     "definitions",
     "deployments",
