@@ -14,10 +14,12 @@ are filed in the order of their parent's list.
 from __future__ import annotations
 
 import logging
+import time
 from copy import copy
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
+from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.deep_merge import DeepMerge
 from SpiffWorkflow.util.task import TaskState
@@ -55,8 +57,11 @@ class _StateWrites:
 
 
 def _touch(fields: dict[str, Any]) -> None:
+    # The mark says "already in this round's touched set": a task is written a dozen times a step,
+    # and each add would hash its UUID in Python.
     index = fields.get("_waiting_index")
-    if index is not None:
+    if index is not None and fields.get("_touch_mark") is not index.touch_mark:
+        fields["_touch_mark"] = index.touch_mark
         index.touched.add(fields["id"])
 
 
@@ -89,6 +94,10 @@ class _TrackedTask(Task):
     change it in place), files the task in its index's ``touched`` set: the checkpoint
     compares only those tasks (``engine.spiff.checkpoint``). Code that must look
     without touching reads ``task.__dict__``.
+
+    A child added to a tracked task (SpiffWorkflow's prediction adds thousands in a
+    fan-out) is built by ``TaskIndex.new_task`` with the attributes ``Task.__init__``
+    gives it, filed in one go instead of through a dozen tracked writes.
     """
 
     _state = _StateWrites()
@@ -97,7 +106,40 @@ class _TrackedTask(Task):
 
     def __setattr__(self, name: str, value: Any) -> None:
         object.__setattr__(self, name, value)
-        _touch(self.__dict__)
+        fields = self.__dict__
+        index = fields.get("_waiting_index")
+        if index is not None and fields.get("_touch_mark") is not index.touch_mark:  # _touch, inlined: hot
+            fields["_touch_mark"] = index.touch_mark
+            index.touched.add(fields["id"])
+
+    def _add_child(self, task_spec: Any, state: int = TaskState.MAYBE) -> Any:
+        """SpiffWorkflow's ``_add_child``, the child built already filed in the index (``TaskIndex.new_task``)."""
+        fields = self.__dict__
+        index = fields.get("_waiting_index")
+        if index is None or fields["workflow"].tasks is not index:
+            return super()._add_child(task_spec, state)
+        if self._state & PREDICTED and not state & PREDICTED:
+            raise WorkflowException("Attempt to add non-predicted child to predicted task", task_spec=self.task_spec)
+        task = index.new_task(self, task_spec, state)
+        if state == TaskState.READY:
+            task._ready()
+        return task
+
+    def _sync_children(self, task_specs: Any, state: int = TaskState.MAYBE) -> None:
+        # A task without children (every task as it is predicted) only gains one child per spec.
+        if task_specs is not None and not self.__dict__["_children"]:
+            for task_spec in list(task_specs):
+                self._add_child(task_spec, state)
+            return
+        super()._sync_children(task_specs, state)
+
+    def _set_state(self, value: int) -> None:
+        # SpiffWorkflow formats a log line (state names, extras) on every state write, logged or not.
+        if _spiff_task_log.isEnabledFor(logging.INFO):
+            super()._set_state(value)
+        elif value != self.__dict__["_state"]:
+            self.last_state_change = time.time()
+            self._state = value
 
     def _inherit_data(self) -> None:
         """SpiffWorkflow's inheritance (a deep merge of the parent's data), with the same result.
@@ -162,6 +204,8 @@ class TaskIndex(dict[UUID, Any]):
         # Tasks filed, removed, written or whose data was read since the last checkpoint (see _TrackedTask).
         self.touched: set[UUID] = set()
         self.removed: set[UUID] = set()
+        # A task whose _touch_mark is this one is in ``touched`` already; a new round takes a new mark.
+        self.touch_mark = object()
         for key, task in tasks.items():
             self[key] = task
 
@@ -226,6 +270,12 @@ class TaskIndex(dict[UUID, Any]):
         self.open_path.update(path)
         return True
 
+    def forget_changes(self) -> None:
+        """Start a new round of ``touched`` and ``removed`` (a checkpoint wrote what they named)."""
+        self.touched = set()
+        self.removed = set()
+        self.touch_mark = object()
+
     # -- upkeep ---------------------------------------------------------------
     def state_changed(self, task_id: UUID, old: int | None, new: int, has_children: bool) -> None:
         if old is not None:
@@ -257,8 +307,12 @@ class TaskIndex(dict[UUID, Any]):
             self.tracks_states = False
 
     def _unindex(self, key: UUID, task: Any) -> None:
-        for ids in self.by_state.values():
-            ids.discard(key)
+        if type(task) is _TrackedTask and task.__dict__.get("_waiting_index") is self:
+            # A tracked task is in the set of its state only (every state write moved it there).
+            self.by_state[task.__dict__["_state"]].discard(key)
+        else:
+            for ids in self.by_state.values():
+                ids.discard(key)
         self._filed_at.pop(key, None)
         self.open_path.discard(key)
         if type(task) is _TrackedTask:
@@ -282,6 +336,41 @@ class TaskIndex(dict[UUID, Any]):
             self._unfiled.append((key, task))
         else:
             self._by_spec.setdefault(spec.name, {})[key] = task
+
+    def new_task(self, parent: Any, task_spec: Any, state: int) -> _TrackedTask:
+        """A child of ``parent`` as ``Task.__init__`` and ``_add_child`` make it, filed here at once.
+
+        SpiffWorkflow's constructor writes a dozen attributes one by one (each a tracked
+        write) and files the task before it has a spec; a fan-out predicts thousands.
+        """
+        if self._unfiled:
+            self.by_spec  # noqa: B018 - files the tasks before this one, so by_spec keeps creation order
+        uid = uuid4()
+        task: _TrackedTask = _TrackedTask.__new__(_TrackedTask)
+        parent_fields = parent.__dict__
+        task.__dict__.update(
+            id=uid,
+            _waiting_index=self,
+            _touch_mark=self.touch_mark,
+            workflow=parent_fields["workflow"],
+            _parent=parent_fields["id"],
+            _children=[],
+            _state=state,
+            triggered=False,
+            task_spec=task_spec,
+            thread_id=parent.thread_id,
+            data={},
+            internal_data={},
+            last_state_change=time.time(),
+        )
+        dict.__setitem__(self, uid, task)
+        self.touched.add(uid)
+        self._filed_at[uid] = self._next_position
+        self._next_position += 1
+        self.by_state[state].add(uid)
+        self._by_spec.setdefault(task_spec.name, {})[uid] = task
+        parent._child_added_notify(task)
+        return task
 
     def __delitem__(self, key: UUID) -> None:
         self.pop(key)

@@ -238,8 +238,7 @@ def _start_tracking(workflow: Any, persisted: Persisted, indexes: dict[str, Any]
         persisted.tracked = None
         return
     for index in indexes.values():
-        index.touched.clear()
-        index.removed.clear()
+        index.forget_changes()
     persisted.tracked = Tracking(workflow, indexes)
 
 

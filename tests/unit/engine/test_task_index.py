@@ -166,3 +166,68 @@ def test_a_shared_value_is_copied_before_a_merge_changes_it_in_place() -> None:
     assert first.data["meta"] == {"owner": "ops", "region": "eu"}
     assert second.data["meta"] is shared_meta
     assert shared_meta == {"owner": "ops"}
+
+
+def _plain_spiff_workflow(branches: int = 6, inner: int = 4) -> Any:
+    model = parse_model(_model(branches, inner), "p.bpmn").processes["p"]
+    return BpmnWorkflow(model.spec, model.subprocess_specs, script_engine=ExpressionEngine())
+
+
+def _shape(task: Any) -> tuple[Any, ...]:
+    """What a task is, without its random id and creation time: spec, state, data, branch, parent's spec."""
+    parent = task.parent
+    return (
+        task.task_spec.name,
+        task.state,
+        task.data,
+        task.internal_data,
+        task.triggered,
+        task.thread_id,
+        parent.task_spec.name if parent is not None else None,
+        [child.task_spec.name for child in task.children],
+    )
+
+
+def test_tasks_built_by_the_index_are_what_spiffworkflows_constructor_builds() -> None:
+    ours, spiffs = _running(), _plain_spiff_workflow()
+    spiffs.do_engine_steps()
+    assert [_shape(t) for t in ours.get_tasks()] == [_shape(t) for t in BpmnWorkflow.get_tasks(spiffs)]
+    built = next(iter(ours.tasks.values()))
+    plain = next(iter(spiffs.tasks.values()))
+    assert set(vars(plain)) <= set(vars(built)), "every attribute SpiffWorkflow's constructor sets is set"
+
+
+def test_a_task_built_by_the_index_is_filed_by_spec_state_and_filing_order() -> None:
+    workflow = _running()
+    index = workflow.tasks
+    fork = next(t for t in index.values() if t.task_spec.name == "fork")
+    children = fork.children
+    assert [index.position(c.id) for c in children] == sorted(index.position(c.id) for c in children)
+    for child in children:
+        assert child.id in index.by_spec[child.task_spec.name]
+        assert child.id in index.by_state[child.state]
+        assert sum(child.id in ids for ids in index.by_state.values()) == 1
+
+
+def test_a_task_written_again_after_a_checkpoint_is_touched_again() -> None:
+    workflow = _running()
+    task = workflow.get_tasks(state=TaskState.READY)[0]
+    index = task.workflow.tasks
+    task.triggered = True
+    assert task.id in index.touched
+    index.forget_changes()
+    assert task.id not in index.touched
+    task.triggered = False
+    assert index.touched == {task.id}
+    index.forget_changes()
+    _ = task.data  # whoever reads the dict may change it in place
+    assert index.touched == {task.id}
+
+
+def test_a_removed_task_leaves_every_state_set_of_the_index() -> None:
+    workflow = _running()
+    index = workflow.tasks
+    future = next(t for t in index.values() if t.state == TaskState.FUTURE and not t.children)
+    workflow._remove_task(future.id)
+    assert all(future.id not in ids for ids in index.by_state.values())
+    assert future.id in index.removed and future.id not in index
