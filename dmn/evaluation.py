@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from bpmn.expressions.feel.closures import HostFunction
 from dmn.functions import functions_for, knowledge_functions, service_functions
 from dmn.hit_policies import HitPolicyViolation, Match, apply, decision_value
 from dmn.model import (
@@ -92,6 +93,10 @@ def evaluate_decision(
         raise NotFoundError(f"the DMN file {model.filename} has no decision '{decision_id}' (its decisions: {known})")
     evaluations: dict[str, DecisionEvaluation] = {}
     functions: dict[str, Any] = dict(knowledge_functions(model)) if model.knowledge_models else {}
+    for bkm in model.knowledge_models.values():
+        if bkm.id not in functions:  # a table, context or invocation: run by the DMN evaluator when called
+            params = tuple((name, None) for name in bkm.parameters)
+            functions[bkm.id] = HostFunction(bkm.name, params, partial(_run_knowledge_model, model, bkm, functions))
     if model.services:
         functions.update(service_functions(model, partial(_run_service, model)))
     inputs = dict(variables)
@@ -140,6 +145,55 @@ def _run_service(model: DecisionModel, service: DecisionService, arguments: dict
     return model.types.coerce(value, service.type_ref)
 
 
+def _run_knowledge_model(
+    model: DecisionModel, bkm: KnowledgeModel, functions: Mapping[str, Any], arguments: dict[str, Any]
+) -> Any:
+    """A knowledge model whose logic is a decision table, context or invocation, called as a function.
+
+    Its parameters are coerced to their typeRefs as an invocation box coerces them; the knowledge it
+    requires is in scope. Calls nest at most MAX_INVOCATION_DEPTH deep (with decision services), so a
+    table whose output calls its own knowledge model ends with an error instead of Python's recursion limit.
+    """
+    depth = _SERVICE_DEPTH.get()
+    if depth >= MAX_INVOCATION_DEPTH:
+        raise DecisionEvaluationError(
+            bkm.id,
+            f"business knowledge model '{bkm.id}'",
+            f"knowledge models and services call each other deeper than {MAX_INVOCATION_DEPTH}; the model loops",
+        )
+    token = _SERVICE_DEPTH.set(depth + 1)
+    try:
+        types = dict(zip(bkm.parameters, bkm.parameter_types, strict=False))
+        scope = functions_for(model, bkm.required_knowledge, functions)
+        scope.update({name: model.types.coerce(arguments.get(name), types.get(name)) for name in bkm.parameters})
+        return _Evaluator(model, None, bkm).body(bkm.body, with_dotted_paths(scope))
+    finally:
+        _SERVICE_DEPTH.reset(token)
+
+
+def with_dotted_paths(bound: dict[str, Any]) -> dict[str, Any]:
+    """Parameters named with a dot (``Person.Gender``) also as a path: ``Person`` a context of them.
+
+    FEEL reads ``Person.Gender`` as the entry ``Gender`` of ``Person``; a knowledge model whose
+    parameters are named so (the TCK's 0037) means the parameter. A prefix that is itself a name in
+    scope is left alone.
+    """
+    dotted = [name for name in bound if "." in name]
+    if not dotted:
+        return bound
+    scope = dict(bound)
+    for name in dotted:
+        *prefix, last = name.split(".")
+        if prefix[0] in bound:
+            continue
+        target = scope.setdefault(prefix[0], {})
+        for part in prefix[1:]:
+            target = target.setdefault(part, {}) if isinstance(target, dict) else target
+        if isinstance(target, dict):
+            target[last] = bound[name]
+    return scope
+
+
 def _bind_required(scope: dict[str, Any], decision: Decision, evaluation: DecisionEvaluation) -> None:
     # Camunda 7 lets a dependent decision read a single result's output names; DMN (and Camunda 8)
     # name the whole result by the required decision's variable (its name) and by its id.
@@ -150,16 +204,25 @@ def _bind_required(scope: dict[str, Any], decision: Decision, evaluation: Decisi
 
 
 class _Evaluator:
-    def __init__(self, model: DecisionModel, decision: Decision) -> None:
+    """Evaluates one decision's logic, or a knowledge model's when it is called as a function (``decision`` None)."""
+
+    def __init__(self, model: DecisionModel, decision: Decision | None, owner: KnowledgeModel | None = None) -> None:
         self.model = model
         self.decision = decision
         self.depth = 0
+        named = decision if decision is not None else owner
+        assert named is not None, "an evaluator evaluates a decision or a knowledge model"
+        self.owner_id, self.owner_name = named.id, named.name
+        self.variable_name = decision.variable_name if decision is not None else named.name
+        self.label = f"decision '{named.id}'" if decision is not None else f"business knowledge model '{named.id}'"
+        """The name an unnamed table output is filed under: the decision's variable or the knowledge model's name."""
 
     def fail(self, where: str, reason: str, source: str = "") -> DecisionEvaluationError:
-        return DecisionEvaluationError(self.decision.id, where, reason, source)
+        return DecisionEvaluationError(self.owner_id, where, reason, source)
 
     def run(self, scope: dict[str, Any]) -> DecisionEvaluation:
         decision = self.decision
+        assert decision is not None, "run() evaluates a decision"
         body = decision.body
         if isinstance(body, DecisionTable):
             evaluation = DecisionEvaluation(decision.id, decision.name, "decisionTable", body.hit_policy)
@@ -188,7 +251,7 @@ class _Evaluator:
         if isinstance(body, LiteralBody):
             return self.cell(body.cell, scope)
         if isinstance(body, DecisionTable):
-            evaluation = DecisionEvaluation(self.decision.id, self.decision.name, "decisionTable", body.hit_policy)
+            evaluation = DecisionEvaluation(self.owner_id, self.owner_name, "decisionTable", body.hit_policy)
             self.table(body, scope, evaluation)
             return evaluation.value
         if isinstance(body, ContextBody):
@@ -220,7 +283,7 @@ class _Evaluator:
         bound = {name: self.model.types.coerce(arguments.get(name), types.get(name)) for name in bkm.parameters}
         self.depth += 1
         try:
-            return self.body(bkm.body, bound)
+            return self.body(bkm.body, with_dotted_paths(bound))
         finally:
             self.depth -= 1
 
@@ -231,7 +294,7 @@ class _Evaluator:
         raise self.fail(body.where, f"no business knowledge model is named '{body.target}'")
 
     def table(self, table: DecisionTable, scope: Mapping[str, Any], evaluation: DecisionEvaluation) -> None:
-        label = f"decision '{self.decision.id}'"
+        label = self.label
         values = []
         for number, clause in enumerate(table.inputs, 1):
             value = self.cell(clause.expression, scope)
@@ -251,7 +314,7 @@ class _Evaluator:
         for rule in table.rules:
             if all(self.rule_entry(table, rule, i, values[i], scope, verdicts) for i in range(len(rule.entries))):
                 outputs = {
-                    output.name or self.decision.variable_name: (None if cell is None else self.cell(cell, scope))
+                    output.name or self.variable_name: (None if cell is None else self.cell(cell, scope))
                     for output, cell in zip(table.outputs, rule.outputs, strict=True)
                 }
                 matches.append(Match(rule.number, rule.id, outputs))
@@ -285,9 +348,7 @@ class _Evaluator:
             verdicts[(index, id(entry))] = verdict
             return verdict
         except ExpressionError as exc:
-            where = (
-                f"decision '{self.decision.id}', rule {rule.number} ({rule.id}), input '{table.inputs[index].title}'"
-            )
+            where = f"{self.label}, rule {rule.number} ({rule.id}), input '{table.inputs[index].title}'"
             raise self.fail(where, getattr(exc, "reason", str(exc)), entry.source) from exc
 
     def entry_matches(self, entry: Any, value: Any, scope: Mapping[str, Any], where: str) -> bool:

@@ -5,8 +5,9 @@ with their typeRefs as FEEL types, the expression's syntax tree, its typeRef as 
 scope holding the BKMs it requires in turn). The decisions that
 require it (``knowledgeRequirement``) see it under its name, as DMN 1.5 (6.3.7) puts required knowledge
 in scope. Calls run in the calling expression's evaluation, so FEEL's limits (steps, call depth) hold.
-BKMs with a decision table or context as logic are invoked with a boxed invocation instead. A decision
-service becomes a host function that evaluates its output decisions from the arguments.
+BKMs with a decision table, context or invocation as logic become host functions in ``dmn.evaluation``
+(they run the DMN evaluator). A decision service becomes a host function that evaluates its output
+decisions from the arguments.
 """
 
 from __future__ import annotations

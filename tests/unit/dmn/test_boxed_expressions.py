@@ -160,3 +160,106 @@ def test_a_bkm_the_decision_does_not_require_is_not_in_scope() -> None:
     decisions = parse_decisions(model(FEEL_CALLS))
     with pytest.raises(DecisionEvaluationError, match=r"decision 'unrelated'"):
         evaluate_decision(decisions, "unrelated", {})
+
+
+TABLE_BKM = """
+<businessKnowledgeModel id="discount_bkm" name="discount table">
+  <variable name="discount table"/>
+  <encapsulatedLogic>
+    <formalParameter name="customer" typeRef="string"/>
+    <formalParameter name="amount" typeRef="number"/>
+    <decisionTable hitPolicy="FIRST">
+      <input id="i1"><inputExpression typeRef="string"><text>customer</text></inputExpression></input>
+      <input id="i2"><inputExpression typeRef="number"><text>amount</text></inputExpression></input>
+      <output id="o1"/>
+      <rule id="r1"><inputEntry><text>"gold"</text></inputEntry><inputEntry><text>&gt;= 1000</text></inputEntry>
+        <outputEntry><text>0.15</text></outputEntry></rule>
+      <rule id="r2"><inputEntry><text>"gold"</text></inputEntry><inputEntry><text>-</text></inputEntry>
+        <outputEntry><text>0.1</text></outputEntry></rule>
+      <rule id="r3"><inputEntry><text>-</text></inputEntry><inputEntry><text>-</text></inputEntry>
+        <outputEntry><text>0</text></outputEntry></rule>
+    </decisionTable>
+  </encapsulatedLogic>
+</businessKnowledgeModel>"""
+
+
+def table_bkm_decision(text: str, extra: str = "") -> bytes:
+    return model(
+        TABLE_BKM
+        + extra
+        + f"""<decision id="price" name="price">
+          <knowledgeRequirement><requiredKnowledge href="#discount_bkm"/></knowledgeRequirement>
+          <literalExpression><text>{text}</text></literalExpression></decision>"""
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('discount table("gold", 2000)', 0.15),
+        ('discount table(amount: 10, customer: "gold")', 0.1),
+        ('discount table("silver", 2000)', 0),
+        ('for c in ["gold", "x"] return discount table(c, 5)', [0.1, 0]),
+        ("discount table instance of function&lt;string, number&gt; -&gt; Any", True),
+        ('discount table("gold", "lots")', 0.1),  # "lots" is not a number: the parameter is null
+    ],
+)
+def test_a_bkm_whose_logic_is_a_decision_table_is_a_feel_function(text: str, expected: object) -> None:
+    parsed = parse_decisions(table_bkm_decision(text), "table-bkm.dmn")
+    assert evaluate_decision(parsed, "price", {}).value == expected
+
+
+def test_a_table_bkm_is_invoked_by_an_invocation_box_too() -> None:
+    body = (
+        TABLE_BKM
+        + """
+    <decision id="price" name="price">
+      <knowledgeRequirement><requiredKnowledge href="#discount_bkm"/></knowledgeRequirement>
+      <invocation><literalExpression><text>discount table</text></literalExpression>
+        <binding><parameter name="customer"/><literalExpression><text>"gold"</text></literalExpression></binding>
+        <binding><parameter name="amount"/><literalExpression><text>5000</text></literalExpression></binding>
+      </invocation></decision>"""
+    )
+    assert evaluate_decision(parse_decisions(model(body), "inv.dmn"), "price", {}).value == 0.15
+
+
+def test_a_table_bkm_that_calls_itself_forever_is_an_error_naming_it() -> None:
+    looping = (
+        TABLE_BKM.replace(
+            "<outputEntry><text>0</text></outputEntry>", "<outputEntry><text>loop(1)</text></outputEntry>"
+        )
+        + """
+    <businessKnowledgeModel id="loop_bkm" name="loop">
+      <knowledgeRequirement><requiredKnowledge href="#loop_bkm"/></knowledgeRequirement>
+      <encapsulatedLogic><formalParameter name="n"/>
+        <decisionTable><input id="l1"><inputExpression><text>n</text></inputExpression></input><output id="lo"/>
+          <rule id="lr"><inputEntry><text>-</text></inputEntry><outputEntry><text>loop(n)</text></outputEntry></rule>
+        </decisionTable></encapsulatedLogic></businessKnowledgeModel>"""
+    )
+    xml = model(
+        looping
+        + """<decision id="price" name="price">
+          <knowledgeRequirement><requiredKnowledge href="#loop_bkm"/></knowledgeRequirement>
+          <literalExpression><text>loop(1)</text></literalExpression></decision>"""
+    )
+    with pytest.raises(DecisionEvaluationError, match="deeper than"):
+        evaluate_decision(parse_decisions(xml, "loop.dmn"), "price", {})
+
+
+def test_a_bkm_parameter_named_with_a_dot_is_read_by_its_path() -> None:
+    body = """
+    <businessKnowledgeModel id="describe_bkm" name="describe">
+      <encapsulatedLogic>
+        <formalParameter name="Person.Name" typeRef="string"/>
+        <formalParameter name="Person.Age" typeRef="number"/>
+        <literalExpression><text>Person.Name + " is " + string(Person.Age)</text></literalExpression>
+      </encapsulatedLogic>
+    </businessKnowledgeModel>
+    <decision id="d1" name="d1">
+      <knowledgeRequirement><requiredKnowledge href="#describe_bkm"/></knowledgeRequirement>
+      <invocation><literalExpression><text>describe</text></literalExpression>
+        <binding><parameter name="Person.Name"/><literalExpression><text>p.name</text></literalExpression></binding>
+        <binding><parameter name="Person.Age"/><literalExpression><text>p.age</text></literalExpression></binding>
+      </invocation></decision>"""
+    parsed = parse_decisions(model(body), "dotted.dmn")
+    assert evaluate_decision(parsed, "d1", {"p": {"name": "Ann", "age": 40}}).value == "Ann is 40"
