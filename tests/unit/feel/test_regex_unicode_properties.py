@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import unicodedata
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bpmn.expressions import compile_feel
 from bpmn.expressions.feel.unicode_blocks import BLOCKS, UNICODE_VERSION
@@ -78,3 +81,42 @@ def test_a_long_category_class_is_not_refused_as_a_long_pattern() -> None:
 def test_a_repeated_group_with_a_property_is_still_refused() -> None:
     with pytest.raises(ExpressionEvaluationError, match="repeated group"):
         feel('matches("aaaa", "(\\\\p{L}+)+$")')
+
+
+pieces = st.sampled_from(
+    [
+        "a",
+        ".",
+        "\\\\p{L}",
+        "\\\\P{Nd}",
+        "\\\\p{IsBasicLatin}",
+        "\\\\p{IsGreek}",
+        "\\\\p{Is",
+        "\\\\p{}",
+        "\\\\p{Lu",
+        "[\\\\p{L}0-9]",
+        "[^\\\\P{IsCyrillic}]",
+        "[a-z-[\\\\p{Lu}]]",
+        "(",
+        ")",
+        "*",
+        "+",
+        "?",
+        "{2}",
+        "|",
+        "$",
+        "^",
+        "]",
+        "[",
+        "\\\\",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.lists(pieces, max_size=8), st.text(max_size=20), st.sampled_from(["", "i", "x", "s", "q"]))
+def test_patterns_with_unicode_properties_raise_nothing_but_our_error(parts: list[str], text: str, flags: str) -> None:
+    pattern = "".join(parts)
+    for call in ("matches(t, p, f)", 'replace(t, p, "x", f)', "split(t, p)"):
+        with contextlib.suppress(ExpressionEvaluationError):
+            compile_feel(call).evaluate({"t": text, "p": pattern.replace("\\\\", "\\"), "f": flags})
