@@ -14,8 +14,10 @@ from functools import partial
 from typing import Any
 
 from bpmn.expressions.feel.closures import HostFunction
+from bpmn.expressions.feel.types import FeelType
 from dmn.functions import functions_for, knowledge_functions, service_functions
 from dmn.hit_policies import HitPolicyViolation, Match, apply, decision_value
+from dmn.item_types import as_feel_type
 from dmn.model import (
     Body,
     Cell,
@@ -24,6 +26,7 @@ from dmn.model import (
     DecisionModel,
     DecisionService,
     DecisionTable,
+    FunctionBody,
     InvocationBody,
     KnowledgeModel,
     ListBody,
@@ -171,6 +174,11 @@ def _run_knowledge_model(
         _SERVICE_DEPTH.reset(token)
 
 
+def _declared_type(model: DecisionModel, type_ref: str | None) -> FeelType | None:
+    wanted = model.types.resolve(type_ref)
+    return None if wanted is None else as_feel_type(wanted)
+
+
 def with_dotted_paths(bound: dict[str, Any]) -> dict[str, Any]:
     """Parameters named with a dot (``Person.Gender``) also as a path: ``Person`` a context of them.
 
@@ -258,7 +266,30 @@ class _Evaluator:
             return self.context(body, scope)
         if isinstance(body, ListBody):
             return [self.body(item, scope) for item in body.items]
+        if isinstance(body, FunctionBody):
+            return self.function(body, scope)
         return self.invoke(body, scope)
+
+    def function(self, body: FunctionBody, scope: Mapping[str, Any]) -> HostFunction:
+        """A boxed function definition's value: a function closing over ``scope``."""
+        closed = dict(scope)
+        types = dict(zip(body.parameters, body.parameter_types, strict=False))
+        params = tuple((name, _declared_type(self.model, types.get(name))) for name in body.parameters)
+
+        def run(arguments: dict[str, Any]) -> Any:
+            depth = _SERVICE_DEPTH.get()
+            if depth >= MAX_INVOCATION_DEPTH:
+                raise self.fail(body.where, f"functions call each other deeper than {MAX_INVOCATION_DEPTH}")
+            token = _SERVICE_DEPTH.set(depth + 1)
+            try:
+                bound = {
+                    name: self.model.types.coerce(arguments.get(name), types.get(name)) for name in body.parameters
+                }
+                return self.body(body.body, {**closed, **with_dotted_paths(bound)})
+            finally:
+                _SERVICE_DEPTH.reset(token)
+
+        return HostFunction("function", params, run)
 
     def context(self, body: ContextBody, scope: Mapping[str, Any]) -> Any:
         entries: dict[str, Any] = {}
@@ -365,4 +396,5 @@ def _kind(body: Body) -> str:
         ListBody: "list",
         InvocationBody: "invocation",
         DecisionTable: "decisionTable",
+        FunctionBody: "functionDefinition",
     }[type(body)]

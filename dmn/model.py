@@ -116,7 +116,22 @@ class InvocationBody:
     type_ref: str | None = None
 
 
-Body = DecisionTable | LiteralBody | ContextBody | ListBody | InvocationBody
+@dataclass(frozen=True)
+class FunctionBody:
+    """A boxed function definition (DMN 1.5 10.2.1.5): its value is a function of ``parameters``.
+
+    Calling it evaluates ``body`` with the arguments (coerced to the parameters' typeRefs) over the
+    scope the definition was evaluated in, so it closes over the names around it.
+    """
+
+    parameters: tuple[str, ...]
+    parameter_types: tuple[str | None, ...]
+    body: Body
+    where: str
+    type_ref: str | None = None
+
+
+Body = DecisionTable | LiteralBody | ContextBody | ListBody | InvocationBody | FunctionBody
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from dmn.model import (
     DecisionModel,
     DecisionService,
     DecisionTable,
+    FunctionBody,
     InvocationBody,
     KnowledgeModel,
     ListBody,
@@ -31,7 +32,7 @@ from dmn.tables import decision_table
 from dmn.xml_reader import child, children, load_dmn_xml, local_name, text_of
 from steadyflow.errors import ModelValidationError
 
-BOXED = ("decisionTable", "literalExpression", "context", "invocation", "list")
+BOXED = ("decisionTable", "literalExpression", "context", "invocation", "list", "functionDefinition")
 
 
 def parse_decisions(data: bytes, filename: str | None = None) -> DecisionModel:
@@ -210,7 +211,7 @@ def _boxed(reader: CellReader, owner: etree._Element, label: str) -> Body | None
     return _body(reader, found[0], label)
 
 
-_UNSUPPORTED = ("relation", "functionDefinition", "conditional", "filter", "iterator", "every", "some", "for")
+_UNSUPPORTED = ("relation", "conditional", "filter", "iterator", "every", "some", "for")
 
 
 def _body(reader: CellReader, node: etree._Element, label: str) -> Body | None:
@@ -239,10 +240,33 @@ def _untyped_body(reader: CellReader, node: etree._Element, label: str) -> Body 
                 return None
             entries.append(ContextEntry(entry_name, entry_body, str(entry_type) if entry_type else None))
         return ContextBody(tuple(entries))
+    if kind == "functionDefinition":
+        return _function_definition(reader, node, label)
     if kind == "list":
         items = [_body(reader, c, f"{label}, list item {i}") for i, c in enumerate(_boxed_children(node), 1)]
         return None if any(i is None for i in items) else ListBody(tuple(i for i in items if i is not None))
     return _invocation(reader, node, label)
+
+
+def _function_definition(reader: CellReader, node: etree._Element, label: str) -> Body | None:
+    function_kind = str(node.get("kind") or "FEEL")
+    if function_kind.upper() != "FEEL":
+        reader.problem(
+            f"{label} has a {function_kind} function definition",
+            node,
+            "steadyflow runs FEEL functions only; write the function's body as a FEEL boxed expression",
+        )
+        return None
+    formal = children(node, "formalParameter")
+    inner = _boxed(reader, node, f"{label}, function definition")
+    if inner is None:
+        return None
+    return FunctionBody(
+        tuple(str(p.get("name") or "") for p in formal),
+        tuple(str(p.get("typeRef")) if p.get("typeRef") else None for p in formal),
+        inner,
+        f"{label}, function definition",
+    )
 
 
 def _boxed_children(node: etree._Element) -> list[etree._Element]:

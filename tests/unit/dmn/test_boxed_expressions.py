@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dmn import evaluate_decision, map_result, parse_decisions
-from steadyflow.errors import DecisionEvaluationError
+from steadyflow.errors import DecisionEvaluationError, ModelValidationError
 
 HEAD = '<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="d" name="D" namespace="x">'
 
@@ -263,3 +263,38 @@ def test_a_bkm_parameter_named_with_a_dot_is_read_by_its_path() -> None:
       </invocation></decision>"""
     parsed = parse_decisions(model(body), "dotted.dmn")
     assert evaluate_decision(parsed, "d1", {"p": {"name": "Ann", "age": 40}}).value == "Ann is 40"
+
+
+def test_a_boxed_function_definition_is_a_function_value_that_closes_over_its_scope() -> None:
+    body = """
+    <businessKnowledgeModel id="times_bkm" name="times">
+      <encapsulatedLogic>
+        <formalParameter name="a" typeRef="number"/>
+        <functionDefinition>
+          <formalParameter name="b" typeRef="number"/>
+          <literalExpression><text>a * b</text></literalExpression>
+        </functionDefinition>
+      </encapsulatedLogic>
+    </businessKnowledgeModel>
+    <decision id="maker" name="maker">
+      <functionDefinition><formalParameter name="x" typeRef="number"/>
+        <context>
+          <contextEntry><variable name="y"/><literalExpression><text>x + 1</text></literalExpression></contextEntry>
+          <contextEntry><literalExpression><text>y * 2</text></literalExpression></contextEntry>
+        </context>
+      </functionDefinition>
+    </decision>
+    <decision id="user" name="user">
+      <informationRequirement><requiredDecision href="#maker"/></informationRequirement>
+      <knowledgeRequirement><requiredKnowledge href="#times_bkm"/></knowledgeRequirement>
+      <literalExpression><text>[maker(3), times(10)(3), maker("x")]</text></literalExpression>
+    </decision>"""
+    parsed = parse_decisions(model(body), "functions.dmn")
+    assert evaluate_decision(parsed, "user", {}).value == [8, 30, None]
+
+
+def test_a_java_function_definition_is_refused_naming_the_decision() -> None:
+    body = """<decision id="cos" name="cos"><functionDefinition kind="Java">
+      <formalParameter name="x"/><context/></functionDefinition></decision>"""
+    with pytest.raises(ModelValidationError, match=r"decision 'cos'.*Java function definition"):
+        parse_decisions(model(body), "java.dmn")
