@@ -131,13 +131,15 @@ def compare(a: Any, b: Any) -> int | None:
     kind = type_name(a)
     if kind != type_name(b) or kind in ("null", "boolean", "list", "context", "range", "unknown"):
         return None
-    if kind in _TEMPORAL_KINDS and (is_wide(a) or is_wide(b)):
-        return wide_ops.compare(a, b)
     try:
-        if kind == "date and time" and (a.utcoffset() is None) != (b.utcoffset() is None):
-            return None
-        if kind == "number" and (a != a or b != b):  # NaN is not ordered
-            return None
+        if kind == "number":
+            if a != a or b != b:  # NaN is not ordered
+                return None
+        elif kind in _TEMPORAL_KINDS:  # numbers, the hot path of decision tables, skip these checks
+            if is_wide(a) or is_wide(b):
+                return wide_ops.compare(a, b)
+            if kind == "date and time" and (a.utcoffset() is None) != (b.utcoffset() is None):
+                return None
         return -1 if a < b else (1 if a > b else 0)
     except (TypeError, ValueError, ArithmeticError):
         return None
