@@ -168,7 +168,8 @@ def finish_step(ctx: StepContext, default_retry: RetryPolicy, known_blobs: Known
     instance = ctx.instance
     new_blobs = {h: d for h, d in checkpoint.blobs.items() if h not in known_blobs}
     ctx.new_blobs.update(new_blobs)
-    ctx.add(*(TaskRowUpsert(instance.id, r.id, task_row_params(instance.id, r)) for r in checkpoint.upserts))
+    task_params = [task_row_params(instance.id, r) for r in checkpoint.upserts]
+    ctx.add(*(TaskRowUpsert(instance.id, params["id"], params) for params in task_params))
     ctx.add(*(TaskRowDelete(instance.id, task_id) for task_id in checkpoint.deletes))
     ctx.events.extend(history.activity(e) for e in facts.events)
     evaluated = [
@@ -216,7 +217,7 @@ def finish_step(ctx: StepContext, default_retry: RetryPolicy, known_blobs: Known
     ctx.add(InstanceUpdate(instance.id, instance.version, values))
     first_seq = instance.event_seq + 1
     leaves = {**values, "definition_id": definition_id}
-    recorded = step_state(instance.id, values["version"], leaves, checkpoint, first_seq, ctx.now)
+    recorded = step_state(instance.id, values["version"], leaves, checkpoint, task_params, first_seq, ctx.now)
     ctx.add(recorded)
     before_rows = checkpoint.previous_rows
     activated_before = {

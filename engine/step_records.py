@@ -16,21 +16,23 @@ from engine.instance_models import CallScopes
 from engine.intents import ElementStat, StepState
 from engine.spiff.checkpoint import Checkpoint
 from engine.spiff.runtime import ActivityEvent
-from engine.store.store import task_row_params
 
 UNCOUNTED_KINDS = frozenset({"internal", "multi"})
 """A multi-instance body is not counted beside its inner instances; SpiffWorkflow's own tasks never."""
 
 
 def step_state(
-    instance_id: str, version: int, values: dict[str, Any], checkpoint: Checkpoint, first_seq: int, at: float
+    instance_id: str,
+    version: int,
+    values: dict[str, Any],
+    checkpoint: Checkpoint,
+    task_params: list[dict[str, Any]],
+    first_seq: int,
+    at: float,
 ) -> StepState:
-    """The step's changes as one ``step_states`` row (``values``: the instance row as the step leaves it)."""
-    upserts = []
-    for row in checkpoint.upserts:
-        params = task_row_params(instance_id, row)
-        del params["instance_id"]
-        upserts.append(params)
+    """The step's changes as one ``step_states`` row (``values``: the instance row as the step leaves it;
+    ``task_params``: the task rows the step writes, as ``task_row_params`` gives them)."""
+    upserts = [{k: v for k, v in params.items() if k != "instance_id"} for params in task_params]
     return StepState(
         {
             "instance_id": instance_id,

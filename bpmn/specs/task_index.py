@@ -112,6 +112,27 @@ class _TrackedTask(Task):
             fields["_touch_mark"] = index.touch_mark
             index.touched.add(fields["id"])
 
+    def _get_parent(self) -> Any:
+        # SpiffWorkflow looks the parent up in workflow.tasks, through our workflow's Python property:
+        # a tracked task's index is that dict.
+        fields = self.__dict__
+        index = fields.get("_waiting_index")
+        if index is None:
+            return Task.parent.fget(self)
+        parent_id = fields["_parent"]
+        return None if parent_id is None else dict.get(index, parent_id)
+
+    def _get_children(self) -> list[Any]:
+        fields = self.__dict__
+        index = fields.get("_waiting_index")
+        if index is None:
+            return Task.children.fget(self)  # type: ignore[no-any-return]
+        get = index.get
+        return [get(child) for child in fields["_children"]]
+
+    parent = property(_get_parent, Task.parent.fset)
+    children = property(_get_children, Task.children.fset)
+
     def _add_child(self, task_spec: Any, state: int = TaskState.MAYBE) -> Any:
         """SpiffWorkflow's ``_add_child``, the child built already filed in the index (``TaskIndex.new_task``)."""
         fields = self.__dict__

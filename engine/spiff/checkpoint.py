@@ -20,6 +20,7 @@ from engine.spiff.codec import content_hash, dumps, encode_value
 from engine.store.records import TaskRow
 
 FINISHED = TaskState.FINISHED_MASK
+EMPTY_MANIFEST = dumps({})
 IMMUTABLE = frozenset({str, int, float, bool, type(None)})
 """Values whose identity fixes their content: never re-encoded while the same object is held."""
 
@@ -111,6 +112,8 @@ class Checkpoint:
     after: Persisted
     encoder: StepEncoder
     """The step's encoder, for the rest of the step's values (its jobs' variables)."""
+    upsert_tasks: list[Any] = field(default_factory=list)
+    """The live task of each of ``upserts``, in the same order (no look-up by id for what the step derives)."""
     compared: int = 0
     """How many live tasks the capture looked at (all of them, or only those touched)."""
 
@@ -171,6 +174,8 @@ class StepEncoder:
         before a merge would, scripts run in another process), so the body's hash of the object is
         its hash here too.
         """
+        if not values and not before:
+            return {}, EMPTY_MANIFEST  # most tasks hold no values (a fan-out's predicted tasks, gateways)
         refs: dict[str, ValueRef] = {}
         same = len(values) == len(before)
         for key, value in values.items():
@@ -278,6 +283,7 @@ def _capture_all(workflow: Any, before: Persisted, frame_of: Any) -> Checkpoint:
     encoder = StepEncoder()
     after = Persisted(next_seq=before.next_seq)
     upserts: list[TaskRow] = []
+    upsert_tasks: list[Any] = []
     previous_states: dict[str, int | None] = {}
     previous_rows: dict[str, TaskRow] = {}
     depth_of: dict[UUID, int] = {}
@@ -300,11 +306,13 @@ def _capture_all(workflow: Any, before: Persisted, frame_of: Any) -> Checkpoint:
         fresh = _remember(task, workflow_id, depth, memory, encoder, after)
         if memory is None or memory.row != fresh.row:
             upserts.append(fresh.row)
+            upsert_tasks.append(task)
             previous_states[fresh.row.id] = memory.row.state if memory else None
             if memory is not None:
                 previous_rows[fresh.row.id] = memory.row
     deletes = [task_id for task_id in before.tasks if task_id not in after.tasks]
     checkpoint = _finish(workflow, before, after, frame_of, encoder, upserts, deletes, previous_states, previous_rows)
+    checkpoint.upsert_tasks = upsert_tasks
     checkpoint.compared = compared
     return checkpoint
 
@@ -335,6 +343,7 @@ def _capture_touched(
                 candidates.append((order[key], index.position(uid), key, index, uid))
     candidates.sort(key=lambda c: (c[0], c[1]))
     upserts: list[TaskRow] = []
+    upsert_tasks: list[Any] = []
     deletes: list[str] = []
     previous_states: dict[str, int | None] = {}
     previous_rows: dict[str, TaskRow] = {}
@@ -362,10 +371,12 @@ def _capture_touched(
             after.dict_internal.discard(uid)
         if memory is None or memory.row != fresh.row:
             upserts.append(fresh.row)
+            upsert_tasks.append(task)
             previous_states[fresh.row.id] = memory.row.state if memory else None
             if memory is not None:
                 previous_rows[fresh.row.id] = memory.row
     checkpoint = _finish(workflow, before, after, frame_of, encoder, upserts, deletes, previous_states, previous_rows)
+    checkpoint.upsert_tasks = upsert_tasks
     checkpoint.compared = len(candidates)
     return checkpoint
 
@@ -399,7 +410,7 @@ def _remember(
     row = TaskRow(
         id=memory.row.id if memory is not None else str(uid),
         workflow_id=workflow_id,
-        parent_id=str(parent) if parent is not None else None,
+        parent_id=(parent_memory.row.id if parent_memory is not None else str(parent)) if parent is not None else None,
         spec_name=spec.name,
         element_id=getattr(spec, "bpmn_id", None),
         state=task.state,

@@ -347,9 +347,8 @@ def derive_facts(
     subscriptions: dict[str, tuple[str, list[Subscription]]] = {}
     ended_subscriptions: list[str] = []
     thrown: list[Thrown] = uncaught_messages(workflow)
-    for row in checkpoint.upserts:
+    for row, task in zip(checkpoint.upserts, checkpoint.upsert_tasks, strict=True):
         before = checkpoint.previous_states.get(row.id)
-        task = workflow.get_task_from_id(UUID(row.id))
         spec = task.task_spec
         element = getattr(spec, "bpmn_id", None)
         if element is not None:

@@ -21,7 +21,7 @@ from bpmn.specs.task_index import _TrackedTask
 from engine.engine import Engine
 from tests.scenarios.test_wide_fanouts import deploy_xml, gateway_body
 
-SHORTCUTS = ("_add_child", "_sync_children", "_set_state")
+SHORTCUTS = ("_add_child", "_sync_children", "_set_state", "parent", "children")
 """The ``_TrackedTask`` methods that replace SpiffWorkflow's on a start's path."""
 
 
