@@ -77,6 +77,14 @@ def process_ids_of(data: bytes, filename: str) -> set[str]:
     return _root_process_ids(load_bpmn_xml(data, filename))
 
 
+class LatestDefinitionMoved(Exception):
+    """A start used a remembered latest version, and its transaction found a newer one."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"a newer version of process '{key}' was deployed")
+        self.key = key
+
+
 class DefinitionRegistry:
     """Stores definitions under (key, version) and hands out parsed specs, parsed once per process."""
 
@@ -93,6 +101,9 @@ class DefinitionRegistry:
         self._children: dict[str, dict[str, Any]] = {}
         """Definition id -> its specs as a called child (``engine.called_processes.as_child``)."""
         self._lock = threading.Lock()
+        self._latest: dict[str, DefinitionRecord] = {}
+        """Key -> the latest version as last read here; a start that uses it checks it in its own
+        transaction (``latest_check``), since another process may have deployed since."""
         self.decisions = DecisionRegistry(store, self.clock.now)
         """The DMN decisions deployed with the processes; business rule tasks evaluate them in their step."""
         self.script_engine.decision_runner = DecisionRunner(self.decisions)
@@ -137,9 +148,12 @@ class DefinitionRegistry:
                     )
                 seen[key] = filename
         # A unique-key conflict means another process deployed the same key just now: look again.
-        return self.store.db.retrying(
+        deployment = self.store.db.retrying(
             lambda: self._store(parsed, name, source, decisions), what="deploy", retry_conflicts=True
         )
+        for key in seen:
+            self.forget_latest(key)  # a start would find out in its transaction; this spares it the retry
+        return deployment
 
     @staticmethod
     def _as_utf8(files: list[tuple[str, bytes]], problems: list[Problem]) -> list[tuple[str, bytes]]:
@@ -292,6 +306,24 @@ class DefinitionRegistry:
             specs.update(self.child_specs(record, partial(self.store.deployment_xml, conn, record.deployment_id)))
         return specs
 
+    def remembered_latest(self, key: str) -> DefinitionRecord | None:
+        """The latest version of ``key`` as this process last read it (maybe stale: see ``latest_check``)."""
+        return self._latest.get(key)
+
+    def forget_latest(self, key: str) -> None:
+        self._latest.pop(key, None)
+
+    def latest_check(self, definition: DefinitionRecord) -> Callable[[Connection], None]:
+        """A check for a start's transaction: ``definition`` is still the latest version of its key,
+        else ``LatestDefinitionMoved`` (nothing written; the caller resolves again)."""
+
+        def check(conn: Connection) -> None:
+            if self.store.latest_definition_id(conn, definition.key) != definition.id:
+                self.forget_latest(definition.key)
+                raise LatestDefinitionMoved(definition.key)
+
+        return check
+
     def resolve(self, key: str, version: int | None = None) -> DefinitionRecord:
         with self.store.db.read() as conn:
             found = (
@@ -301,6 +333,8 @@ class DefinitionRegistry:
             )
             if found is None:
                 known = self.store.definition_keys(conn)
+        if found is not None and version is None:
+            self._latest[key] = found
         if found is None:
             what = f"process '{key}'" + (f" version {version}" if version is not None else "")
             hint = _did_you_mean(key, known)

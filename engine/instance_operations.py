@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from engine import instance_triggers
-from engine.definitions import DefinitionRegistry
+from engine.definitions import DefinitionRegistry, LatestDefinitionMoved
 from engine.engine_base import check_variables
 from engine.instance_cache import LiveInstance
 from engine.job_operations import JobOperations
@@ -15,7 +16,7 @@ from engine.spiff.checkpoint import Persisted
 from engine.spiff.restore import new_workflow
 from engine.spiff.runtime import visible_variables
 from engine.steps import StepRunner
-from engine.store.database import Database
+from engine.store.database import Connection, Database
 from engine.store.records import DefinitionRecord, InstanceRecord
 from engine.store.store import Store
 from engine.views import InstanceView, build_instance_view
@@ -45,8 +46,21 @@ class InstanceOperations:
         business_key: str | None = None,
         version: int | None = None,
     ) -> InstanceRecord:
-        """Start an instance of the latest (or the given) version of process ``key``."""
+        """Start an instance of the latest (or the given) version of process ``key``.
+
+        The latest version this process read last time is used without a read of its own and checked
+        in the start's transaction (one indexed read); if a newer one was deployed meanwhile, nothing
+        was written and the start looks the latest up again.
+        """
         values = check_variables(variables)
+        remembered = self.definitions.remembered_latest(key) if version is None else None
+        if remembered is not None:
+            try:
+                return self.start_definition(
+                    remembered, values, business_key, check=self.definitions.latest_check(remembered)
+                )
+            except LatestDefinitionMoved:
+                pass
         definition = self.definitions.resolve(key, version)
         return self.start_definition(definition, values, business_key)
 
@@ -57,10 +71,12 @@ class InstanceOperations:
         business_key: str | None,
         via: tuple[str, str] | None = None,
         once: MessageOnce | None = None,
+        check: Callable[[Connection], None] | None = None,
     ) -> InstanceRecord:
         """Create the instance and run its first step; ``via`` = (kind, name) of the start event it came by.
 
-        ``once``: the message id this start correlates, recorded in the same transaction.
+        ``once``: the message id this start correlates, recorded in the same transaction. ``check``: run
+        first in that transaction (``DefinitionRegistry.latest_check``).
         """
         model = self.definitions.model(definition)
         instance_id = str(uuid.uuid4())
@@ -77,7 +93,7 @@ class InstanceOperations:
             return LiveInstance(workflow, Persisted(), 0)
 
         trigger = instance_triggers.start(definition.id, values, business_key, via, once)
-        started = self.steps.run_new(row, make_live, trigger, retry_conflicts=once is not None)
+        started = self.steps.run_new(row, make_live, trigger, retry_conflicts=once is not None, check=check)
         if once is not None:
             once.committed({"instance_id": instance_id, "element_id": None, "started": True})
         return started

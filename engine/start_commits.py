@@ -40,6 +40,8 @@ class StartRequest(Generic[R]):
     row: dict[str, Any]
     make_live: Callable[[], LiveInstance]
     trigger: Callable[[StepContext], None]
+    check: Callable[[Any], None] | None = None
+    """Run first in the start's transaction (given its connection); raises when the start must not go on."""
     result: R | None = None
     done: bool = False
     alone: bool = False

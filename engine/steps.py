@@ -256,6 +256,7 @@ class StepRunner:
         trigger: Callable[[StepContext], None],
         *,
         retry_conflicts: bool = False,
+        check: Callable[[Connection], None] | None = None,
     ) -> InstanceRecord:
         """Insert a new instance and run its first step in the same transaction; return the row it committed.
 
@@ -263,7 +264,7 @@ class StepRunner:
         starts share a transaction (``engine.start_commits``); one that may meet a unique key another
         transaction inserted first (``retry_conflicts``: a message id) runs alone.
         """
-        request: StartRequest[InstanceRecord] = StartRequest(row, make_live, trigger)
+        request: StartRequest[InstanceRecord] = StartRequest(row, make_live, trigger, check)
         with self.followups.outermost(), self._limits():
             if retry_conflicts:
                 return self._start_alone(request, retry_conflicts=True)
@@ -272,6 +273,8 @@ class StepRunner:
     def _start_alone(self, request: StartRequest[InstanceRecord], *, retry_conflicts: bool = False) -> InstanceRecord:
         def once() -> InstanceRecord:
             with self.store.db.write() as conn, log_context(instance_id=request.row["id"]):
+                if request.check is not None:
+                    request.check(conn)
                 self.store.insert_instances(conn, [request.row])
                 ctx = self._first_step(conn, request)
                 write_intents(self.store, conn, ctx.intents)
@@ -286,6 +289,9 @@ class StepRunner:
 
         def once() -> list[StepContext]:
             with self.store.db.write() as conn:
+                for request in requests:
+                    if request.check is not None:
+                        request.check(conn)
                 self.store.insert_instances(conn, [r.row for r in requests])
                 pending = PendingWrites()
                 steps = []

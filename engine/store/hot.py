@@ -72,6 +72,12 @@ LATEST_DEFINITION = (
     .order_by(t.definitions.c.version.desc())
     .limit(1)
 )
+LATEST_DEFINITION_ID = (
+    select(t.definitions.c.id)
+    .where(t.definitions.c.key == bindparam("key"))
+    .order_by(t.definitions.c.version.desc())
+    .limit(1)
+)
 TASKS_OF_INSTANCE = select(t.tasks).where(t.tasks.c.instance_id == bindparam("instance_id"))
 
 _STEP_COLUMNS = ("version", "event_seq", "state", "updated_at", "ended_at", "open_incidents")

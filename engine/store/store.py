@@ -56,6 +56,11 @@ class Store:
         row = conn.execute(hot.LATEST_DEFINITION, {"key": key}).first()
         return definition_from(row) if row else None
 
+    def latest_definition_id(self, conn: Connection, key: str) -> str | None:
+        """The id of the newest version of ``key`` (one indexed read of one column)."""
+        found = conn.execute(hot.LATEST_DEFINITION_ID, {"key": key}).scalar()
+        return str(found) if found is not None else None
+
     def definition(self, conn: Connection, definition_id: str) -> DefinitionRecord | None:
         row = conn.execute(select(t.definitions).where(t.definitions.c.id == definition_id)).first()
         return definition_from(row) if row else None
