@@ -161,6 +161,13 @@ class HistoryRow:
 
 
 @dataclass(frozen=True, slots=True)
+class InstanceInsert:
+    """A new instance's row (every column), as its first step finds it; that step's update lands in it."""
+
+    row: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
 class InstanceUpdate:
     """The instance row's new values, written only if the row is still at ``expected_version``."""
 
@@ -219,6 +226,7 @@ Intent = (
     | IncidentResolve
     | MessageRecord
     | HistoryRow
+    | InstanceInsert
     | InstanceUpdate
     | StepState
     | ElementStat

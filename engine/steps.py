@@ -21,6 +21,7 @@ from engine.blob_memory import BlobMemory
 from engine.called_processes import calls_in_step
 from engine.definitions import DefinitionRegistry
 from engine.instance_cache import InstanceCache, LiveInstance
+from engine.intents import InstanceInsert
 from engine.log_context import log_context
 from engine.metrics import StepMetrics
 from engine.retry_policy import RetryPolicy
@@ -275,9 +276,9 @@ class StepRunner:
             with self.store.db.write() as conn, log_context(instance_id=request.row["id"]):
                 if request.check is not None:
                     request.check(conn)
-                self.store.insert_instances(conn, [request.row])
                 ctx = self._first_step(conn, request)
-                write_intents(self.store, conn, ctx.intents)
+                # The row goes in with the first step's values: one INSERT, not an INSERT and an UPDATE.
+                write_intents(self.store, conn, [InstanceInsert(request.row), *ctx.intents])
             self._started(ctx)
             assert ctx.after is not None
             return ctx.after
@@ -292,13 +293,12 @@ class StepRunner:
                 for request in requests:
                     if request.check is not None:
                         request.check(conn)
-                self.store.insert_instances(conn, [r.row for r in requests])
                 pending = PendingWrites()
                 steps = []
                 for request in requests:
                     with log_context(instance_id=request.row["id"]):
                         steps.append(self._first_step(conn, request))
-                    pending.add(steps[-1].intents)
+                    pending.add([InstanceInsert(request.row), *steps[-1].intents])
                 pending.write(self.store, conn)
             return steps
 

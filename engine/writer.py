@@ -27,6 +27,7 @@ from engine.intents import (
     HistoryRow,
     IncidentOpen,
     IncidentResolve,
+    InstanceInsert,
     InstanceUpdate,
     Intent,
     JobCreate,
@@ -72,6 +73,8 @@ class PendingWrites:
     messages: dict[str, MessageRecord] = field(default_factory=dict)
     message_updates: dict[str, MessageRecord] = field(default_factory=dict)
     events: list[dict[str, Any]] = field(default_factory=list)
+    instance_inserts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Instance id -> the row of an instance started in this transaction, its steps' updates folded in."""
     instances: dict[str, InstanceUpdate] = field(default_factory=dict)
     """One update per instance: several steps of one instance in a batch make one compare-and-set."""
     step_states: list[dict[str, Any]] = field(default_factory=list)
@@ -186,7 +189,14 @@ class PendingWrites:
             )
         )
 
+    def _instance_insert(self, intent: InstanceInsert) -> None:
+        self.instance_inserts[intent.row["id"]] = dict(intent.row)
+
     def _instance(self, intent: InstanceUpdate) -> None:
+        inserted = self.instance_inserts.get(intent.instance_id)
+        if inserted is not None and inserted["version"] == intent.expected_version:
+            inserted.update(intent.values)  # nobody else sees the row before the commit: no compare-and-set
+            return
         earlier = self.instances.get(intent.instance_id)
         if earlier is None:
             self.instances[intent.instance_id] = intent
@@ -209,6 +219,7 @@ class PendingWrites:
 
     def write(self, store: Store, conn: Connection) -> None:
         """Write everything folded so far, one statement per table and shape."""
+        store.insert_instances(conn, list(self.instance_inserts.values()))  # first: the other rows name them
         store.insert_blobs(conn, dict(sorted(self.blobs.items())))
         store.upsert_task_rows(conn, list(self.task_upserts.values()))
         store.delete_task_rows(conn, list(self.task_deletes))
@@ -252,6 +263,7 @@ _FOLD: dict[type, Callable[[PendingWrites, Any], None]] = {
     IncidentResolve: PendingWrites._incident_resolve,
     MessageRecord: PendingWrites._message,
     HistoryRow: PendingWrites._event,
+    InstanceInsert: PendingWrites._instance_insert,
     InstanceUpdate: PendingWrites._instance,
     StepState: PendingWrites._step_state,
     ElementStat: PendingWrites._element_stat,

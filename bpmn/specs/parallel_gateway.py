@@ -35,15 +35,17 @@ def _ancestor_ids(task: Any) -> set[UUID]:
     return found
 
 
-def _descendant_ids(task: Any) -> set[UUID]:
+def _descendant_ids(task: Any, index: TaskIndex) -> set[UUID]:
+    """Ids of every task below ``task``; ``index`` is its workflow's tasks."""
     found: set[UUID] = set()
     stack = list(task._children)
+    get = index.get
     while stack:
         task_id = stack.pop()
         if task_id in found:
             continue
         found.add(task_id)
-        child = task.workflow.tasks.get(task_id)
+        child = get(task_id)
         if child is not None:
             stack.extend(child._children)
     return found
@@ -118,7 +120,7 @@ class IndexedParallelGateway(IndexedJoinWaiting, SpiffParallelGateway):
         index = indexed_tasks(workflow)
         mine = index.by_spec.get(self.name, {})
         above = _ancestor_ids(my_task)
-        below = _descendant_ids(my_task)
+        below = _descendant_ids(my_task, index)
         # Iterate the small sets: isdisjoint would walk the join's tasks, as wide as the fan-out.
         if not any(task_id in mine for task_id in above) and not any(task_id in mine for task_id in below):
             return self._all_inputs_arrived(index)

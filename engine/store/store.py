@@ -96,7 +96,8 @@ class Store:
 
     # -- instances ----------------------------------------------------------
     def insert_instances(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-        conn.execute(t.instances.insert(), list(rows))
+        if rows:
+            conn.execute(t.instances.insert(), list(rows))
 
     def lock_instance(self, conn: Connection, instance_id: str) -> InstanceRecord | None:
         row = conn.execute(hot.lock_instance(conn.dialect.name), {"instance_id": instance_id}).first()
