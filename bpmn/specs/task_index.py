@@ -14,10 +14,11 @@ are filed in the order of their parent's list.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from copy import copy
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID, SafeUUID
 
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.task import Task
@@ -36,6 +37,19 @@ STATES = (
     TaskState.CANCELLED,
 )
 PREDICTED = TaskState.MAYBE | TaskState.LIKELY
+_UUID4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
+_UUID4_SET = (4 << 76) | (0x8000 << 48)
+
+
+def new_task_id() -> UUID:
+    """What ``uuid.uuid4()`` returns (random, version 4, RFC 4122 variant), without ``UUID.__init__``'s
+    argument checks: a fan-out's prediction makes tens of thousands of task ids."""
+    uid = object.__new__(UUID)
+    object.__setattr__(uid, "int", (int.from_bytes(os.urandom(16), "big") & _UUID4_CLEAR) | _UUID4_SET)
+    object.__setattr__(uid, "is_safe", SafeUUID.unknown)
+    return uid
+
+
 _spiff_task_log = logging.getLogger("spiff.task")
 
 
@@ -366,7 +380,7 @@ class TaskIndex(dict[UUID, Any]):
         """
         if self._unfiled:
             self.by_spec  # noqa: B018 - files the tasks before this one, so by_spec keeps creation order
-        uid = uuid4()
+        uid = new_task_id()
         task: _TrackedTask = _TrackedTask.__new__(_TrackedTask)
         parent_fields = parent.__dict__
         task.__dict__.update(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 import pytest
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -10,6 +11,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from bpmn.parser import parse_model
 from bpmn.script_engine import ExpressionEngine
+from bpmn.specs.task_index import new_task_id
 from engine.spiff.restore import new_workflow
 from engine.spiff.workflow import TaskIndexMismatchError
 
@@ -231,3 +233,13 @@ def test_a_removed_task_leaves_every_state_set_of_the_index() -> None:
     workflow._remove_task(future.id)
     assert all(future.id not in ids for ids in index.by_state.values())
     assert future.id in index.removed and future.id not in index
+
+
+def test_task_ids_are_random_version_four_uuids_like_uuid4s() -> None:
+    ids = [new_task_id() for _ in range(2000)]
+    assert len(set(ids)) == len(ids)
+    for uid in ids[:50]:
+        again = UUID(str(uid))
+        assert (uid.version, uid.variant, again, hash(again)) == (4, "specified in RFC 4122", uid, hash(uid))
+        assert uid.is_safe == again.is_safe
+    assert len({str(uid)[:8] for uid in ids}) > 1900, "the leading bits vary"
