@@ -38,7 +38,7 @@ def _as_timer_text(value: Any) -> Any:
     if isinstance(value, YearsMonthsDuration):
         years, months = divmod(value.months, 12)
         return f"P{years}Y{months}M"
-    if isinstance(value, datetime | date | time | WIDE_TEMPORAL):
+    if isinstance(value, (datetime, date, time, *WIDE_TEMPORAL)):
         return value.isoformat()
     return value
 
