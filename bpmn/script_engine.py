@@ -17,6 +17,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from bpmn.clock import SYSTEM_CLOCK, Clock
 from bpmn.dialects.templates import compile_canonical, is_juel
 from bpmn.expressions import WIDE_TEMPORAL, YearsMonthsDuration
+from bpmn.expressions.variable_values import as_variable
 from bpmn.parameter_scripts import SCRIPT_VALUE, with_value_assigned
 from steadyflow.errors import ModelError
 
@@ -90,7 +91,7 @@ class ExpressionEngine(PythonScriptEngine):
         variables = task.data
         if external_context:
             variables = {**external_context, **task.data}
-        return _as_timer_text(compile_canonical(text).evaluate(variables))
+        return as_variable(_as_timer_text(compile_canonical(text).evaluate(variables)))
 
     def execute(self, task: Any, script: str, external_context: Any = None) -> Any:
         raise ModelError(

@@ -12,6 +12,7 @@ from typing import Any
 
 from bpmn.dialects.definitions import Template
 from bpmn.expressions import CompiledExpression, compile_feel, compile_juel
+from bpmn.expressions.variable_values import as_variable
 from steadyflow.errors import ExpressionError, ExpressionEvaluationError
 
 PythonValue = Callable[[str, Mapping[str, Any]], Any]
@@ -58,7 +59,8 @@ def compile_canonical(text: str) -> CompiledExpression:
 
 
 def evaluate_canonical(text: str, variables: Mapping[str, Any]) -> Any:
-    return compile_canonical(text).evaluate(variables)
+    """A canonical expression's value as a variable holds it (temporal values as ISO text)."""
+    return as_variable(compile_canonical(text).evaluate(variables))
 
 
 def evaluate_template(template: Template, variables: Mapping[str, Any], python: PythonValue | None = None) -> Any:
@@ -72,9 +74,9 @@ def evaluate_template(template: Template, variables: Mapping[str, Any], python: 
     if "var" in template:
         return variables.get(template["var"])
     if "feel" in template:
-        return feel(template["feel"]).evaluate(variables)
+        return as_variable(feel(template["feel"]).evaluate(variables))
     if "juel" in template:
-        return juel(template["juel"]).evaluate(variables)
+        return as_variable(juel(template["juel"]).evaluate(variables))
     if "python" in template:
         if python is None:
             raise ExpressionEvaluationError(
