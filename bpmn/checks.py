@@ -147,18 +147,42 @@ def _check_conditional_start(start: etree._Element, file: str | None) -> list[Pr
             break
         if isinstance(other.tag, str) and etree.QName(other).localname == "startEvent":
             earlier.append(other)
+    problems: list[Problem] = []
+    if not any(_condition_text(other) is not None for other in earlier):  # said once, at the first conditional start
+        none_start = next((other for other in scope if _is_none_start(other)), None)
+        if none_start is not None:
+            problems.append(
+                problem_at(
+                    start,
+                    f"this process has a none start event ('{none_start.get('id')}') besides conditional start "
+                    "events; steadyflow does not run that combination yet (starting by condition would also run "
+                    "the none start's path)",
+                    file,
+                    "move the conditional start events to a process of their own, or remove the none start event",
+                )
+            )
     same = next((other for other in earlier if mine is not None and _condition_text(other) == mine), None)
     if same is None:
-        return []
+        return problems
     return [
+        *problems,
         problem_at(
             start,
             f"the condition '{mine}' is also the condition of conditional start event '{same.get('id')}': "
             "the conditions of a process's conditional start events must differ",
             file,
             "merge the two start events, or change one condition",
-        )
+        ),
     ]
+
+
+def _is_none_start(node: etree._Element) -> bool:
+    """A start event without an event definition."""
+    if not isinstance(node.tag, str) or etree.QName(node).localname != "startEvent":
+        return False
+    return not any(
+        isinstance(child.tag, str) and etree.QName(child).localname.endswith("EventDefinition") for child in node
+    )
 
 
 def _condition_text(start: etree._Element) -> str | None:

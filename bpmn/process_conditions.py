@@ -53,6 +53,17 @@ def conditional_process_starts(spec: Any) -> list[ConditionalProcessStart]:
     return found
 
 
+def starts_only_by_condition(spec: Any) -> bool:
+    """True when every start event of the process is a conditional one (an ordinary start would wait forever)."""
+    starts = [
+        task_spec
+        for output in spec.start.outputs
+        for task_spec in ([output] if isinstance(output, StartEvent) else output.outputs)
+        if isinstance(task_spec, StartEvent)
+    ]
+    return bool(starts) and all(isinstance(getattr(s, "event_definition", None), ProcessStartCondition) for s in starts)
+
+
 def holds(start: ConditionalProcessStart, variables: Mapping[str, Any], process: str) -> bool:
     """Does ``start``'s condition hold over ``variables``? A failure names process and event."""
     if not start.listens_to(variables):
@@ -66,4 +77,4 @@ def holds(start: ConditionalProcessStart, variables: Mapping[str, Any], process:
         ) from exc
 
 
-__all__ = ["ConditionalProcessStart", "conditional_process_starts", "holds"]
+__all__ = ["ConditionalProcessStart", "conditional_process_starts", "holds", "starts_only_by_condition"]

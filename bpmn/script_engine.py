@@ -9,39 +9,15 @@ texts such as ``PT10S``). Scripts are never executed here.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 
 from bpmn.clock import SYSTEM_CLOCK, Clock
 from bpmn.dialects.templates import compile_canonical, is_juel
-from bpmn.expressions import WIDE_TEMPORAL, YearsMonthsDuration
 from bpmn.expressions.variable_values import as_variable
 from bpmn.parameter_scripts import SCRIPT_VALUE, with_value_assigned
 from steadyflow.errors import ModelError
-
-
-def iso_duration(value: timedelta) -> str:
-    seconds = value.total_seconds()
-    sign = "-" if seconds < 0 else ""
-    seconds = abs(seconds)
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    text = f"{sign}P{int(days)}DT{int(hours)}H{int(minutes)}M{secs:g}S"
-    return text
-
-
-def _as_timer_text(value: Any) -> Any:
-    if isinstance(value, timedelta):
-        return iso_duration(value)
-    if isinstance(value, YearsMonthsDuration):
-        years, months = divmod(value.months, 12)
-        return f"P{years}Y{months}M"
-    if isinstance(value, (datetime, date, time, *WIDE_TEMPORAL)):
-        return value.isoformat()
-    return value
 
 
 class ExpressionEngine(PythonScriptEngine):
@@ -91,7 +67,7 @@ class ExpressionEngine(PythonScriptEngine):
         variables = task.data
         if external_context:
             variables = {**external_context, **task.data}
-        return as_variable(_as_timer_text(compile_canonical(text).evaluate(variables)))
+        return as_variable(compile_canonical(text).evaluate(variables), text)
 
     def execute(self, task: Any, script: str, external_context: Any = None) -> Any:
         raise ModelError(
@@ -109,5 +85,5 @@ def static_timer_text(text: str) -> str:
     """A timer value known without instance variables: the text, or a variable-free expression's value."""
     value = text.strip()
     if value.startswith("=") or is_juel(value):
-        return str(_as_timer_text(compile_canonical(value).evaluate({})))
+        return str(as_variable(compile_canonical(value).evaluate({}), value))
     return value

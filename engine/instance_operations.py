@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from bpmn.process_conditions import starts_only_by_condition
 from engine import instance_triggers
 from engine.definitions import DefinitionRegistry, LatestDefinitionMoved
 from engine.engine_base import check_variables
@@ -20,7 +21,7 @@ from engine.store.database import Connection, Database
 from engine.store.records import DefinitionRecord, InstanceRecord
 from engine.store.store import Store
 from engine.views import InstanceView, build_instance_view
-from steadyflow.errors import NotFoundError
+from steadyflow.errors import InvalidInputError, NotFoundError
 
 
 class InstanceOperations:
@@ -79,6 +80,13 @@ class InstanceOperations:
         first in that transaction (``DefinitionRegistry.latest_check``).
         """
         model = self.definitions.model(definition)
+        if via is None and starts_only_by_condition(model.spec):
+            raise InvalidInputError(
+                f"process '{definition.key}' (version {definition.version}) starts only by condition: its start "
+                "events are conditional, so an ordinary start would wait forever; evaluate the conditions instead "
+                "(POST /engine-rest/condition, POST /v2/conditionals/evaluation, POST /api/v1/conditions/evaluate "
+                "or 'steadyflow evaluate-conditions')"
+            )
         instance_id = str(uuid.uuid4())
         now = self.definitions.clock.now()
         row = new_instance_row(instance_id, definition, business_key, now)

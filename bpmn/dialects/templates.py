@@ -60,7 +60,7 @@ def compile_canonical(text: str) -> CompiledExpression:
 
 def evaluate_canonical(text: str, variables: Mapping[str, Any]) -> Any:
     """A canonical expression's value as a variable holds it (temporal values as ISO text)."""
-    return as_variable(compile_canonical(text).evaluate(variables))
+    return as_variable(compile_canonical(text).evaluate(variables), text)
 
 
 def evaluate_template(template: Template, variables: Mapping[str, Any], python: PythonValue | None = None) -> Any:
@@ -74,9 +74,9 @@ def evaluate_template(template: Template, variables: Mapping[str, Any], python: 
     if "var" in template:
         return variables.get(template["var"])
     if "feel" in template:
-        return as_variable(feel(template["feel"]).evaluate(variables))
+        return as_variable(feel(template["feel"]).evaluate(variables), template["feel"])
     if "juel" in template:
-        return as_variable(juel(template["juel"]).evaluate(variables))
+        return as_variable(juel(template["juel"]).evaluate(variables), template["juel"])
     if "python" in template:
         if python is None:
             raise ExpressionEvaluationError(

@@ -176,3 +176,33 @@ def test_two_start_events_with_one_condition_are_refused_at_deploy(engine: Engin
     (problem,) = refused.value.problems
     assert problem.element_id == "Two"
     assert "also the condition of conditional start event 'One'" in problem.message
+
+
+@pytest.mark.parametrize("dialect", DIALECTS, ids=lambda d: d.name)
+def test_a_none_start_beside_conditional_starts_is_refused_at_deploy(engine: Engine, dialect: Dialect) -> None:
+    # Starting such a process by condition also ran the none start's path (and then failed half way).
+    cond = dialect.condition("${temperature &gt; 30}", "=temperature &gt; 30")
+    model = conditional_process(dialect, "mixed", [("Hot", cond, None)]).decode()
+    model = model.replace(
+        "</bpmn:process>",
+        '<bpmn:startEvent id="Plain"><bpmn:outgoing>P1</bpmn:outgoing></bpmn:startEvent>'
+        '<bpmn:endEvent id="PlainEnd"><bpmn:incoming>P1</bpmn:incoming></bpmn:endEvent>'
+        '<bpmn:sequenceFlow id="P1" sourceRef="Plain" targetRef="PlainEnd" /></bpmn:process>',
+    )
+    with pytest.raises(ModelValidationError) as refused:
+        engine.deploy([("mixed.bpmn", model.encode())])
+    (problem,) = refused.value.problems
+    assert problem.element_id == "Hot"
+    assert "none start event ('Plain')" in problem.message
+
+
+@pytest.mark.parametrize("dialect", DIALECTS, ids=lambda d: d.name)
+def test_an_ordinary_start_of_a_process_started_only_by_condition_is_refused(engine: Engine, dialect: Dialect) -> None:
+    cond = dialect.condition("${temperature &gt; 30}", "=temperature &gt; 30")
+    engine.deploy([("kettle.bpmn", conditional_process(dialect, "kettle", [("Hot", cond, None)]))])
+    with pytest.raises(InvalidInputError) as refused:
+        engine.start("kettle", {"temperature": 40})
+    assert "starts only by condition" in refused.value.message
+    assert engine.instances() == []
+    (started,) = engine.evaluate_start_conditions({"temperature": 40})
+    assert activities(engine, started.instance.id)["Handle_Hot"] == "READY"

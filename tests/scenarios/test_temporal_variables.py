@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+
 from bpmn.dialects.templates import evaluate_template
 from engine.engine import Engine
+from steadyflow.errors import ExpressionEvaluationError
 from tests.conftest import DATA
 
 MODEL = DATA / "constructs" / "c8-script-task.bpmn"
@@ -56,3 +59,16 @@ def test_a_mapping_stores_a_temporal_value_as_text_and_keeps_a_json_value_as_the
     assert evaluate_template({"feel": 'time("10:15:30")'}, {}) == "10:15:30"
     assert evaluate_template({"feel": '{at: date("2024-02-29")}'}, {}) == {"at": "2024-02-29"}
     assert evaluate_template({"feel": "regions"}, {"regions": regions}) is regions
+
+
+def test_durations_are_stored_exactly_and_negative_ones_with_their_sign() -> None:
+    assert evaluate_template({"feel": 'duration("PT59.123456S")'}, {}) == "P0DT0H0M59.123456S"
+    assert evaluate_template({"feel": 'duration("P1DT0.000001S")'}, {}) == "P1DT0H0M0.000001S"
+    assert evaluate_template({"feel": 'duration("-PT1H")'}, {}) == "-P0DT1H0M0S"
+    assert evaluate_template({"feel": 'duration("-P1Y2M")'}, {}) == "-P1Y2M"
+
+
+def test_a_function_value_is_not_stored_as_a_variable() -> None:
+    with pytest.raises(ExpressionEvaluationError) as refused:
+        evaluate_template({"feel": "{f: function(x) x + 1}"}, {})
+    assert "FEEL function" in refused.value.message

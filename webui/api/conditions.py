@@ -32,4 +32,4 @@ def evaluate_conditions() -> Response:
     started = services().engine.evaluate_start_conditions(
         values, business_key=business_key, definition_id=definition_id
     )
-    return jsonify({"started": [asdict(r.instance) | {"element_id": r.element_id} for r in started]})
+    return jsonify({"started": [asdict(r.instance) | {"frame": None, "element_id": r.element_id} for r in started]})
