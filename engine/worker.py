@@ -440,11 +440,16 @@ class WorkerPool:
                 self._inflight.pop(job.id, None)
 
     def _until_idle(self, max_wait_s: float, on_progress: Callable[[], None] | None) -> WorkerStats:
+        # Due times are on the engine's clock; how long we have waited idle is on the machine's. A manual clock
+        # stands still while we wait, so a due time ahead of it never arrives: the idle deadline ends the wait.
+        clock = self.engine.config.clock
+        idle_since: float | None = None
         while True:
             delivered = 0
             if self.run_timers:
-                self.stats.timers_fired += self.engine.fire_due_timers(self.worker_id)
-                delivered = self.engine.deliver_outbox()
+                fired = self.engine.fire_due_timers(self.worker_id)
+                self.stats.timers_fired += fired
+                delivered = self.engine.deliver_outbox() + fired
             jobs = (
                 self.engine.claim_jobs(
                     self.worker_id,
@@ -458,15 +463,21 @@ class WorkerPool:
             )
             if jobs:
                 self._run_claimed(jobs, on_progress)
+                idle_since = None
                 continue
             if delivered:
+                idle_since = None
                 continue
             next_due = self.engine.next_due(self.types)
             timer_due = self.engine.next_due([])
             due = min((d for d in (next_due, timer_due) if d is not None), default=None)
-            if due is None or due - time.time() > max_wait_s:
+            if due is None or due - clock.now() > max_wait_s:
                 break
-            time.sleep(min(max(0.0, due - time.time()), self.poll_interval_s) + 0.001)
+            if idle_since is None:
+                idle_since = time.monotonic()
+            elif time.monotonic() - idle_since > max_wait_s:
+                break
+            time.sleep(min(max(0.0, due - clock.now()), self.poll_interval_s) + 0.001)
         self.stats.unhandled_types = self._unhandled()
         return self.stats
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
+from bpmn.clock import ManualClock
 from engine.engine import Engine
 from engine.handlers import HandlerSet, JobContext
 from engine.worker import WorkerPool
@@ -89,4 +91,30 @@ def test_until_idle_keeps_the_lock_of_a_job_that_outlasts_it(engine: Engine) -> 
 
     assert taken_by_others == [0]
     assert (stats.completed, stats.failed) == (2, 0)
+    assert engine.instance(instance.id).state == "completed"
+
+
+def test_until_idle_on_a_manual_clock_returns_when_the_next_timer_is_ahead_of_it(
+    make_engine: Callable[..., Engine],
+) -> None:
+    # The timer's due time is on the engine's clock, which stands still: waiting for it on the machine's clock
+    # (as the pool once did) spun until the test timed out.
+    clock = ManualClock()
+    engine = make_engine(cache_capacity=0, clock=clock)
+    deploy(engine, "intermediate-timer.bpmn")
+    instance = engine.start("intermediate-timer", {"wait": "PT0.4S"})
+    pool = WorkerPool(engine, HandlerSet({"after": lambda job: {}}), concurrency=1, poll_interval_s=0.02)
+    done = threading.Thread(target=pool.run_until_idle, kwargs={"max_wait_s": 0.5}, daemon=True)
+
+    done.start()
+    done.join(timeout=60)
+    pool.stop(timeout_s=1)
+
+    assert not done.is_alive()
+    assert engine.instance(instance.id).state == "running"  # the clock never reached the timer
+    clock.advance(0.4)
+    pool = WorkerPool(engine, HandlerSet({"after": lambda job: {}}), concurrency=1, poll_interval_s=0.02)
+    stats = pool.run_until_idle(max_wait_s=0)
+    pool.stop(timeout_s=1)
+    assert (stats.timers_fired, stats.completed) == (1, 1)
     assert engine.instance(instance.id).state == "completed"
