@@ -21,9 +21,13 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.defaults import ParallelGateway as SpiffParallelGateway
+from SpiffWorkflow.util.deep_merge import DeepMerge
 from SpiffWorkflow.util.task import TaskState
 
 from bpmn.specs.task_index import TaskIndex, indexed_tasks
+
+# A join's task that has not fired: predicted, or waiting for its other branches.
+_NOT_FIRED = TaskState.PREDICTED_MASK | TaskState.FUTURE | TaskState.WAITING
 
 
 def _ancestor_ids(task: Any) -> set[UUID]:
@@ -107,11 +111,58 @@ class IndexedJoinWaiting:
             waiting.add(my_task.id)
         else:
             my_task._inherit_data()
+            self._predict_on_firing(my_task)
         return may_fire
+
+    def _predict_on_firing(self, my_task: Any) -> None:
+        """Predict the path after the join now that it fires, where the join deferred it (parallel only)."""
 
 
 class IndexedParallelGateway(IndexedJoinWaiting, SpiffParallelGateway):
     """A ``bpmn:parallelGateway`` whose join looks only at its own tasks."""
+
+    def _predict_hook(self, my_task: Any) -> None:
+        """Predict past the join only once it fires.
+
+        SpiffWorkflow predicts the path after a join below every one of the join's tasks, one
+        per arriving branch, and cancels all but one of those copies when the join fires: a
+        5,000-way fork built and dropped 15,000 tasks after its join. Until a join's task
+        fires nothing runs below it, so its children are added when it does
+        (``_predict_on_firing``). A gateway with one input (a fork) and a task that fired already keep
+        SpiffWorkflow's prediction.
+        """
+        if len(self._inputs) > 1 and my_task._state & _NOT_FIRED and not my_task.__dict__["_children"]:
+            return
+        super()._predict_hook(my_task)
+
+    def _predict_on_firing(self, my_task: Any) -> None:
+        if not my_task.__dict__["_children"]:
+            my_task._sync_children(self.outputs, TaskState.FUTURE)
+            for child in my_task.children:
+                child.task_spec._predict(child, mask=TaskState.FUTURE | TaskState.PREDICTED_MASK)
+
+    def _run_hook(self, my_task: Any) -> Any:
+        """SpiffWorkflow's ``UnstructuredJoin._run_hook`` (merge the data of every other finished task of
+        this join, in the order they finished) over the join's own tasks, not a scan of every task."""
+        workflow = my_task.workflow
+        if self._nested_may_hold_me(workflow):
+            return super()._run_hook(my_task)
+        index = indexed_tasks(workflow)
+        above = _ancestor_ids(my_task)
+        others = [
+            task
+            for task in index.by_spec.get(self.name, {}).values()
+            if task is not my_task
+            and task.task_spec is self
+            and task._state & TaskState.FINISHED_MASK
+            and task.id not in above
+        ]
+        for task in sorted(others, key=lambda t: t.last_state_change):
+            DeepMerge.merge(my_task.data, task.parent.data)
+            if task._state == TaskState.COMPLETED:  # a reset inside a parallel branch, as SpiffWorkflow says
+                task._drop_children(force=True)
+        my_task._inherit_data()
+        return True
 
     def _check_threshold_unstructured(self, my_task: Any) -> bool:
         workflow = my_task.workflow
