@@ -7,6 +7,7 @@ from dataclasses import replace
 from lxml import etree
 
 from bpmn.dialects.templates import canonical_expression, compile_canonical, is_juel
+from bpmn.io_mappings import check_io_placement
 from bpmn.options import DEFAULT_OPTIONS, ParseOptions
 from bpmn.parameter_scripts import script_problems
 from bpmn.timers import check_timer
@@ -220,6 +221,7 @@ def check_document(
         if not isinstance(node.tag, str) or not node.tag.startswith(f"{{{BPMN}}}"):
             continue
         local = etree.QName(node).localname
+        problems.extend(check_io_placement(node, file))
         if node.get("id") in RESERVED_IDS and local not in ("definitions", "process"):
             problems.append(
                 problem_at(

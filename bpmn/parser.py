@@ -24,16 +24,8 @@ from SpiffWorkflow.bpmn.parser.task_parsers import (
 from SpiffWorkflow.bpmn.parser.TaskParser import TaskParser
 from SpiffWorkflow.bpmn.parser.util import full_tag
 from SpiffWorkflow.bpmn.specs.defaults import (
-    BoundaryEvent,
-    EndEvent,
     EventBasedGateway,
     ExclusiveGateway,
-    IntermediateCatchEvent,
-    IntermediateThrowEvent,
-    ReceiveTask,
-    StartEvent,
-    SubWorkflowTask,
-    UserTask,
 )
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask as SubWorkflowTaskMixin
 
@@ -51,6 +43,7 @@ from bpmn.dialects.xml_helpers import first_child
 from bpmn.dialects.zeebe import ZEEBE_NS
 from bpmn.flow_checks import check_flow_references
 from bpmn.gateway_flows import unconditioned_exclusive_flows
+from bpmn.io_mappings import read_element_io
 from bpmn.link_events import resolve_link_events
 from bpmn.options import DEFAULT_OPTIONS, ParseOptions
 from bpmn.recursion import recursion_room
@@ -64,10 +57,21 @@ from bpmn.specs import (
     PassThroughTask,
     PythonScriptTask,
 )
+from bpmn.specs.io_scope import (
+    IoScoped,
+    MappedBoundaryEvent,
+    MappedCatchEvent,
+    MappedEndEvent,
+    MappedReceiveTask,
+    MappedStartEvent,
+    MappedSubProcess,
+    MappedThrowEvent,
+    MappedUserTask,
+)
 from bpmn.xml_loader import load_bpmn_xml
 from steadyflow.errors import ModelValidationError, Problem
 
-PARSER_VERSION = 4
+PARSER_VERSION = 5
 """Bumped whenever the specs built from the same XML change shape."""
 
 CAMUNDA_REWRITES = (drop_data_artifacts, unconditioned_exclusive_flows, resolve_link_events)
@@ -234,7 +238,18 @@ class ScopeParser(ProcessParser):
 
     def add_tasks(self) -> None:
         super().add_tasks()
+        self._attach_io_mappings()
         wire_conditional_subprocesses(self.spec, lambda name: self.parser.process_parsers[name].get_spec())
+
+    def _attach_io_mappings(self) -> None:
+        """Give each element that maps in its own scope its mappings (job tasks and calls carry theirs)."""
+        for task_spec in self.spec.task_specs.values():
+            bpmn_id = getattr(task_spec, "bpmn_id", None)
+            if not isinstance(task_spec, (IoScoped, MappedSubProcess)) or not bpmn_id:
+                continue
+            found = self.node.xpath(".//*[@id=$id]", id=bpmn_id)
+            if found:
+                task_spec.io = read_element_io(found[0], self.parser.problems, self.filename)
 
 
 class SteadyflowBpmnParser(BpmnParser):
@@ -246,19 +261,19 @@ class SteadyflowBpmnParser(BpmnParser):
         full_tag("scriptTask"): (ScriptTaskParser, ExpressionScriptTask),
         full_tag("task"): (PassThroughParser, PassThroughTask),
         full_tag("manualTask"): (PassThroughParser, PassThroughTask),
-        full_tag("userTask"): (UserTaskParser, UserTask),
+        full_tag("userTask"): (UserTaskParser, MappedUserTask),
         full_tag("exclusiveGateway"): (GatewayConditionParser, ExclusiveGateway),
         full_tag("inclusiveGateway"): (GatewayConditionParser, IndexedInclusiveGateway),
         full_tag("parallelGateway"): (GatewayParser, IndexedParallelGateway),
-        full_tag("subProcess"): (SubProcessParser, SubWorkflowTask),
+        full_tag("subProcess"): (SubProcessParser, MappedSubProcess),
         full_tag("callActivity"): (CallParser, MappedCallActivity),
-        full_tag("startEvent"): (events.StartEvents, StartEvent),
-        full_tag("intermediateCatchEvent"): (events.IntermediateCatchEvents, IntermediateCatchEvent),
-        full_tag("boundaryEvent"): (events.BoundaryEvents, BoundaryEvent),
-        full_tag("receiveTask"): (events.ReceiveTasks, ReceiveTask),
+        full_tag("startEvent"): (events.StartEvents, MappedStartEvent),
+        full_tag("intermediateCatchEvent"): (events.IntermediateCatchEvents, MappedCatchEvent),
+        full_tag("boundaryEvent"): (events.BoundaryEvents, MappedBoundaryEvent),
+        full_tag("receiveTask"): (events.ReceiveTasks, MappedReceiveTask),
         full_tag("eventBasedGateway"): (events.EventBasedGateways, EventBasedGateway),
-        full_tag("intermediateThrowEvent"): (events.IntermediateThrowEvents, IntermediateThrowEvent),
-        full_tag("endEvent"): (events.EndEvents, EndEvent),
+        full_tag("intermediateThrowEvent"): (events.IntermediateThrowEvents, MappedThrowEvent),
+        full_tag("endEvent"): (events.EndEvents, MappedEndEvent),
     }
 
     def __init__(self) -> None:

@@ -6,9 +6,13 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.specs.mixins.bpmn_spec_mixin import BpmnSpecMixin
 
+from bpmn.specs.io_scope import IoScoped
 
-class PassThroughTask(BpmnSpecMixin):
+
+class PassThroughTask(IoScoped, BpmnSpecMixin):
     """Completes as soon as it is reached (SpiffWorkflow would wait for a person)."""
 
-    def _run_hook(self, my_task: Any) -> bool:
+    produces_result = False
+
+    def _run_element(self, my_task: Any) -> bool:
         return True

@@ -7,9 +7,10 @@ from typing import Any
 from SpiffWorkflow.bpmn.specs.mixins.bpmn_spec_mixin import BpmnSpecMixin
 
 from bpmn.dialects.templates import evaluate_canonical
+from bpmn.specs.io_scope import IoScoped
 
 
-class ExpressionScriptTask(BpmnSpecMixin):
+class ExpressionScriptTask(IoScoped, BpmnSpecMixin):
     """Evaluate ``expression`` over the task's variables and store it in ``result_variable``."""
 
     def __init__(
@@ -24,21 +25,21 @@ class ExpressionScriptTask(BpmnSpecMixin):
         self.expression = expression
         self.result_variable = result_variable
 
-    def _run_hook(self, my_task: Any) -> bool:
+    def _run_element(self, my_task: Any) -> bool:
         value = evaluate_canonical(self.expression, my_task.data)
         if self.result_variable:
             my_task.data[self.result_variable] = value
         return True
 
 
-class PythonScriptTask(BpmnSpecMixin):
+class PythonScriptTask(IoScoped, BpmnSpecMixin):
     """A Python script, run by the script engine's sandbox runner (only when the operator allowed it)."""
 
     def __init__(self, wf_spec: Any, bpmn_id: str, script: str = "", **kwargs: Any) -> None:
         super().__init__(wf_spec, bpmn_id, **kwargs)
         self.script = script
 
-    def _run_hook(self, my_task: Any) -> bool:
+    def _run_element(self, my_task: Any) -> bool:
         changed = my_task.workflow.script_engine.run_python(my_task, self.script)
         my_task.data.update(changed)
         return True

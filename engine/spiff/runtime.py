@@ -23,7 +23,8 @@ from SpiffWorkflow.util.task import TaskState
 from bpmn.conditional_events import refresh_conditions
 from bpmn.conditional_starts import cancel_scope_except, start_conditional_subprocesses
 from bpmn.dialects.definitions import JobDefinition
-from bpmn.dialects.templates import PythonValue, evaluate_template, template_source
+from bpmn.dialects.templates import evaluate_template, template_source
+from bpmn.io_mappings import ElementIo, evaluate_inputs, leave_scope, python_value_of
 from bpmn.recursion import recursion_room, workflow_elements
 from bpmn.specs import JobTask, MultiInstanceActivity
 from engine.spiff.checkpoint import Checkpoint
@@ -172,55 +173,20 @@ def job_task(workflow: Any, task_id: str) -> Any:
 
 def job_inputs(task: Any) -> dict[str, Any]:
     """The local variables a job's input mappings create (later mappings see earlier ones)."""
-    definition: JobDefinition = task.task_spec.job
-    local: dict[str, Any] = {}
-    for mapping in definition.inputs:
-        scope = {**task.data, **local}
-        value = evaluate_template(mapping.source, scope, python_value(task))
-        assign(local, mapping.target, value, nested=definition.dialect != "camunda7")
-    return local
+    return evaluate_inputs(_job_io(task.task_spec.job), task.data, python_value_of(task))
 
 
-def python_value(task: Any) -> PythonValue | None:
-    """The sandbox runner of the task's engine for Python parameter scripts (None: Python is off)."""
-    scripts = getattr(task.workflow, "script_engine", None)
-    if scripts is None or getattr(scripts, "python_runner", None) is None:
-        return None
-    return scripts.python_value  # type: ignore[no-any-return]
-
-
-def assign(target: dict[str, Any], name: str, value: Any, *, nested: bool) -> None:
-    """Set ``name`` in ``target``; Camunda 8 targets like ``authentication.type`` build nested contexts."""
-    if not nested or "." not in name:
-        target[name] = value
-        return
-    *path, last = name.split(".")
-    current = target
-    for part in path:
-        child = current.get(part)
-        if not isinstance(child, dict):
-            child = {}
-        else:
-            child = dict(child)  # never mutate a value other tasks may share
-        current[part] = child
-        current = child
-    current[last] = value
+def _job_io(definition: JobDefinition) -> ElementIo:
+    return ElementIo(definition.dialect, definition.inputs, definition.outputs)
 
 
 def complete_job_task(task: Any, result: dict[str, Any]) -> None:
+    """The job's result is its scope's (with its inputs); what reaches the process is decided in one place."""
     definition: JobDefinition = task.task_spec.job
-    if definition.outputs:
-        inputs = job_inputs(task)
-        scope = {**task.data, **inputs, **result}
-        if definition.dialect == "camunda7":
-            # Camunda 7 sets completion variables where they live: the task's own (input) variables stay
-            # local and only reach the process through output parameters; all others go to the process.
-            task.data.update({k: v for k, v in result.items() if k not in inputs})
-        for mapping in definition.outputs:
-            value = evaluate_template(mapping.source, scope, python_value(task))
-            assign(task.data, mapping.target, value, nested=definition.dialect != "camunda7")
-    else:
-        task.data.update(result)
+    io = _job_io(definition)
+    python = python_value_of(task)
+    local = {**task.data, **evaluate_inputs(io, task.data, python), **result}
+    task.data = leave_scope(io, task.data, local, python, result_is_local=definition.dialect == "camunda8")
     task.complete()
 
 
