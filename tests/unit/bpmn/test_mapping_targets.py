@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from engine.spiff.runtime import assign
+from bpmn.io_mappings import assign
 
 
 def test_camunda8_dotted_targets_build_nested_contexts() -> None:
