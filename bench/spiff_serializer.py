@@ -19,6 +19,27 @@ from SpiffWorkflow.bpmn.specs import BpmnProcessSpec
 from bpmn.dialects.definitions import JobDefinition, LoopDefinition
 from bpmn.script_engine import ExpressionEngine
 from bpmn.specs import ExpressionScriptTask, JobTask, MultiInstanceActivity, PassThroughTask
+from bpmn.specs.io_scope import (
+    MappedBoundaryEvent,
+    MappedCatchEvent,
+    MappedEndEvent,
+    MappedReceiveTask,
+    MappedStartEvent,
+    MappedSubProcess,
+    MappedThrowEvent,
+    MappedUserTask,
+)
+
+MAPPED_SPECS = (
+    MappedBoundaryEvent,
+    MappedCatchEvent,
+    MappedEndEvent,
+    MappedReceiveTask,
+    MappedStartEvent,
+    MappedSubProcess,
+    MappedThrowEvent,
+    MappedUserTask,
+)
 
 
 class SteadyflowSpecConverter(BpmnTaskSpecConverter):  # type: ignore[misc]
@@ -71,6 +92,11 @@ def make_serializer() -> BpmnWorkflowSerializer:
     config[BpmnProcessSpec] = SteadyflowProcessSpecConverter
     for cls in (JobTask, MultiInstanceActivity, PassThroughTask, ExpressionScriptTask):
         config[cls] = SteadyflowSpecConverter
+    # The specs that only add input/output mappings are SpiffWorkflow's own, converted as those are (the
+    # benchmark's model maps nothing; a mapping itself is not serialized).
+    for cls in MAPPED_SPECS:
+        base = next(base for base in cls.__mro__[1:] if base in DEFAULT_CONFIG)
+        config[cls] = DEFAULT_CONFIG[base]
     return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
 
 
