@@ -217,7 +217,7 @@ def finish_step(ctx: StepContext, default_retry: RetryPolicy, known_blobs: Known
     ctx.add(InstanceUpdate(instance.id, instance.version, values))
     first_seq = instance.event_seq + 1
     leaves = {**values, "definition_id": definition_id}
-    recorded = step_state(instance.id, values["version"], leaves, checkpoint, task_params, first_seq, ctx.now)
+    recorded = step_state(instance.id, values["version"], leaves, checkpoint, first_seq, ctx.now)
     ctx.add(recorded)
     before_rows = checkpoint.previous_rows
     activated_before = {

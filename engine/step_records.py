@@ -17,6 +17,23 @@ from engine.intents import ElementStat, StepState
 from engine.spiff.checkpoint import Checkpoint
 from engine.spiff.runtime import ActivityEvent
 
+UPSERT_FIELDS = (
+    "id",
+    "workflow_id",
+    "parent_id",
+    "spec_name",
+    "element_id",
+    "state",
+    "last_state_change",
+    "triggered",
+    "seq",
+    "internal",
+    "data",
+    "depth",
+    "kind",
+)
+"""The order of a recorded task row's values (``TaskRow``'s fields; a test holds the two equal)."""
+
 UNCOUNTED_KINDS = frozenset({"internal", "multi"})
 """A multi-instance body is not counted beside its inner instances; SpiffWorkflow's own tasks never."""
 
@@ -26,13 +43,33 @@ def step_state(
     version: int,
     values: dict[str, Any],
     checkpoint: Checkpoint,
-    task_params: list[dict[str, Any]],
     first_seq: int,
     at: float,
 ) -> StepState:
-    """The step's changes as one ``step_states`` row (``values``: the instance row as the step leaves it;
-    ``task_params``: the task rows the step writes, as ``task_row_params`` gives them)."""
-    upserts = [{k: v for k, v in params.items() if k != "instance_id"} for params in task_params]
+    """The step's changes as one ``step_states`` row (``values``: the instance row as the step leaves it).
+
+    Each upserted task row is a JSON array of ``TaskRow``'s fields in declaration order
+    (``UPSERT_FIELDS``), half the text of an object per row; rows written before were objects,
+    and ``engine.time_travel`` reads both.
+    """
+    upserts = [
+        [
+            r.id,
+            r.workflow_id,
+            r.parent_id,
+            r.spec_name,
+            r.element_id,
+            r.state,
+            r.last_state_change,
+            r.triggered,
+            r.seq,
+            r.internal,
+            r.data,
+            r.depth,
+            r.kind,
+        ]
+        for r in checkpoint.upserts
+    ]
     return StepState(
         {
             "instance_id": instance_id,

@@ -57,7 +57,8 @@ def fold_steps(records: list[StepStateRecord], instance_id: str) -> StepState:
     frame = ""
     for record in records:
         for params in json.loads(record.upserts):
-            rows[params["id"]] = TaskRow(**params)
+            row = TaskRow(*params) if isinstance(params, list) else TaskRow(**params)  # objects: older rows
+            rows[row.id] = row
         for task_id in json.loads(record.deletes):
             rows.pop(task_id, None)
         if record.frame is not None:
