@@ -13,7 +13,9 @@ Three shapes, each at a small and a large size, on a fresh SQLite file engine
 For each shape it prints the time per branch at both sizes and their ratio.
 Targets (issue 9): the gateway at 5,000 starts in under 2 s, and per branch
 costs at most 2x the 100-branch figure; multi-instance over 10,000 items costs
-at most 2x per item what 100 do; a 5,000-task chain parses, deploys and runs.
+at most 2x per item what 100 do; a 5,000-task chain parses, deploys and runs, at most
+2x per task what 100 cost (the issue asks only that it run; the growth is held too,
+since a per-element search of the document once made its deploy quadratic).
 
 Usage: ``python -m bench.fanout_bench [--quick] [--check] [--only SHAPE]``.
 ``--quick`` runs small sizes only (a smoke test; its ratios are not checked
@@ -243,7 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"{r.shape:32} {r.size:>7} {r.seconds:>9.3f} {r.ms_per_branch:>10.3f}")
             growth = runs[1].ms_per_branch / runs[0].ms_per_branch if runs[0].ms_per_branch else float("inf")
             print(f"{'':32} growth per branch {small} -> {large}: x{growth:.2f}")
-            if not args.quick and name in ("gateway", "inclusive", "mi") and growth > GROWTH_LIMIT:
+            if not args.quick and growth > GROWTH_LIMIT:
                 missed.append(f"{name}: per-branch cost grew x{growth:.2f} (target <= x{GROWTH_LIMIT})")
             if not args.quick and name == "gateway" and runs[1].seconds > GATEWAY_START_LIMIT_S:
                 missed.append(f"gateway: {large} branches started in {runs[1].seconds:.2f} s (target < 2 s)")

@@ -243,13 +243,22 @@ class ScopeParser(ProcessParser):
 
     def _attach_io_mappings(self) -> None:
         """Give each element that maps in its own scope its mappings (job tasks and calls carry theirs)."""
+        nodes: dict[str, etree._Element] | None = (
+            None  # by id, the first in document order; one walk, not one per element
+        )
         for task_spec in self.spec.task_specs.values():
             bpmn_id = getattr(task_spec, "bpmn_id", None)
             if not isinstance(task_spec, (IoScoped, MappedSubProcess)) or not bpmn_id:
                 continue
-            found = self.node.xpath(".//*[@id=$id]", id=bpmn_id)
-            if found:
-                task_spec.io = read_element_io(found[0], self.parser.problems, self.filename)
+            if nodes is None:
+                nodes = {}
+                for node in self.node.iterdescendants(etree.Element):  # elements only: no comments
+                    node_id = node.get("id")
+                    if node_id is not None:
+                        nodes.setdefault(node_id, node)
+            found = nodes.get(bpmn_id)
+            if found is not None:
+                task_spec.io = read_element_io(found, self.parser.problems, self.filename)
 
 
 class SteadyflowBpmnParser(BpmnParser):
