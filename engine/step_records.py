@@ -7,7 +7,6 @@ the heatmap answer without reading history (``engine.heatmap``).
 
 from __future__ import annotations
 
-import json
 import zlib
 from typing import Any
 
@@ -15,6 +14,7 @@ from engine.heatmap import SHARDS, completion_stats
 from engine.instance_models import CallScopes
 from engine.intents import ElementStat, StepState
 from engine.spiff.checkpoint import Checkpoint
+from engine.spiff.codec import compact_json
 from engine.spiff.runtime import ActivityEvent
 
 UPSERT_FIELDS = (
@@ -79,8 +79,8 @@ def step_state(
             "state": values["state"],
             "first_seq": first_seq,
             "last_seq": values["event_seq"],
-            "upserts": json.dumps(upserts, separators=(",", ":")),
-            "deletes": json.dumps(checkpoint.deletes, separators=(",", ":")),
+            "upserts": compact_json(upserts),
+            "deletes": compact_json(checkpoint.deletes),
             "frame": checkpoint.frame if checkpoint.frame_changed else None,
         }
     )
