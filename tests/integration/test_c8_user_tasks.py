@@ -8,6 +8,7 @@ from typing import Any
 from werkzeug.test import TestResponse
 
 from engine.engine import Engine
+from tests.integration.conftest import bpmn_file
 
 Call = Callable[..., TestResponse]
 
@@ -79,3 +80,22 @@ def test_unknown_user_task_keys_are_404(as_role: Call, deployed: Engine) -> None
     for key in ("1", "2251799813685999", "not-a-key"):
         response = as_role("viewer", "get", f"/v2/user-tasks/{key}")
         assert response.status_code in (400, 404), response.get_json()
+
+
+def test_a_mapped_user_task_shows_its_inputs_while_open_and_completion_applies_only_its_outputs(
+    as_role: Call, engine: Engine
+) -> None:
+    engine.deploy([bpmn_file("io-mappings/c8-user-task-io.bpmn")])
+    instance = engine.start("c8-user-task-io", {"customer": {"name": "Ada"}}, business_key="IO-1")
+    (task,) = [t for t in search(as_role, elementId="Activity_Review") if t["businessId"] == "IO-1"]
+    scope = {"processInstanceKey": task["processInstanceKey"]}
+    waiting = as_role("viewer", "post", "/v2/variables/search", json={"filter": scope}).get_json()["items"]
+    assert {v["name"]: v["value"] for v in waiting}["greeting"] == '"Dear Ada"'
+
+    path = f"/v2/user-tasks/{task['userTaskKey']}/completion"
+    done = as_role("operator", "post", path, json={"variables": {"approved": True, "comment": "fine"}})
+
+    assert done.status_code == 204
+    variables = engine.variables(instance.id)
+    assert variables["orderApproved"] is True
+    assert "approved" not in variables and "comment" not in variables and "greeting" not in variables
