@@ -71,6 +71,23 @@ def enter_scope(io: ElementIo, task: Any) -> None:
     task.data = {**before, **local}
 
 
+def set_outer_variables(task: Any, variables: dict[str, Any]) -> None:
+    """Set variables of the scope around the task (an operator's edit of the process scope).
+
+    A task inside its own mapped scope (entered, not yet left) remembers the parent's variables
+    its outputs merge into: the edit goes there too, or completing the task would undo it. A
+    variable its inputs made local keeps its local value in the task, as in Camunda, and gets
+    the edited one back when the task completes.
+    """
+    entry = task.internal_data.get(ENTRY)
+    io = getattr(task.task_spec, "io", None)
+    if entry is None or not isinstance(io, ElementIo):
+        task.data = {**task.data, **variables}
+        return
+    task.internal_data[ENTRY] = {**entry, **variables}
+    task.data = {**task.data, **{k: v for k, v in variables.items() if k not in io.local_names}}
+
+
 class MappedUserTask(IoScoped, UserTask):
     enter_when_ready = True
 

@@ -144,3 +144,26 @@ def test_c8_message_end_event_job_sees_its_inputs_and_only_outputs_reach_the_pro
     assert "provider" not in variables and "messageId" not in variables
     assert "recipient" not in variables
 
+
+def test_c8_operator_edit_while_a_mapped_user_task_waits_holds_after_it_completes(engine: Engine) -> None:
+    deploy(engine, "io-mappings/c8-user-task-io.bpmn")
+    instance = engine.start("c8-user-task-io", {"customer": {"name": "Ada"}, "priority": "low"})
+    task_id = _open_task(engine, instance.id, "Activity_Review")
+
+    engine.set_variables(instance.id, {"priority": "high"})
+    engine.complete_user_task(instance.id, task_id, {"approved": False})
+
+    variables = engine.view(instance.id).variables
+    assert variables["priority"] == "high"  # outputs merge into the process scope as it is now, not as it was
+    assert variables["orderApproved"] is False
+
+
+def test_c7_operator_edit_of_a_variable_a_waiting_task_shadows_sets_the_process_variable(engine: Engine) -> None:
+    deploy(engine, "io-mappings/c7-user-task-io.bpmn")
+    instance = engine.start("c7-user-task-io", {"owner": "kim", "amount": 21, "limit": 5})
+    task_id = _open_task(engine, instance.id, "Activity_Review")
+
+    engine.set_variables(instance.id, {"limit": 7})
+    engine.complete_user_task(instance.id, task_id, {"approved": True})
+
+    assert engine.view(instance.id).variables["limit"] == 7
