@@ -88,6 +88,12 @@ def set_outer_variables(task: Any, variables: dict[str, Any]) -> None:
     task.data = {**task.data, **{k: v for k, v in variables.items() if k not in io.local_names}}
 
 
+def outer_variables(task: Any) -> dict[str, Any]:
+    """The variables of the scope around the task: what it saw on entry while it is inside its mapped scope."""
+    entry = task.internal_data.get(ENTRY)
+    return dict(entry) if isinstance(entry, dict) else dict(task.data)
+
+
 class MappedUserTask(IoScoped, UserTask):
     enter_when_ready = True
 

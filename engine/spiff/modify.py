@@ -19,6 +19,7 @@ from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEv
 from SpiffWorkflow.util.task import TaskState
 
 from bpmn.specs import MultiInstanceActivity
+from bpmn.specs.io_scope import outer_variables
 
 ACTIVE_MASK = TaskState.READY | TaskState.STARTED | TaskState.WAITING | TaskState.ERROR
 
@@ -161,7 +162,7 @@ def scope_data(scope: Any) -> dict[str, Any]:
     if active:
         merged: dict[str, Any] = {}
         for task in active:
-            for key, value in task.data.items():
+            for key, value in outer_variables(task).items():  # a mapped task's inputs stay in its scope
                 merged.setdefault(key, value)
         return merged
     finished = [t for t in scope.get_tasks(state=TaskState.COMPLETED) if t.workflow is scope]

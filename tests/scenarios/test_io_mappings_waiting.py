@@ -12,6 +12,7 @@ from typing import Any
 from bpmn.clock import ManualClock
 from engine.engine import Engine
 from engine.handlers import JobContext
+from engine.modification import Instruction
 from tests.conftest import deploy, run_jobs
 
 
@@ -167,3 +168,13 @@ def test_c7_operator_edit_of_a_variable_a_waiting_task_shadows_sets_the_process_
     engine.complete_user_task(instance.id, task_id, {"approved": True})
 
     assert engine.view(instance.id).variables["limit"] == 7
+
+
+def test_moving_a_token_out_of_a_mapped_user_task_leaves_its_inputs_behind(engine: Engine) -> None:
+    deploy(engine, "io-mappings/c8-user-task-io.bpmn")
+    instance = engine.start("c8-user-task-io", {"customer": {"name": "Ada"}})
+
+    engine.modify(instance.id, [Instruction("move", element_id="Activity_Review", target="Activity_Confirm")])
+
+    _open_task(engine, instance.id, "Activity_Confirm")
+    assert engine.view(instance.id).variables == {"customer": {"name": "Ada"}}
