@@ -17,9 +17,11 @@ above it (earlier passes of a loop) are ignored.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.specs.defaults import InclusiveGateway as SpiffInclusiveGateway
 from SpiffWorkflow.bpmn.specs.defaults import ParallelGateway as SpiffParallelGateway
 from SpiffWorkflow.util.deep_merge import DeepMerge
 from SpiffWorkflow.util.task import TaskState
@@ -128,12 +130,42 @@ class IndexedParallelGateway(IndexedJoinWaiting, SpiffParallelGateway):
         per arriving branch, and cancels all but one of those copies when the join fires: a
         5,000-way fork built and dropped 15,000 tasks after its join. Until a join's task
         fires nothing runs below it, so its children are added when it does
-        (``_predict_on_firing``). A gateway with one input (a fork) and a task that fired already keep
-        SpiffWorkflow's prediction.
+        (``_predict_on_firing``). A gateway with one input (a fork), a task that fired already and a
+        join whose predicted path someone reads (``_defers_prediction``) keep SpiffWorkflow's prediction.
         """
-        if len(self._inputs) > 1 and my_task._state & _NOT_FIRED and not my_task.__dict__["_children"]:
+        if self._defers_prediction and my_task._state & _NOT_FIRED and not my_task.__dict__["_children"]:
             return
         super()._predict_hook(my_task)
+
+    @cached_property
+    def _defers_prediction(self) -> bool:
+        """Is the path after this join read by nobody until the join fires?
+
+        Two readers of a waiting join's predicted path exist. The join itself, when a flow
+        after it leads back to it (a loop entry): on the first pass it counts the loop-back
+        input as arrived through its own predicted tasks below the arriving one, as
+        SpiffWorkflow does. And an inclusive join after it: a task of that join below a
+        waiting one of this join is the branch still on its way, without which it fires early.
+        When the join or an inclusive gateway can be reached from its outputs it predicts
+        as SpiffWorkflow does; the model's flows do not change once parsed.
+        """
+        if len(self._inputs) < 2:
+            return False
+        specs = self._wf_spec.task_specs
+        seen: set[str] = set()
+        stack = list(self._outputs)
+        while stack:
+            name = stack.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            spec = specs.get(name)
+            if spec is None:
+                continue
+            if spec is self or isinstance(spec, SpiffInclusiveGateway):
+                return False
+            stack.extend(spec._outputs)
+        return True
 
     def _predict_on_firing(self, my_task: Any) -> None:
         if not my_task.__dict__["_children"]:

@@ -9,6 +9,7 @@ from typing import Any
 from engine.engine import Engine
 from engine.handlers import JobContext
 from tests.conftest import deploy, history_types, run_jobs
+from tests.scenarios.parallel_join_models import chain, complete, deploy_model, flow, open_tasks
 
 
 def test_interrupting_timer_boundary_cancels_the_slow_job(engine: Engine) -> None:
@@ -148,4 +149,44 @@ def test_several_flows_out_of_an_activity_fork_in_parallel(engine: Engine) -> No
     run_jobs(engine, {"side": lambda job: sides.append(job.element_id) or {}})
 
     assert sorted(sides) == ["Left", "Right"]
+    assert engine.instance(instance.id).state == "completed"
+
+
+def test_an_inclusive_join_after_a_parallel_join_waits_for_every_parallel_branch(engine: Engine) -> None:
+    # The inclusive join sees the parallel branch still on its way through the parallel join's predicted path.
+    body = (
+        '<bpmn:startEvent id="start" /><bpmn:inclusiveGateway id="split" /><bpmn:parallelGateway id="fork" />'
+        '<bpmn:userTask id="a" /><bpmn:userTask id="b" /><bpmn:userTask id="c" /><bpmn:parallelGateway id="join" />'
+        '<bpmn:inclusiveGateway id="merge" /><bpmn:userTask id="after" /><bpmn:endEvent id="end" />'
+        + flow("f_split_fork", "split", "fork", "= true")
+        + flow("f_split_c", "split", "c", "= true")
+        + chain(("start", "split"), ("fork", "a"), ("fork", "b"), ("a", "join"), ("b", "join"))
+        + chain(("join", "merge"), ("c", "merge"), ("merge", "after"), ("after", "end"))
+    )
+    deploy_model(engine, "inclusive-after-join", body)
+    instance = engine.start("inclusive-after-join")
+
+    complete(engine, instance.id, "c")
+    complete(engine, instance.id, "a")
+
+    assert open_tasks(engine, instance.id) == ["b"]
+    complete(engine, instance.id, "b")
+    assert open_tasks(engine, instance.id) == ["after"]
+    complete(engine, instance.id, "after")
+    assert engine.instance(instance.id).state == "completed"
+
+
+def test_a_parallel_gateway_entering_a_loop_lets_the_first_pass_through(engine: Engine) -> None:
+    # Its loop-back input counts as arrived on the first pass, as SpiffWorkflow decides it.
+    body = (
+        '<bpmn:startEvent id="start" /><bpmn:parallelGateway id="entry" /><bpmn:userTask id="work" />'
+        '<bpmn:exclusiveGateway id="again" default="f_again_end" /><bpmn:endEvent id="end" />'
+        + flow("f_again_entry", "again", "entry", "= more")
+        + chain(("start", "entry"), ("entry", "work"), ("work", "again"), ("again", "end"))
+    )
+    deploy_model(engine, "parallel-loop-entry", body)
+    instance = engine.start("parallel-loop-entry")
+
+    assert open_tasks(engine, instance.id) == ["work"]
+    complete(engine, instance.id, "work", {"more": False})
     assert engine.instance(instance.id).state == "completed"
