@@ -147,6 +147,9 @@ def start_before(scope: Any, spec: Any, data: dict[str, Any]) -> Any:
             break
     task = start._add_child(spec, TaskState.FUTURE)
     task.data = dict(data)
+    # As SpiffWorkflow's reset_branch does: the path after the element is predicted before the token
+    # enters it; a task added without it completes into nothing and the token ends there.
+    task.task_spec._predict(task, mask=TaskState.PREDICTED_MASK | TaskState.FUTURE)
     task.task_spec._update(task)
     task.data.update(data)  # the update inherited the start task's data; the given values win
     return task

@@ -8,6 +8,7 @@ from engine.engine import Engine
 from engine.modification import Instruction
 from steadyflow.errors import ConflictError, InvalidInputError, NotFoundError
 from tests.conftest import deploy
+from tests.scenarios.parallel_join_models import FORK_JOIN, complete, deploy_model, open_tasks
 
 
 def _finish(engine: Engine, instance_id: str, worker: str = "w") -> None:
@@ -145,3 +146,32 @@ def test_a_modification_survives_a_reload(make_engine: object) -> None:
     (replication,) = [j for j in fresh.claim_jobs("w", ["create-replication"])]
     fresh.complete_job(replication.id, {}, worker_id="w")
     assert _elements(fresh, instance.id) == ["Activity_CreateDatabaseAnkara"]
+
+
+def test_a_branch_restarted_before_its_task_completes_the_waiting_join(engine: Engine) -> None:
+    deploy_model(engine, "fork-join", FORK_JOIN)
+    instance = engine.start("fork-join")
+    complete(engine, instance.id, "a")
+    complete(engine, instance.id, "b")
+
+    engine.modify(instance.id, [Instruction("cancel", element_id="c"), Instruction("startBefore", element_id="c")])
+
+    assert open_tasks(engine, instance.id) == ["c"]
+    complete(engine, instance.id, "c")
+    assert open_tasks(engine, instance.id) == ["after"]
+    complete(engine, instance.id, "after")
+    assert engine.instance(instance.id).state == "completed"
+
+
+def test_a_token_started_after_the_join_runs_the_path_after_it_once(engine: Engine) -> None:
+    deploy_model(engine, "fork-join", FORK_JOIN)
+    instance = engine.start("fork-join")
+
+    engine.modify(
+        instance.id,
+        [*(Instruction("cancel", element_id=e) for e in ("a", "b", "c")), Instruction("startAfter", element_id="join")],
+    )
+
+    assert open_tasks(engine, instance.id) == ["after"]
+    complete(engine, instance.id, "after")
+    assert engine.instance(instance.id).state == "completed"
