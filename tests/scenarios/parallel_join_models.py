@@ -17,15 +17,16 @@ def chain(*pairs: tuple[str, str]) -> str:
     return "".join(flow(f"f_{source}_{target}", source, target) for source, target in pairs)
 
 
-def process(process_id: str, body: str) -> bytes:
+def process(process_id: str, body: str, messages: tuple[str, ...] = ()) -> bytes:
+    declared = "".join(f'<bpmn:message id="{name}" name="{name}" />' for name in messages)
     return (
-        f'<bpmn:definitions xmlns:bpmn="{BPMN}" id="d_{process_id}" targetNamespace="t">'
+        f'<bpmn:definitions xmlns:bpmn="{BPMN}" id="d_{process_id}" targetNamespace="t">{declared}'
         f'<bpmn:process id="{process_id}" isExecutable="true">{body}</bpmn:process></bpmn:definitions>'
     ).encode()
 
 
-def deploy_model(engine: Engine, process_id: str, body: str) -> None:
-    engine.deploy([(f"{process_id}.bpmn", process(process_id, body))])
+def deploy_model(engine: Engine, process_id: str, body: str, messages: tuple[str, ...] = ()) -> None:
+    engine.deploy([(f"{process_id}.bpmn", process(process_id, body, messages))])
 
 
 FORK_JOIN = (

@@ -10,6 +10,7 @@ from bpmn.clock import ManualClock
 from engine.engine import Engine
 from steadyflow.errors import ConflictError, InvalidInputError
 from tests.conftest import DATA, deploy
+from tests.scenarios.parallel_join_models import FORK_JOIN, chain, complete, deploy_model, open_tasks
 
 REGIONS = ["istanbul", "ankara", "izmir"]
 
@@ -162,4 +163,27 @@ def test_a_waiting_message_catch_moved_to_a_renamed_event_is_correlated_there(en
     subscriptions = engine.message_subscriptions(instance.id)
     assert [s["element_id"] for s in subscriptions] == ["AwaitPayment"]
     engine.correlate("payment-received", correlation_key="o-1")
+    assert engine.instance(instance.id).state == "completed"
+
+
+def test_an_instance_waiting_at_a_join_runs_the_new_version_s_path_after_it(engine: Engine) -> None:
+    deploy_model(engine, "fork-join", FORK_JOIN)
+    v1 = engine.definitions.resolve("fork-join", 1).id
+    reviewed = FORK_JOIN.replace(
+        chain(("join", "after")), '<bpmn:userTask id="review" />' + chain(("join", "review"), ("review", "after"))
+    )
+    deploy_model(engine, "fork-join", reviewed)
+    v2 = engine.definitions.resolve("fork-join", 2).id
+    instance = engine.start("fork-join", version=1)
+    complete(engine, instance.id, "a")
+    complete(engine, instance.id, "b")
+
+    result = engine.migrate(engine.migration_plan(v1, v2), [instance.id])
+
+    assert result.migrated == [instance.id], result.refused
+    assert open_tasks(engine, instance.id) == ["c"]
+    complete(engine, instance.id, "c")
+    assert open_tasks(engine, instance.id) == ["review"]
+    complete(engine, instance.id, "review")
+    complete(engine, instance.id, "after")
     assert engine.instance(instance.id).state == "completed"

@@ -10,6 +10,7 @@ from engine.activity_tree import ActivityTimes
 from engine.engine import Engine
 from steadyflow.errors import ConflictError, InvalidInputError
 from tests.conftest import deploy
+from tests.scenarios.parallel_join_models import FORK_JOIN, complete, deploy_model, open_tasks
 
 REGIONS = ["istanbul", "ankara", "izmir"]
 
@@ -115,3 +116,29 @@ def test_a_rewound_task_shows_its_new_run_not_its_old_end() -> None:
         times.add(kind, "task", at)
 
     assert times.started["task"] == 5.0 and "task" not in times.ended
+
+
+def test_rewinding_to_a_join_waiting_with_two_branches_done_runs_only_the_last_branch_into_it(engine: Engine) -> None:
+    deploy_model(engine, "fork-join", FORK_JOIN)
+    instance = engine.start("fork-join")
+    complete(engine, instance.id, "a", {"va": 1})
+    complete(engine, instance.id, "b", {"vb": 2})
+    waiting = engine.instance(instance.id).version
+    complete(engine, instance.id, "c", {"vc": 3})
+    complete(engine, instance.id, "after")
+    assert engine.instance(instance.id).state == "completed"
+
+    past = engine.at_step(instance.id, waiting)
+    engine.rewind(instance.id, waiting)
+
+    assert "after" not in past["element_counts"] and past["element_counts"]["join"]["active"] == 1
+    assert open_tasks(engine, instance.id) == ["c"]
+    complete(engine, instance.id, "c", {"vc": 4})
+    assert open_tasks(engine, instance.id) == ["after"]
+    complete(engine, instance.id, "after")
+    assert engine.instance(instance.id).state == "completed"
+    assert {k: v for k, v in engine.view(instance.id).variables.items() if k.startswith("v")} == {
+        "va": 1,
+        "vb": 2,
+        "vc": 4,
+    }

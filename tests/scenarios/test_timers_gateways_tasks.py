@@ -6,10 +6,14 @@ import time
 from datetime import UTC
 from typing import Any
 
+import pytest
+
+from bpmn.specs.parallel_gateway import IndexedParallelGateway
 from engine.engine import Engine
 from engine.handlers import JobContext
+from steadyflow.errors import NotFoundError
 from tests.conftest import deploy, history_types, run_jobs
-from tests.scenarios.parallel_join_models import chain, complete, deploy_model, flow, open_tasks
+from tests.scenarios.parallel_join_models import FORK_JOIN, chain, complete, deploy_model, flow, open_tasks
 
 
 def test_interrupting_timer_boundary_cancels_the_slow_job(engine: Engine) -> None:
@@ -190,3 +194,97 @@ def test_a_parallel_gateway_entering_a_loop_lets_the_first_pass_through(engine: 
     assert open_tasks(engine, instance.id) == ["work"]
     complete(engine, instance.id, "work", {"more": False})
     assert engine.instance(instance.id).state == "completed"
+
+
+def test_a_fork_in_a_fork_joins_inner_then_outer_and_a_join_right_after_a_join_fires_once(engine: Engine) -> None:
+    body = (
+        '<bpmn:startEvent id="start" /><bpmn:parallelGateway id="outer_fork" /><bpmn:parallelGateway id="inner_fork" />'
+        '<bpmn:userTask id="a" /><bpmn:userTask id="b" /><bpmn:userTask id="c" />'
+        '<bpmn:parallelGateway id="inner_join" /><bpmn:parallelGateway id="outer_join" />'
+        '<bpmn:userTask id="after" /><bpmn:endEvent id="end" />'
+        + chain(("start", "outer_fork"), ("outer_fork", "inner_fork"), ("outer_fork", "c"))
+        + chain(("inner_fork", "a"), ("inner_fork", "b"), ("a", "inner_join"), ("b", "inner_join"))
+        + chain(("inner_join", "outer_join"), ("c", "outer_join"), ("outer_join", "after"), ("after", "end"))
+    )
+    deploy_model(engine, "nested-joins", body)
+    instance = engine.start("nested-joins")
+
+    complete(engine, instance.id, "a", {"va": 1})
+    complete(engine, instance.id, "c", {"vc": 3})
+    assert open_tasks(engine, instance.id) == ["b"]
+    complete(engine, instance.id, "b", {"vb": 2})
+
+    assert open_tasks(engine, instance.id) == ["after"]
+    assert engine.view(instance.id).variables == {"va": 1, "vb": 2, "vc": 3}
+    complete(engine, instance.id, "after")
+    assert engine.instance(instance.id).state == "completed"
+
+
+def test_a_join_into_a_task_with_a_boundary_message_arms_it_when_the_join_fires(engine: Engine) -> None:
+    body = (
+        FORK_JOIN.replace('<bpmn:endEvent id="end" />', "")
+        + '<bpmn:boundaryEvent id="stopped" attachedToRef="after"><bpmn:messageEventDefinition messageRef="stop" />'
+        '</bpmn:boundaryEvent><bpmn:endEvent id="end" /><bpmn:endEvent id="aborted" />' + chain(("stopped", "aborted"))
+    )
+    deploy_model(engine, "join-boundary", body, ("stop",))
+    instance = engine.start("join-boundary")
+    for element in ("a", "b"):
+        complete(engine, instance.id, element)
+    with pytest.raises(NotFoundError):  # nobody waits for it while the join does
+        engine.correlate("stop")
+
+    complete(engine, instance.id, "c")
+
+    assert open_tasks(engine, instance.id) == ["after"]
+    engine.correlate("stop")
+    assert engine.instance(instance.id).state == "completed"
+    assert "aborted" in {a.element_id for a in engine.view(instance.id).activities}
+
+
+def test_a_join_into_an_event_based_gateway_waits_for_the_events_only_once_it_fires(engine: Engine) -> None:
+    body = (
+        FORK_JOIN.replace(chain(("join", "after")), chain(("join", "choice")))
+        + '<bpmn:eventBasedGateway id="choice" /><bpmn:intermediateCatchEvent id="went">'
+        '<bpmn:messageEventDefinition messageRef="go" /></bpmn:intermediateCatchEvent>'
+        '<bpmn:intermediateCatchEvent id="late"><bpmn:timerEventDefinition><bpmn:timeDuration>PT1H</bpmn:timeDuration>'
+        '</bpmn:timerEventDefinition></bpmn:intermediateCatchEvent><bpmn:endEvent id="timed_out" />'
+        + chain(("choice", "went"), ("choice", "late"), ("went", "after"), ("late", "timed_out"))
+    )
+    deploy_model(engine, "join-event-gateway", body, ("go",))
+    instance = engine.start("join-event-gateway")
+    for element in ("a", "b"):
+        complete(engine, instance.id, element)
+    assert engine.view(instance.id).timers == []
+    with pytest.raises(NotFoundError):
+        engine.correlate("go")
+
+    complete(engine, instance.id, "c")
+
+    assert len(engine.view(instance.id).timers) == 1
+    engine.correlate("go")
+    assert open_tasks(engine, instance.id) == ["after"]
+    assert engine.view(instance.id).timers == []
+
+
+def test_an_instance_stored_with_predictions_below_its_waiting_join_continues_after_an_upgrade(
+    make_engine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before the join deferred its prediction, each of its tasks held a copy of the path after it.
+    monkeypatch.setattr(IndexedParallelGateway, "_defers_prediction", property(lambda self: False))
+    first = make_engine()
+    deploy_model(first, "fork-join", FORK_JOIN)
+    instance = first.start("fork-join")
+    complete(first, instance.id, "a", {"va": 1})
+    complete(first, instance.id, "b", {"vb": 2})
+    with first.db.read() as conn:
+        assert "after" in {row.element_id for row in first.store.task_rows(conn, instance.id)}
+    first.close()
+    monkeypatch.undo()
+
+    fresh = make_engine(cache_capacity=0)
+    complete(fresh, instance.id, "c", {"vc": 3})
+
+    assert open_tasks(fresh, instance.id) == ["after"]
+    assert fresh.view(instance.id).variables == {"va": 1, "vb": 2, "vc": 3}
+    complete(fresh, instance.id, "after")
+    assert fresh.instance(instance.id).state == "completed"
