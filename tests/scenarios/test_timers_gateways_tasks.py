@@ -288,3 +288,25 @@ def test_an_instance_stored_with_predictions_below_its_waiting_join_continues_af
     assert fresh.view(instance.id).variables == {"va": 1, "vb": 2, "vc": 3}
     complete(fresh, instance.id, "after")
     assert fresh.instance(instance.id).state == "completed"
+
+
+def test_a_fork_and_join_inside_a_loop_join_each_pass_once(engine: Engine) -> None:
+    body = (
+        '<bpmn:startEvent id="start" /><bpmn:parallelGateway id="fork" /><bpmn:userTask id="a" />'
+        '<bpmn:userTask id="b" /><bpmn:parallelGateway id="join" /><bpmn:userTask id="after" />'
+        '<bpmn:exclusiveGateway id="again" default="f_again_end" /><bpmn:endEvent id="end" />'
+        + flow("f_again_fork", "again", "fork", "= more")
+        + chain(("start", "fork"), ("fork", "a"), ("fork", "b"), ("a", "join"), ("b", "join"))
+        + chain(("join", "after"), ("after", "again"), ("again", "end"))
+    )
+    deploy_model(engine, "join-in-loop", body)
+    instance = engine.start("join-in-loop")
+
+    for more in (True, False):
+        complete(engine, instance.id, "b")
+        assert open_tasks(engine, instance.id) == ["a"]
+        complete(engine, instance.id, "a")
+        assert open_tasks(engine, instance.id) == ["after"]
+        complete(engine, instance.id, "after", {"more": more})
+
+    assert engine.instance(instance.id).state == "completed"
