@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.intents import SubscriptionsReplace
+from engine.spiff.events import start_events
 from engine.step_core import StepContext
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,21 @@ class Followups:
 
 
 Listener = Callable[[Followups], None]
+
+
+def _may_hold_a_start_lock(spec: Any) -> bool:
+    """Only an instance of a process with a message start event can hold a message start lock.
+
+    An ended instance of any other process needs no look-up for a lock to release (one read
+    transaction per ended instance otherwise). A lock held anyway (an instance migrated off such a
+    process) is stale once its instance ends, and the next start that meets it releases it
+    (``engine.message_start_lock``). Computed once per spec.
+    """
+    known: bool | None = getattr(spec, "_steadyflow_message_starts", None)
+    if known is None:
+        known = any(start.kind == "message" for start in start_events(spec))
+        spec._steadyflow_message_starts = known
+    return known
 
 
 class StepFollowups:
@@ -59,7 +75,12 @@ class StepFollowups:
             if isinstance(intent, SubscriptionsReplace):
                 pending.subscribed.extend(row for row in intent.rows if row["kind"] == "message")
         after = ctx.after
-        if ctx.instance.state == "running" and after is not None and after.state != "running":
+        if (
+            ctx.instance.state == "running"
+            and after is not None
+            and after.state != "running"
+            and _may_hold_a_start_lock(ctx.live.workflow.spec)
+        ):
             pending.ended.append((after.id, after.definition_key))
 
     @contextmanager

@@ -6,8 +6,9 @@ import threading
 from typing import Any
 
 from engine.engine import Engine
+from engine.step_followups import Followups
 from engine.store.records import InstanceRecord
-from tests.conftest import deploy
+from tests.conftest import deploy, run_jobs
 
 NAME = "order-received"
 PROCESS = "message-start-wait"
@@ -124,3 +125,25 @@ def test_holders_ending_in_one_call_each_free_their_key_for_the_next_buffered_me
 
     now = sorted((engine.variables(i.id)["key"], engine.variables(i.id)["n"]) for i in running(engine))
     assert now == [("c-1", 2), ("c-2", 2)]
+
+
+def test_only_ended_instances_of_a_process_with_a_message_start_are_looked_up_for_a_lock(engine: Engine) -> None:
+    # Any other instance cannot hold a start lock: its end costs no read of the lock rows.
+    deploy(engine, "message-start-wait.bpmn", "intermediate-timer.bpmn")
+    heard: list[list[str]] = []
+    settle = engine.steps.followups.listener
+    assert settle is not None
+
+    def listener(followups: Followups) -> None:
+        heard.append([instance_id for instance_id, _ in followups.ended])
+        settle(followups)
+
+    engine.steps.followups.listener = listener
+    plain = engine.start("intermediate-timer", {"wait": "PT0S"})
+    run_jobs(engine, {"after": lambda job: {}}, max_wait_s=0)
+    engine.publish(NAME, "c-1", {"n": 1}, ttl_s=60)
+    (holder,) = running(engine)
+    finish(engine, holder)
+
+    assert engine.instance(plain.id).state == "completed"
+    assert [ids for ids in heard if ids] == [[holder.id]]
