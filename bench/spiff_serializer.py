@@ -19,27 +19,7 @@ from SpiffWorkflow.bpmn.specs import BpmnProcessSpec
 from bpmn.dialects.definitions import JobDefinition, LoopDefinition
 from bpmn.script_engine import ExpressionEngine
 from bpmn.specs import ExpressionScriptTask, JobTask, MultiInstanceActivity, PassThroughTask
-from bpmn.specs.io_scope import (
-    MappedBoundaryEvent,
-    MappedCatchEvent,
-    MappedEndEvent,
-    MappedReceiveTask,
-    MappedStartEvent,
-    MappedSubProcess,
-    MappedThrowEvent,
-    MappedUserTask,
-)
-
-MAPPED_SPECS = (
-    MappedBoundaryEvent,
-    MappedCatchEvent,
-    MappedEndEvent,
-    MappedReceiveTask,
-    MappedStartEvent,
-    MappedSubProcess,
-    MappedThrowEvent,
-    MappedUserTask,
-)
+from bpmn.specs.io_scope import MAPPED_SPECS
 
 
 class SteadyflowSpecConverter(BpmnTaskSpecConverter):  # type: ignore[misc]

@@ -445,11 +445,11 @@ class WorkerPool:
         clock = self.engine.config.clock
         idle_since: float | None = None
         while True:
-            delivered = 0
+            progressed = 0
             if self.run_timers:
                 fired = self.engine.fire_due_timers(self.worker_id)
                 self.stats.timers_fired += fired
-                delivered = self.engine.deliver_outbox() + fired
+                progressed = fired + self.engine.deliver_outbox()
             jobs = (
                 self.engine.claim_jobs(
                     self.worker_id,
@@ -465,7 +465,7 @@ class WorkerPool:
                 self._run_claimed(jobs, on_progress)
                 idle_since = None
                 continue
-            if delivered:
+            if progressed:  # a timer fired or a thrown event was delivered: look for what that made runnable
                 idle_since = None
                 continue
             next_due = self.engine.next_due(self.types)

@@ -151,3 +151,16 @@ class _Scoped:
 
     def __init__(self, data: dict[str, Any]) -> None:
         self.data = data
+
+
+MAPPED_SPECS = (
+    MappedBoundaryEvent,
+    MappedCatchEvent,
+    MappedEndEvent,
+    MappedReceiveTask,
+    MappedStartEvent,
+    MappedSubProcess,
+    MappedThrowEvent,
+    MappedUserTask,
+)
+"""Every spec class that only adds input/output mappings to SpiffWorkflow's own."""
