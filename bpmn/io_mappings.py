@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from lxml import etree
@@ -47,7 +48,7 @@ class ElementIo:
         """Camunda 8 targets like ``sender.name`` build nested contexts; Camunda 7 names are plain."""
         return self.dialect != "camunda7"
 
-    @property
+    @cached_property
     def local_names(self) -> frozenset[str]:
         """The variables the inputs create in the element's own scope."""
         return frozenset(m.target.split(".")[0] if self.nested else m.target for m in self.inputs)
@@ -104,8 +105,9 @@ def leave_scope(
     if result_is_local and io.outputs:
         parent = dict(before)
     else:
-        parent = {k: v for k, v in local.items() if k not in io.local_names}
-        parent.update({k: before[k] for k in io.local_names if k in before})
+        names = io.local_names
+        parent = {k: v for k, v in local.items() if k not in names}
+        parent.update({k: before[k] for k in names if k in before})
     for mapping in io.outputs:
         value = evaluate_template(mapping.source, dict(local), python)
         assign(parent, mapping.target, value, nested=io.nested)

@@ -313,16 +313,10 @@ class DefinitionRegistry:
     def forget_latest(self, key: str) -> None:
         self._latest.pop(key, None)
 
-    def latest_check(self, definition: DefinitionRecord) -> Callable[[Connection], None]:
+    def latest_check(self, definition: DefinitionRecord) -> LatestCheck:
         """A check for a start's transaction: ``definition`` is still the latest version of its key,
         else ``LatestDefinitionMoved`` (nothing written; the caller resolves again)."""
-
-        def check(conn: Connection) -> None:
-            if self.store.latest_definition_id(conn, definition.key) != definition.id:
-                self.forget_latest(definition.key)
-                raise LatestDefinitionMoved(definition.key)
-
-        return check
+        return LatestCheck(self, definition.key, definition.id)
 
     def resolve(self, key: str, version: int | None = None) -> DefinitionRecord:
         with self.store.db.read() as conn:
@@ -350,3 +344,18 @@ def _did_you_mean(key: str, known: list[str]) -> str:
 
     close = difflib.get_close_matches(key, known, n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+@dataclass(frozen=True)
+class LatestCheck:
+    """``DefinitionRegistry.latest_check``: equal checks give the same answer within one transaction,
+    so a group of starts of the same definition runs it once."""
+
+    registry: DefinitionRegistry
+    key: str
+    definition_id: str
+
+    def __call__(self, conn: Connection) -> None:
+        if self.registry.store.latest_definition_id(conn, self.key) != self.definition_id:
+            self.registry.forget_latest(self.key)
+            raise LatestDefinitionMoved(self.key)

@@ -39,21 +39,9 @@ class RetryPolicy:
         return error_type not in self.non_retryable_error_types
 
     def with_model(self, settings: RetrySettings) -> RetryPolicy:
-        """Apply the model's retries / retry time cycle over these defaults."""
-        policy = self
-        if settings.max_attempts is not None:
-            policy = replace(policy, maximum_attempts=max(1, settings.max_attempts))
-        if settings.initial_interval_s is not None:
-            # A Camunda 7 cycle R3/PT5M means the same interval every time.
-            policy = replace(
-                policy,
-                initial_interval_s=settings.initial_interval_s,
-                backoff_coefficient=1.0,
-                maximum_interval_s=max(settings.initial_interval_s, 0.0),
-            )
-        if settings.fixed_intervals_s:
-            policy = replace(policy, fixed_intervals_s=settings.fixed_intervals_s)
-        return policy
+        """Apply the model's retries / retry time cycle over these defaults (computed once per pair:
+        every job a step creates asks)."""
+        return _with_model(self, settings)
 
     def as_json(self) -> str:
         """``as_dict`` as JSON text (what a job row stores), computed once per policy."""
@@ -80,3 +68,20 @@ class RetryPolicy:
 @lru_cache(maxsize=256)
 def _policy_json(policy: RetryPolicy) -> str:
     return json.dumps(policy.as_dict())
+
+
+@lru_cache(maxsize=256)
+def _with_model(policy: RetryPolicy, settings: RetrySettings) -> RetryPolicy:
+    if settings.max_attempts is not None:
+        policy = replace(policy, maximum_attempts=max(1, settings.max_attempts))
+    if settings.initial_interval_s is not None:
+        # A Camunda 7 cycle R3/PT5M means the same interval every time.
+        policy = replace(
+            policy,
+            initial_interval_s=settings.initial_interval_s,
+            backoff_coefficient=1.0,
+            maximum_interval_s=max(settings.initial_interval_s, 0.0),
+        )
+    if settings.fixed_intervals_s:
+        policy = replace(policy, fixed_intervals_s=settings.fixed_intervals_s)
+    return policy

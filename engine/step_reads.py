@@ -99,12 +99,7 @@ class _Overlay(ABC):
         gone = self.pending.job_task_deletes
         still_stored = [t for t in task_ids if (instance_id, t) not in gone]
         stored = self._stored_job_ids(instance_id, still_stored) if still_stored else []
-        wanted = set(task_ids)
-        created = [
-            j
-            for j, row in self.pending.job_inserts.items()
-            if row["instance_id"] == instance_id and row["task_id"] in wanted
-        ]
+        created = [j for t in dict.fromkeys(task_ids) for j in self.pending.inserted_jobs_of(instance_id, t)]
         return [j for j in stored if j not in self.pending.job_inserts] + created
 
     def open_incidents(self, instance_id: str) -> list[IncidentRecord]:

@@ -290,9 +290,8 @@ class StepRunner:
 
         def once() -> list[StepContext]:
             with self.store.db.write() as conn:
-                for request in requests:
-                    if request.check is not None:
-                        request.check(conn)
+                for check in dict.fromkeys(r.check for r in requests if r.check is not None):
+                    check(conn)  # once each: equal checks (starts of one definition) answer alike in one transaction
                 pending = PendingWrites()
                 steps = []
                 for request in requests:

@@ -81,6 +81,12 @@ class PendingWrites:
     element_stats: dict[tuple[str, str, str, int, int, int], ElementStat] = field(default_factory=dict)
     """Counter increments, summed per row key."""
     decision_evaluations: list[dict[str, Any]] = field(default_factory=list)
+    _inserted_jobs_of_task: dict[tuple[str, str], list[str]] = field(default_factory=dict, repr=False)
+    """(instance id, task id) -> ids of ``job_inserts`` created for that task (what a task's end drops)."""
+
+    def inserted_jobs_of(self, instance_id: str, task_id: str) -> list[str]:
+        """Ids of the jobs created in this batch for the task (in creation order)."""
+        return self._inserted_jobs_of_task.get((instance_id, task_id), [])
 
     def __bool__(self) -> bool:
         return any(bool(v) for v in vars(self).values())
@@ -116,7 +122,9 @@ class PendingWrites:
         self.task_deletes[key] = None
 
     def _job_create(self, intent: JobCreate) -> None:
-        self.job_inserts[intent.job_id] = dict(intent.row)
+        row = dict(intent.row)
+        self.job_inserts[intent.job_id] = row
+        self._inserted_jobs_of_task.setdefault((row["instance_id"], row["task_id"]), []).append(intent.job_id)
 
     def _job_update(self, intent: JobUpdate) -> None:
         created = self.job_inserts.get(intent.job_id)
@@ -127,9 +135,8 @@ class PendingWrites:
 
     def _jobs_of_task_delete(self, intent: JobsOfTaskDelete) -> None:
         key = (intent.instance_id, intent.task_id)
-        if self.job_inserts:
-            for job_id in [j for j, row in self.job_inserts.items() if (row["instance_id"], row["task_id"]) == key]:
-                del self.job_inserts[job_id]
+        for job_id in self._inserted_jobs_of_task.pop(key, ()):
+            self.job_inserts.pop(job_id, None)
         self.job_task_deletes[key] = None
 
     def _timer_upsert(self, intent: TimerUpsert) -> None:
@@ -211,7 +218,7 @@ class PendingWrites:
         key = intent.key
         earlier = self.element_stats.get(key)
         if earlier is not None:
-            intent = replace(intent, passed=earlier.passed + intent.passed, total_s=earlier.total_s + intent.total_s)
+            intent = ElementStat(*key, earlier.passed + intent.passed, earlier.total_s + intent.total_s)
         self.element_stats[key] = intent
 
     def _decision_evaluation(self, intent: DecisionEvaluationInsert) -> None:

@@ -22,6 +22,7 @@ from engine.config import EngineConfig
 from engine.engine import Engine
 from engine.handlers import HandlerSet
 from engine.retry_policy import RetryPolicy
+from engine.spiff import verification
 from engine.worker import WorkerPool, WorkerStats
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,8 +30,9 @@ DATA = ROOT / "tests" / "data"
 EXAMPLES = ROOT / "examples"
 FAST_RETRIES = RetryPolicy(initial_interval_s=0.01, backoff_coefficient=2.0, maximum_interval_s=0.05)
 PG_BASE = os.environ.get("STEADYFLOW_TEST_PG", "")
-# Every task query the task index answers is checked against SpiffWorkflow's tree walk (engine/spiff/workflow.py).
-os.environ.setdefault("STEADYFLOW_VERIFY_TASK_INDEX", "1")
+# Every task query the task index answers is checked against SpiffWorkflow's tree walk (engine/spiff/workflow.py),
+# in this process (the switch was read when the engine was imported above) and in the servers tests start.
+verification.ON = os.environ.setdefault(verification.ENV, "1") == "1"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -8,7 +8,6 @@ hash, so a thousand tasks that share a list of regions share one blob.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,7 +15,9 @@ from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState
 
+from bpmn.specs.task_index import TaskIndex
 from engine.spiff.codec import content_hash, dumps, encode_value
+from engine.spiff.verification import verifying
 from engine.store.records import TaskRow
 
 FINISHED = TaskState.FINISHED_MASK
@@ -221,7 +222,7 @@ def capture(workflow: Any, before: Persisted, frame_of: Any) -> Checkpoint:
         and tracked.workflow is workflow
         and all(indexes.get(key) is index for key, index in tracked.indexes.items())
     )
-    reference = before.snapshot() if incremental and _verifying() else None
+    reference = before.snapshot() if incremental and verifying() else None
     if incremental:
         assert tracked is not None and indexes is not None
         checkpoint = _capture_touched(workflow, before, frame_of, tracked, indexes)
@@ -249,19 +250,16 @@ def _start_tracking(workflow: Any, persisted: Persisted, indexes: dict[str, Any]
 
 def _indexes(workflow: Any) -> dict[str, Any] | None:
     """Each workflow's task index, or None when one cannot track (no index, or tasks of a foreign class)."""
-    from bpmn.specs.task_index import TaskIndex
-
-    found: dict[str, Any] = {}
-    for key, scope in (("", workflow), *((str(k), sp) for k, sp in workflow.subprocesses.items())):
-        tasks = scope.tasks
+    tasks = workflow.tasks
+    if not isinstance(tasks, TaskIndex) or not tasks.tracks_states:
+        return None
+    found: dict[str, Any] = {"": tasks}
+    for key, subprocess in workflow.subprocesses.items():
+        tasks = subprocess.tasks
         if not isinstance(tasks, TaskIndex) or not tasks.tracks_states:
             return None
-        found[key] = tasks
+        found[str(key)] = tasks
     return found
-
-
-def _verifying() -> bool:
-    return os.environ.get("STEADYFLOW_VERIFY_TASK_INDEX", "") == "1"
 
 
 class CheckpointMismatchError(AssertionError):

@@ -13,7 +13,6 @@ answer is compared with the walk's, and a difference raises.
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any
 
 from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
@@ -22,14 +21,10 @@ from SpiffWorkflow.util.task import TaskIterator, TaskState
 
 from bpmn.specs.task_index import TaskIndex
 from bpmn.specs.task_query import find_tasks
+from engine.spiff.verification import verifying
 
 _spiff_workflow_log = logging.getLogger("spiff.workflow")
 _spiff_task_log = logging.getLogger("spiff.task")
-
-
-def verifying() -> bool:
-    """Compare every indexed answer with SpiffWorkflow's walk (slow; for the test suite)."""
-    return os.environ.get("STEADYFLOW_VERIFY_TASK_INDEX", "") == "1"
 
 
 class TaskIndexMismatchError(AssertionError):

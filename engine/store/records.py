@@ -135,11 +135,18 @@ def definition_from(row: Any) -> DefinitionRecord:
     return DefinitionRecord(**{k: m[k] for k in DefinitionRecord.__dataclass_fields__})
 
 
+_JOB_JSON = frozenset({"variables", "headers", "retry_policy"})
+_JOB_FIELDS = frozenset(JobRecord.__dataclass_fields__)
+
+
 def job_from(row: Any) -> JobRecord:
-    m = dict(row._mapping)
-    for key in ("variables", "headers", "retry_policy"):
-        m[key] = json.loads(m[key])
-    return JobRecord(**{k: m[k] for k in JobRecord.__dataclass_fields__ if k in m})
+    """A job row (every column, or every column and the business key) as a record, its JSON decoded."""
+    values = {
+        key: (json.loads(value) if key in _JOB_JSON else value)
+        for key, value in zip(row._fields, row, strict=True)
+        if key in _JOB_FIELDS
+    }
+    return JobRecord(**values)
 
 
 def incident_from(row: Any) -> IncidentRecord:

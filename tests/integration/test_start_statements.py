@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 from sqlalchemy import event
@@ -56,3 +57,38 @@ def test_starts_committed_as_a_group_insert_each_row_once_with_its_values(make_e
     for result in results:
         stored = engine.instance(result.id)
         assert (stored.version, stored.event_seq) == (1, result.event_seq)
+
+
+def test_a_group_of_starts_of_one_definition_checks_its_latest_version_once(make_engine: Any) -> None:
+    engine: Engine = make_engine()
+    engine.deploy([("p.bpmn", _process("p", "wait"))])
+    engine.start("p")  # remembers the latest version: the next starts check it in their transaction
+    commits = engine.steps.start_commits
+    reads: list[str] = []
+    released = threading.Event()
+
+    def before(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+        words = statement.split()
+        if words[:2] == ["SELECT", "definitions.id"]:
+            reads.append(statement)
+        if words[:3] == ["INSERT", "INTO", "instances"] and not released.is_set():
+            # The first start commits alone; hold it until the five others queue for the next group.
+            for _ in range(2000):
+                if commits.queued >= 5:
+                    break
+                time.sleep(0.005)
+            released.set()
+
+    event.listen(engine.db.engine, "before_cursor_execute", before)
+    try:
+        threads = [threading.Thread(target=engine.start, args=("p",)) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        event.remove(engine.db.engine, "before_cursor_execute", before)
+
+    assert commits.grouped_starts >= 5, "the five queued starts committed as one group"
+    assert len(reads) == 2, "one check for the start alone, one for the whole group"
+    assert len(engine.instances(limit=10)) == 7

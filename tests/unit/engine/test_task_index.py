@@ -12,6 +12,7 @@ from SpiffWorkflow.util.task import TaskState
 from bpmn.parser import parse_model
 from bpmn.script_engine import ExpressionEngine
 from bpmn.specs.task_index import new_task_id
+from engine.spiff import verification
 from engine.spiff.restore import new_workflow
 from engine.spiff.workflow import TaskIndexMismatchError
 
@@ -114,7 +115,7 @@ def test_completion_is_read_from_the_index_and_agrees_with_the_walk() -> None:
 
 
 def test_the_verification_switch_catches_an_index_that_lost_a_task(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("STEADYFLOW_VERIFY_TASK_INDEX", "1")
+    monkeypatch.setattr(verification, "ON", True)
     workflow = _running(branches=3, inner=1)
     lost = workflow.get_tasks(state=TaskState.READY)[1]
     workflow.tasks.by_state[TaskState.READY].discard(lost.id)
