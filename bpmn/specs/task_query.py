@@ -40,7 +40,12 @@ def find_tasks(workflow: Any, first_task: Any, kwargs: dict[str, Any]) -> list[A
         return None
     if first_task is workflow.task_tree:
         first_task = None
-    task_filter = BpmnTaskFilter(**{k: v for k, v in kwargs.items() if k != "skip_subprocesses"})
+    # The index's candidates are in ``mask`` already: a query by state alone (the engine's loop asks
+    # for READY tasks after every task) needs no filter.
+    only_state = all(k in ("state", "skip_subprocesses") for k in kwargs)
+    task_filter = (
+        None if only_state else BpmnTaskFilter(**{k: v for k, v in kwargs.items() if k != "skip_subprocesses"})
+    )
     spec_name = kwargs.get("spec_name")
     owns: Callable[[Any], bool] = workflow.top_workflow.subprocesses.__contains__
     found: list[Any] = []
@@ -51,7 +56,7 @@ def find_tasks(workflow: Any, first_task: Any, kwargs: dict[str, Any]) -> list[A
             ids &= index.by_spec.get(spec_name, {}).keys()
         for task_id in ids:
             task = index[task_id]
-            if not task_filter.matches(task):
+            if task_filter is not None and not task_filter.matches(task):
                 continue
             if first_task is not None:
                 if _below(task, first_task, workflow, stops_at, owns):
