@@ -44,6 +44,10 @@ class InstanceCache:
             while len(self._items) > self.capacity:
                 self._items.popitem(last=False)
 
+    def __contains__(self, instance_id: object) -> bool:
+        with self._lock:
+            return instance_id in self._items
+
     def evict(self, instance_id: str) -> None:
         with self._lock:
             self._items.pop(instance_id, None)

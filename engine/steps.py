@@ -108,7 +108,7 @@ class StepRunner:
                 ctx = StepContext(StoreReads(self.store, conn), instance, live, self.definitions.clock.now())
                 result = self._step(ctx, trigger)
                 write_intents(self.store, conn, ctx.intents)
-            self.cache.put(instance_id, live)
+            self._keep(ctx)
             self._after_commit(ctx)
             return result
         except BaseException:
@@ -168,7 +168,6 @@ class StepRunner:
         job_ids: Sequence[str],
         refused: dict[int, SteadyflowError],
     ) -> None:
-        lives: dict[str, LiveInstance] = {}
         done: list[StepContext] = []
         try:
             with self.store.db.write() as conn:
@@ -179,9 +178,7 @@ class StepRunner:
                     groups.setdefault(instance_id, []).append((index, trigger))
                 for instance_id, group in groups.items():
                     steps = self._run_group(conn, current.get(instance_id), instance_id, group, jobs, refused)
-                    if steps:
-                        lives[instance_id] = steps[-1].live
-                        done.extend(steps)
+                    done.extend(steps)
                 pending = PendingWrites()
                 for ctx in done:
                     pending.add(ctx.intents)
@@ -190,8 +187,8 @@ class StepRunner:
             for instance_id, _ in items:
                 self.cache.evict(instance_id)
             raise
-        for instance_id, live in lives.items():
-            self.cache.put(instance_id, live)
+        for ctx in done:  # an instance's last step of the batch decides whether its live workflow is kept
+            self._keep(ctx)
         for ctx in done:
             self._after_commit(ctx)
 
@@ -318,8 +315,16 @@ class StepRunner:
         return ctx
 
     def _started(self, ctx: StepContext) -> None:
-        self.cache.put(ctx.instance.id, ctx.live)
+        self._keep(ctx)
         self._after_commit(ctx)
+
+    def _keep(self, ctx: StepContext) -> None:
+        """Keep the live workflow for the instance's next step, unless the step ended the instance: an ended
+        instance takes no more steps, and a wide one holds a task per branch (it is read back when looked at)."""
+        if ctx.after is not None and ctx.after.state != "running":
+            self.cache.evict(ctx.instance.id)
+        else:
+            self.cache.put(ctx.instance.id, ctx.live)
 
     @contextmanager
     def _limits(self) -> Iterator[ExpressionLimits]:
@@ -343,21 +348,23 @@ class StepRunner:
         """Look at an instance's live workflow without a step: no lock row, no write, no new version."""
         with self._locks(instance_id):
 
-            def load() -> LiveInstance:
+            def load() -> tuple[bool, LiveInstance]:
                 with self.store.db.read() as conn:
                     instance = self.store.instance(conn, instance_id)
                     if instance is None:
                         raise NotFoundError(
                             f"process instance {instance_id} does not exist; list them with 'steadyflow instances'"
                         )
-                    return self.cache.take(instance_id, instance.version) or self._load(conn, instance)
+                    live = self.cache.take(instance_id, instance.version) or self._load(conn, instance)
+                    return instance.state == "running", live
 
-            live = self.store.db.retrying(load, what="read an instance")
+            running, live = self.store.db.retrying(load, what="read an instance")
             try:
                 with self._limits():
                     return reader(live.workflow)
             finally:
-                self.cache.put(instance_id, live)
+                if running:  # an ended instance is not kept (see ``_keep``)
+                    self.cache.put(instance_id, live)
 
     def _load(self, conn: Connection, instance: InstanceRecord) -> LiveInstance:
         definition = self.store.definition(conn, instance.definition_id)
