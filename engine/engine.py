@@ -28,6 +28,7 @@ from engine.migration import MigrationPlan, MigrationResult, Migrations
 from engine.modification import Instruction, modification
 from engine.retry_policy import RetryPolicy
 from engine.sandbox import check_python_script, run_python_script
+from engine.spiff.variable_scopes import TaskVariables, VariableScopes
 from engine.steps import StepRunner
 from engine.store.database import Database, sqlite_url
 from engine.store.migrate import ensure_schema
@@ -168,11 +169,24 @@ class Engine:
         return self.instance_ops.view(instance_id)
 
     def variables(self, instance_id: str) -> dict[str, Any]:
+        """The process scope's variables (never an element's local ones: see ``variable_scopes``)."""
         return self.instance_ops.variables(instance_id)
+
+    def variable_scopes(self, instance_id: str) -> VariableScopes:
+        """The process scope's variables and each live element instance's local ones (input mappings, loops)."""
+        return self.instance_ops.variable_scopes(instance_id)
 
     def set_variables(self, instance_id: str, variables: dict[str, Any]) -> None:
         """Set or replace process variables of a running instance (an operator edit)."""
         return self.instance_ops.set_variables(instance_id, variables)
+
+    def task_variables(self, instance_id: str, task_id: str) -> TaskVariables:
+        """What an open user task sees (process, enclosing scopes, its own) and its own scope's variables."""
+        return self.instance_ops.task_variables(instance_id, task_id)
+
+    def set_task_variables(self, instance_id: str, task_id: str, variables: dict[str, Any]) -> None:
+        """Set variables from an open user task's context: a name local to its scope there, the rest in the process."""
+        return self.instance_ops.set_task_variables(instance_id, task_id, variables)
 
     def user_tasks(self, instance_id: str | None = None) -> list[dict[str, Any]]:
         """Open user tasks: instance, task id, element id and name, and the form data the model defines."""

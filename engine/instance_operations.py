@@ -15,7 +15,13 @@ from engine.job_operations import JobOperations
 from engine.message_once import MessageOnce
 from engine.spiff.checkpoint import Persisted
 from engine.spiff.restore import new_workflow
-from engine.spiff.runtime import visible_variables
+from engine.spiff.variable_scopes import (
+    TaskVariables,
+    VariableScopes,
+    task_variables,
+    variable_scopes,
+    visible_variables,
+)
 from engine.steps import StepRunner
 from engine.store.database import Connection, Database
 from engine.store.records import DefinitionRecord, InstanceRecord
@@ -136,11 +142,24 @@ class InstanceOperations:
     def variables(self, instance_id: str) -> dict[str, Any]:
         return self.steps.read(instance_id, visible_variables)
 
+    def variable_scopes(self, instance_id: str) -> VariableScopes:
+        """The process scope's variables and each live element instance's local ones."""
+        return self.steps.read(instance_id, variable_scopes)
+
     def set_variables(self, instance_id: str, variables: dict[str, Any]) -> None:
         """Set or replace process variables of a running instance (an operator edit)."""
         values = check_variables(variables)
 
         self.steps.run(instance_id, instance_triggers.set_variables(values), what="set variables")
+
+    def task_variables(self, instance_id: str, task_id: str) -> TaskVariables:
+        """What an open user task sees, and its own scope's variables."""
+        return self.steps.read(instance_id, lambda workflow: task_variables(workflow, task_id))
+
+    def set_task_variables(self, instance_id: str, task_id: str, variables: dict[str, Any]) -> None:
+        """Set variables from an open user task's context (its own locals there, the rest in the process)."""
+        values = check_variables(variables)
+        self.steps.run(instance_id, instance_triggers.set_user_task_variables(task_id, values), what="set variables")
 
     def user_tasks(self, instance_id: str | None = None) -> list[dict[str, Any]]:
         """Open user tasks: instance, task id, element id and name, and the form data the model defines."""

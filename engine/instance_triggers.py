@@ -22,6 +22,7 @@ from engine.spiff.runtime import (
     user_task,
     waiting,
 )
+from engine.spiff.variable_scopes import set_task_variables
 from engine.step_core import StepContext, resolve_incident
 from steadyflow.errors import ConflictError
 
@@ -52,6 +53,18 @@ def set_variables(values: dict[str, Any]) -> Callable[[StepContext], None]:
         if ctx.instance.state != "running":
             raise ConflictError(f"instance {ctx.instance.id} is {ctx.instance.state}; only running instances change")
         set_instance_variables(ctx.workflow, values)  # then advance: a conditional event may fire now
+        ctx.record(history.variables_changed(values))
+
+    return trigger
+
+
+def set_user_task_variables(task_id: str, values: dict[str, Any]) -> Callable[[StepContext], None]:
+    """Set variables from an open user task's context: its own locals there, the rest in the process."""
+
+    def trigger(ctx: StepContext) -> None:
+        if ctx.instance.state != "running":
+            raise ConflictError(f"instance {ctx.instance.id} is {ctx.instance.state}; only running instances change")
+        set_task_variables(ctx.workflow, task_id, values)
         ctx.record(history.variables_changed(values))
 
     return trigger

@@ -21,7 +21,8 @@ from engine.definitions import DefinitionRegistry
 from engine.intents import JobUpdate
 from engine.retry_policy import RetryPolicy
 from engine.spiff.restore import referenced_hashes, restore
-from engine.spiff.runtime import visible_variables, workflow_finished
+from engine.spiff.runtime import workflow_finished
+from engine.spiff.variable_scopes import visible_variables
 from engine.step_core import StepContext, resolve_incident
 from engine.steps import StepRunner
 from engine.store.database import Connection, Database

@@ -117,11 +117,12 @@ class MultiInstanceActivity(BpmnSpecMixin):
         self._create_instance(my_task, index, items[index])
 
     # -- completion -------------------------------------------------------
-    def _local_names(self) -> set[str]:
+    def instance_local_names(self) -> frozenset[str]:
+        """The variables local to each instance: ``loopCounter`` and the input element."""
         names = {LOOP_COUNTER}
         if self.loop.input_element:
             names.add(self.loop.input_element)
-        return names
+        return frozenset(names)
 
     def merge_child(self, workflow: Any, child: Any) -> None:
         my_task = child.parent
@@ -130,7 +131,7 @@ class MultiInstanceActivity(BpmnSpecMixin):
         state = dict(my_task.internal_data[STATE_KEY])
         state["done"] += 1
         my_task.internal_data[STATE_KEY] = state
-        local = self._local_names()
+        local = self.instance_local_names()
         data = my_task.data
         for key, value in child.data.items():
             if key in local:

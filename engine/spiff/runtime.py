@@ -452,32 +452,6 @@ def _activity_events(element: str, task_id: str, before: int | None, after: int,
     return out
 
 
-def visible_variables(workflow: Any) -> dict[str, Any]:
-    """The instance's variables as a user thinks of them: the end data, or the active tasks' data."""
-    if workflow.is_completed():
-        data = dict(workflow.data)
-        data.pop("data_objects", None)
-        if not data:
-            ends = workflow.get_tasks(state=TaskState.COMPLETED)
-            for task in ends:
-                data.update(task.data)
-        return data
-    merged: dict[str, Any] = {}
-    for task in workflow.get_tasks(state=TaskState.READY | TaskState.STARTED | TaskState.WAITING | TaskState.ERROR):
-        if _inner_instance(task):
-            continue  # its item and loopCounter are its own; its body holds the process's values
-        for key, value in task.data.items():
-            merged.setdefault(key, value)
-    return merged
-
-
-def _inner_instance(task: Any) -> bool:
-    """True for one instance of a multi-instance activity (the body's child spec)."""
-    parent = task.parent
-    spec = parent.task_spec if parent is not None else None
-    return isinstance(spec, MultiInstanceActivity) and task.task_spec.name == spec.task_spec
-
-
 def waiting(task: Any) -> bool:
     return bool(task.state == TaskState.WAITING)
 

@@ -21,15 +21,16 @@ def _open_task(engine: Engine, instance_id: str, element_id: str) -> str:
     return str(task["task_id"])
 
 
-def test_c8_user_task_inputs_are_visible_while_it_waits(engine: Engine) -> None:
+def test_c8_user_task_inputs_are_the_tasks_local_variables_while_it_waits(engine: Engine) -> None:
     deploy(engine, "io-mappings/c8-user-task-io.bpmn")
 
     instance = engine.start("c8-user-task-io", {"customer": {"name": "Ada"}})
 
-    _open_task(engine, instance.id, "Activity_Review")
-    variables = engine.view(instance.id).variables
-    assert variables["customerName"] == "Ada"
-    assert variables["greeting"] == "Dear Ada"  # the second input read the first
+    task_id = _open_task(engine, instance.id, "Activity_Review")
+    assert "customerName" not in engine.view(instance.id).variables  # the task's scope, not the process's
+    seen = engine.task_variables(instance.id, task_id)
+    assert seen.local == {"customerName": "Ada", "greeting": "Dear Ada"}  # the second input read the first
+    assert seen.visible["customer"] == {"name": "Ada"} and seen.visible["greeting"] == "Dear Ada"
 
 
 def test_c8_user_task_completion_variables_stay_local_and_only_outputs_reach_the_process(engine: Engine) -> None:
@@ -52,9 +53,11 @@ def test_c7_user_task_inputs_are_local_and_completion_variables_reach_the_proces
     deploy(engine, "io-mappings/c7-user-task-io.bpmn")
     instance = engine.start("c7-user-task-io", {"owner": "kim", "amount": 21, "limit": 5})
     task_id = _open_task(engine, instance.id, "Activity_Review")
-    waiting = engine.view(instance.id).variables
+    waiting = engine.task_variables(instance.id, task_id).visible
     assert waiting["reviewer"] == "kim"
     assert waiting["limit"] == 42  # the input shadows the process variable while the task waits
+    process = engine.view(instance.id).variables
+    assert process["limit"] == 5 and "reviewer" not in process
 
     engine.complete_user_task(instance.id, task_id, {"approved": True, "note": "ok", "limit": 99})
 

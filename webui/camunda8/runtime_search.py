@@ -1,8 +1,8 @@
 """What Operate shows of one instance, searchable: variables and element instances.
 
 Both need a ``processInstanceKey`` filter (one instance at a time, as
-Modeler's task testing asks); steadyflow keeps variables on the instance only,
-so every variable's scope is its process instance.
+Modeler's task testing asks). A variable's scope is its process instance, or the
+element instance whose input mapping or multi-instance loop made it local.
 """
 
 from __future__ import annotations
@@ -57,30 +57,41 @@ def _elements(context: C8Context, definition_id: str) -> tuple[dict[str, str], d
 @bp.post("/variables/search")
 @requires("viewer")
 def search_variables() -> Response:
+    """The process scope's variables, then each live element instance's local ones (its ``scopeKey``)."""
     body = json_body(required=False)
     filters = obj(body, "filter")
     start, limit = page(body)
     context = c8()
     instance_id = instance_id_of(context, filters)
     wanted = filter_values(filters, "name", str)
-    values = context.engine.variables(instance_id)
-    chosen = sorted(n for n in values if wanted is None or n in wanted)
+    wanted_scopes = filter_values(filters, "scopeKey", str)
+    scopes = context.engine.variable_scopes(instance_id)
     instance_key = str(context.keys.key("instance", instance_id))
-    keys = context.keys.keys("variable", [f"{instance_id}/{n}" for n in chosen[start : start + limit]])
+    element_keys = context.keys.keys("element", [s.task_id for s in scopes.local])
+    found: list[tuple[str, str, str, Any]] = []  # scope id, scope key, name, value
+    for scope_id, scope_key, variables in [
+        (instance_id, instance_key, scopes.process),
+        *((s.task_id, str(element_keys[s.task_id]), s.variables) for s in scopes.local),
+    ]:
+        if wanted_scopes is not None and scope_key not in wanted_scopes:
+            continue
+        found.extend((scope_id, scope_key, n, variables[n]) for n in sorted(variables) if wanted is None or n in wanted)
+    chosen = found[start : start + limit]
+    keys = context.keys.keys("variable", [f"{scope_id}/{name}" for scope_id, _, name, _ in chosen])
     items = [
         {
-            "value": json.dumps(values[name]),
+            "value": json.dumps(value),
             "isTruncated": False,
             "name": name,
             "tenantId": TENANT,
-            "variableKey": str(keys[f"{instance_id}/{name}"]),
-            "scopeKey": instance_key,
+            "variableKey": str(keys[f"{scope_id}/{name}"]),
+            "scopeKey": scope_key,
             "processInstanceKey": instance_key,
             "rootProcessInstanceKey": instance_key,
         }
-        for name in chosen[start : start + limit]
+        for scope_id, scope_key, name, value in chosen
     ]
-    return jsonify(dto.page(items, len(chosen)))
+    return jsonify(dto.page(items, len(found)))
 
 
 @bp.post("/element-instances/search")

@@ -76,30 +76,54 @@ def modify_variables(instance_id: str) -> tuple[str, int]:
 @bp.get("/history/variable-instance")
 def history_variables() -> Response:
     """Variables of running and ended instances (each instance's current or final values)."""
+    return jsonify(_variable_instances(history=True))
+
+
+@bp.get("/variable-instance")
+def runtime_variables() -> Response:
+    """Variables of running instances, each with its scope: the process instance or an activity instance."""
+    return jsonify(_variable_instances(history=False))
+
+
+def _variable_instances(*, history: bool) -> list[dict[str, Any]]:
+    """One row per variable and scope: a local one names its activity instance (the task id) as Camunda does."""
     ids = arg_list("processInstanceIdIn") or ((i,) if (i := arg_str("processInstanceId")) else None)
     if ids is None:
         raise bad_request("Filter by processInstanceId or processInstanceIdIn")
     wanted = arg_str("variableName")
+    activities = arg_list("activityInstanceIdIn")
     context = rest()
     items: list[dict[str, Any]] = []
-    for row in context.queries.instances(InstanceQuery(ids=ids), limit=None, offset=0):
-        for name, value in context.engine.variables(row["id"]).items():
-            if wanted is not None and name != wanted:
+    query = InstanceQuery(ids=ids, states=None if history else ("running",))
+    for row in context.queries.instances(query, limit=None, offset=0):
+        scopes = context.engine.variable_scopes(row["id"])
+        for scope_id, variables in [(row["id"], scopes.process), *((s.task_id, s.variables) for s in scopes.local)]:
+            if activities is not None and scope_id not in activities:
                 continue
-            items.append(
-                {
-                    "id": f"{row['id']}:{name}",
-                    "name": name,
-                    **encode_value(value),
-                    "processDefinitionKey": row["definition_key"],
-                    "processDefinitionId": row["definition_id"],
-                    "processInstanceId": row["id"],
-                    "executionId": row["id"],
-                    "activityInstanceId": row["id"],
-                    "tenantId": None,
-                    "errorMessage": None,
-                    "state": "CREATED",
-                }
-            )
+            for name, value in variables.items():
+                if wanted is not None and name != wanted:
+                    continue
+                items.append(_variable_instance(row, scope_id, name, value, history=history))
     first, max_results = paging()
-    return jsonify(page(items, first, max_results))
+    return page(items, first, max_results)
+
+
+def _variable_instance(row: dict[str, Any], scope_id: str, name: str, value: Any, *, history: bool) -> dict[str, Any]:
+    found = {
+        "id": f"{scope_id}:{name}",
+        "name": name,
+        **encode_value(value),
+        "processDefinitionId": row["definition_id"],
+        "processInstanceId": row["id"],
+        "executionId": scope_id,
+        "activityInstanceId": scope_id,
+        "caseInstanceId": None,
+        "caseExecutionId": None,
+        "taskId": None,
+        "batchId": None,
+        "tenantId": None,
+        "errorMessage": None,
+    }
+    if history:
+        found.update(processDefinitionKey=row["definition_key"], state="CREATED")
+    return found

@@ -1,0 +1,206 @@
+"""The instance's variables per scope, as Camunda reports them: the process, and each element's local scope.
+
+SpiffWorkflow keeps data on tasks: a task inside an input-mapped scope holds the process's
+variables and its scope's locals in one dict. Camunda keeps them apart: an input mapping's
+target, a multi-instance inner instance's input element and ``loopCounter`` are variables of
+that element instance, never of the process instance. Here each live task's data is peeled
+back to the process's view (its own entry data, then every enclosing local scope's names
+restored to their outer values), and the peeled-off names are listed with their scope.
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from dataclasses import dataclass, field
+from typing import Any
+
+from SpiffWorkflow.util.task import TaskState
+
+from bpmn.io_mappings import ElementIo
+from bpmn.specs import JobTask, MultiInstanceActivity
+from bpmn.specs.io_scope import ENTRY
+from engine.spiff.runtime import job_inputs, set_instance_variables, user_task
+
+LIVE = TaskState.READY | TaskState.STARTED | TaskState.WAITING | TaskState.ERROR
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class LocalScope:
+    """The local variables of one element instance (a task id), inside ``parent_id``'s scope (None: the process)."""
+
+    task_id: str
+    element_id: str
+    variables: dict[str, Any]
+    parent_id: str | None = None
+
+
+@dataclass(frozen=True)
+class VariableScopes:
+    """The process scope's variables, then every live element instance scope that holds local variables."""
+
+    process: dict[str, Any]
+    local: list[LocalScope] = field(default_factory=list)
+
+    def scope(self, task_id: str) -> LocalScope | None:
+        return next((s for s in self.local if s.task_id == task_id), None)
+
+    def visible_from(self, task_id: str, enclosing: list[str]) -> dict[str, Any]:
+        """What an element instance sees: the process, the enclosing scopes outermost first, then its own."""
+        seen = dict(self.process)
+        for scope_id in [*reversed(enclosing), task_id]:
+            found = self.scope(scope_id)
+            if found is not None:
+                seen.update(found.variables)
+        return seen
+
+
+def visible_variables(workflow: Any) -> dict[str, Any]:
+    """The process scope's variables: the end data, or what the live tasks hold outside any local scope."""
+    return variable_scopes(workflow, with_local=False).process
+
+
+def variable_scopes(workflow: Any, *, with_local: bool = True) -> VariableScopes:
+    if workflow.is_completed():
+        data = dict(workflow.data)
+        data.pop("data_objects", None)
+        if not data:
+            for task in workflow.get_tasks(state=TaskState.COMPLETED):
+                data.update(task.data)
+        return VariableScopes(data)
+    merged: dict[str, Any] = {}
+    local: list[LocalScope] = []
+    for task in workflow.get_tasks(state=LIVE):
+        own = local_variables(task) if with_local else {}
+        if own:
+            enclosing = enclosing_scopes(task)
+            parent = enclosing[0] if enclosing else None
+            local.append(LocalScope(str(task.id), task.task_spec.bpmn_id, own, str(parent.id) if parent else None))
+        if _inner_instance(task):
+            continue  # its item and loopCounter are its own; its body holds the process's values
+        for key, value in process_view(task).items():
+            merged.setdefault(key, value)
+    return VariableScopes(merged, local)
+
+
+def local_variables(task: Any) -> dict[str, Any]:
+    """The variables of the task's own scope: its inputs' targets, an inner instance's item and counter."""
+    if isinstance(task.task_spec, MultiInstanceActivity):
+        return {}  # the body: its instances hold the locals
+    found: dict[str, Any] = {}
+    if _inner_instance(task):
+        found.update({k: task.data[k] for k in sorted(_instance_names(task)) if k in task.data})
+    if isinstance(task.task_spec, JobTask):
+        if task.task_spec.job.inputs and task.state != TaskState.ERROR:
+            # A job's inputs are its job's variables, not the task's data; one failing now (its variables
+            # changed since) shows nothing rather than failing the read.
+            with suppress(Exception):
+                found.update(job_inputs(task))
+        return found
+    io = getattr(task.task_spec, "io", None)
+    if not isinstance(io, ElementIo):
+        return found
+    if _is_subprocess(task):
+        inner = _subworkflow_data(task)
+        found.update({k: inner[k] for k in sorted(io.local_names) if k in inner})
+    elif ENTRY in task.internal_data:  # entered its scope (a user task while it waits, a failed script)
+        found.update({k: task.data[k] for k in sorted(io.local_names) if k in task.data})
+    return found
+
+
+def process_view(task: Any) -> dict[str, Any]:
+    """The task's data as the process scope holds it: every local scope around it peeled off."""
+    entry = task.internal_data.get(ENTRY)
+    data = dict(entry) if isinstance(entry, dict) else dict(task.data)
+    for scope in enclosing_scopes(task):
+        outer = scope.parent.data if _inner_instance(scope) and scope.parent is not None else scope.data
+        for name in _local_names(scope):
+            value = outer.get(name, _MISSING)
+            if value is _MISSING:
+                data.pop(name, None)
+            else:
+                data[name] = value
+    return data
+
+
+def enclosing_scopes(task: Any) -> list[Any]:
+    """The tasks whose local scope holds this one, innermost first: subprocesses with inputs, inner instances."""
+    found: list[Any] = []
+    current = task
+    while True:
+        parent_id = getattr(current.workflow, "parent_task_id", None)
+        if parent_id is None:
+            return found
+        current = current.workflow.top_workflow.get_task_from_id(parent_id)
+        if current is None:
+            return found
+        if _local_names(current):
+            found.append(current)
+
+
+def _local_names(task: Any) -> frozenset[str]:
+    """The names a scope around other tasks makes local: a subprocess's inputs, an inner instance's item and counter."""
+    names: set[str] = set()
+    io = getattr(task.task_spec, "io", None)
+    if isinstance(io, ElementIo):
+        names.update(io.local_names)
+    if _inner_instance(task):
+        names.update(_instance_names(task))
+    return frozenset(names)
+
+
+def _instance_names(task: Any) -> frozenset[str]:
+    return task.parent.task_spec.instance_local_names()  # type: ignore[no-any-return]
+
+
+def _is_subprocess(task: Any) -> bool:
+    return task.id in task.workflow.top_workflow.subprocesses
+
+
+def _subworkflow_data(task: Any) -> dict[str, Any]:
+    """What the subprocess's live tasks hold, the earliest task's value first."""
+    subworkflow = task.workflow.top_workflow.subprocesses[task.id]
+    merged: dict[str, Any] = {}
+    for inner in subworkflow.get_tasks(state=LIVE, skip_subprocesses=True):
+        for key, value in inner.data.items():
+            merged.setdefault(key, value)
+    return merged
+
+
+def _inner_instance(task: Any) -> bool:
+    """True for one instance of a multi-instance activity (the body's child spec)."""
+    parent = task.parent
+    spec = parent.task_spec if parent is not None else None
+    return isinstance(spec, MultiInstanceActivity) and task.task_spec.name == spec.task_spec
+
+
+@dataclass(frozen=True)
+class TaskVariables:
+    """What one user task sees (``visible``: the process, enclosing scopes, its own) and its own scope's."""
+
+    visible: dict[str, Any]
+    local: dict[str, Any]
+
+
+def task_variables(workflow: Any, task_id: str) -> TaskVariables:
+    task = user_task(workflow, task_id)
+    scopes = variable_scopes(workflow)
+    own = scopes.scope(task_id)
+    enclosing = [str(s.id) for s in enclosing_scopes(task)]
+    return TaskVariables(scopes.visible_from(task_id, enclosing), dict(own.variables) if own else {})
+
+
+def set_task_variables(workflow: Any, task_id: str, values: dict[str, Any]) -> None:
+    """Set variables from a user task's context, as Camunda's task service does.
+
+    A name local to the task's own scope (an input mapping's target) changes there; any other
+    is set in the process scope, which the task and every other live task then see.
+    """
+    task = user_task(workflow, task_id)
+    own = local_variables(task)
+    outer = {k: v for k, v in values.items() if k not in own}
+    if outer:
+        set_instance_variables(workflow, outer)
+    local = {k: v for k, v in values.items() if k in own}
+    if local:
+        task.data = {**task.data, **local}  # assigned, not mutated: the checkpoint sees the task changed

@@ -1,0 +1,88 @@
+"""Input-mapped and loop variables are local to their element instance, in the engine and both REST APIs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from werkzeug.test import TestResponse
+
+from engine.engine import Engine
+from tests.conftest import deploy, run_jobs
+
+Call = Callable[..., TestResponse]
+
+
+@pytest.fixture
+def scoped(engine: Engine) -> Engine:
+    deploy(engine, "local-scopes-c8.bpmn", "local-scopes-c7.bpmn")
+    return engine
+
+
+def c8_variables(as_role: Call, instance_key: str, **filters: Any) -> list[tuple[str, Any, str]]:
+    body = {"filter": {"processInstanceKey": instance_key, **filters}}
+    response = as_role("viewer", "post", "/v2/variables/search", json=body)
+    assert response.status_code == 200, response.get_json()
+    return [(v["name"], v["value"], v["scopeKey"]) for v in response.get_json()["items"]]
+
+
+def element_keys(as_role: Call, instance_key: str, element_id: str) -> list[str]:
+    body = {"filter": {"processInstanceKey": instance_key, "elementId": element_id, "state": "ACTIVE"}}
+    items = as_role("viewer", "post", "/v2/element-instances/search", json=body).get_json()["items"]
+    return [e["elementInstanceKey"] for e in items]
+
+
+def test_a_waiting_service_tasks_input_mapping_is_local_to_the_task_not_a_process_variable(
+    as_role: Call, scoped: Engine
+) -> None:
+    instance = scoped.start("local-scopes-c8", {"x": 1, "items": ["a", "b"]})
+    assert scoped.variables(instance.id) == {"x": 1, "items": ["a", "b"]}  # x keeps its value: the input shadows it
+    assert scoped.view(instance.id).variables == {"x": 1, "items": ["a", "b"]}
+    (scope,) = scoped.variable_scopes(instance.id).local
+    assert (scope.element_id, scope.variables) == ("Work", {"local": 2, "x": 10})
+
+    found_instance = as_role("viewer", "post", "/v2/process-instances/search", json={}).get_json()["items"][0]
+    instance_key = found_instance["processInstanceKey"]
+    (work,) = element_keys(as_role, instance_key, "Work")
+    found = c8_variables(as_role, instance_key)
+    assert sorted(found) == sorted(
+        [("items", '["a", "b"]', instance_key), ("x", "1", instance_key), ("local", "2", work), ("x", "10", work)]
+    )
+    assert c8_variables(as_role, instance_key, name="local") == [("local", "2", work)]
+    assert c8_variables(as_role, instance_key, scopeKey=instance_key, name="local") == []
+
+    c7 = as_role("viewer", "get", f"/engine-rest/process-instance/{instance.id}/variables").get_json()
+    assert set(c7) == {"x", "items"} and c7["x"]["value"] == 1
+    rows = as_role("viewer", "get", f"/engine-rest/variable-instance?processInstanceId={instance.id}").get_json()
+    by_name = {(r["name"], r["activityInstanceId"]): r["value"] for r in rows}
+    assert by_name[("local", scope.task_id)] == 2 and by_name[("x", scope.task_id)] == 10
+    assert by_name[("x", instance.id)] == 1 and ("local", instance.id) not in by_name
+    history = as_role("viewer", "get", f"/engine-rest/history/variable-instance?processInstanceId={instance.id}")
+    assert {(r["name"], r["activityInstanceId"]) for r in history.get_json()} == set(by_name)
+
+
+def test_a_subprocess_inputs_and_each_inner_instances_item_and_counter_stay_in_that_instance(scoped: Engine) -> None:
+    instance = scoped.start("local-scopes-c8", {"x": 1, "items": ["a", "b"]})
+    run_jobs(scoped, {"work": lambda job: {"seen": job.variables["x"]}})
+    scopes = scoped.variable_scopes(instance.id)
+    assert scopes.process == {"x": 1, "items": ["a", "b"], "seen": 10}
+    assert scoped.variables(instance.id) == scopes.process
+    inner = sorted(
+        (s.element_id, s.variables["item"], s.variables["loopCounter"], s.variables["zone"]) for s in scopes.local
+    )
+    assert inner == [("Region", "a", 1, "eu-1"), ("Region", "b", 2, "eu-1")]
+
+
+def test_a_camunda7_user_tasks_input_parameter_is_local_while_it_waits_and_gone_when_it_completes(
+    as_role: Call, scoped: Engine
+) -> None:
+    instance = scoped.start("local-scopes-c7", {"x": 1})
+    assert scoped.variables(instance.id) == {"x": 1}
+    (scope,) = scoped.variable_scopes(instance.id).local
+    assert (scope.element_id, scope.variables) == ("Review", {"local": 2})
+    rows = as_role("viewer", "get", f"/engine-rest/variable-instance?processInstanceId={instance.id}").get_json()
+    assert sorted((r["name"], r["activityInstanceId"]) for r in rows) == [("local", scope.task_id), ("x", instance.id)]
+    scoped.complete_user_task(instance.id, scope.task_id, {"approved": True})
+    assert scoped.variables(instance.id) == {"x": 1, "approved": True}
+    assert scoped.variable_scopes(instance.id).local == []
