@@ -1,0 +1,164 @@
+"""Camunda 7's user task variables: what an open task sees, its own (local) ones, and its form variables.
+
+``/task/{id}/variables`` is everything visible from the task (the process scope, then any
+enclosing scope, then the task's own); ``/task/{id}/localVariables`` only the task's own scope,
+which here holds its input mappings' targets. Setting a variable from the task changes it where
+it lives: in the task's scope when it is one of its locals, else in the process. steadyflow
+never removes variables, and only input mappings create a task's locals, so a deletion, or a
+new local variable, is refused with what to do instead. Unknown or completed tasks are 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify
+
+from engine.forms import typed_default
+from engine.tasklist import Tasklist
+from steadyflow.errors import NotFoundError
+from webui.auth import requires
+from webui.engine_rest import bp
+from webui.engine_rest.context import rest
+from webui.engine_rest.errors import RestError, bad_request, not_found
+from webui.engine_rest.request_input import arg_list, json_body
+from webui.engine_rest.start_forms import C7_TYPES
+from webui.engine_rest.typed_values import decode_value, decode_variables, encode_value, encode_variables
+from webui.input_gate import checked_for_instance
+
+
+def _tasklist() -> Tasklist:
+    return Tasklist(rest().engine, rest().outlines)
+
+
+def _open_task(task_id: str) -> dict[str, Any]:
+    try:
+        return _tasklist().task(task_id)
+    except NotFoundError as exc:
+        raise not_found(f"Cannot find task with id {task_id}: it was completed, cancelled, or never existed") from exc
+
+
+def _variables(task_id: str, *, local: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+    task = _open_task(task_id)
+    found = rest().engine.task_variables(task["instance_id"], task_id)
+    return task, found.local if local else found.visible
+
+
+def _one(task_id: str, name: str, *, local: bool) -> Response:
+    _, variables = _variables(task_id, local=local)
+    if name not in variables:
+        scope = "task local variable" if local else "task variable"
+        raise not_found(f"{scope} with name {name} does not exist in task {task_id}")
+    return jsonify(encode_value(variables[name]))
+
+
+def _set(task_id: str, values: dict[str, Any], *, local: bool) -> None:
+    task, own = _variables(task_id, local=True)
+    if local and (new := sorted(set(values) - set(own))):
+        raise bad_request(
+            f"Cannot set task local variables {new} of task {task_id}: steadyflow keeps a task's own variables to "
+            "its input mappings; set them with /task/{id}/variables (the process scope) instead"
+        )
+    if values:
+        rest().engine.set_task_variables(
+            task["instance_id"], task_id, checked_for_instance(task["instance_id"], values)
+        )
+
+
+def _refuse_deletion(task_id: str, names: list[Any]) -> RestError:
+    return RestError(
+        400,
+        f"Cannot delete variables {names} of task {task_id}: steadyflow does not remove variables; set them to null "
+        "instead",
+        "BadUserRequestException",
+    )
+
+
+def _modify(task_id: str, *, local: bool) -> tuple[str, int]:
+    body = json_body()
+    modifications = decode_variables(body.get("modifications"), "modifications")
+    deletions = body.get("deletions") or []
+    if not isinstance(deletions, list):
+        raise bad_request("'deletions' must be a list of variable names")
+    _open_task(task_id)
+    if deletions:
+        raise _refuse_deletion(task_id, deletions)
+    _set(task_id, modifications, local=local)
+    return "", 204
+
+
+@bp.get("/task/<task_id>/variables")
+def get_task_variables(task_id: str) -> Response:
+    return jsonify(encode_variables(_variables(task_id, local=False)[1]))
+
+
+@bp.get("/task/<task_id>/variables/<name>")
+def get_task_variable(task_id: str, name: str) -> Response:
+    return _one(task_id, name, local=False)
+
+
+@bp.put("/task/<task_id>/variables/<name>")
+@requires("operator")
+def put_task_variable(task_id: str, name: str) -> tuple[str, int]:
+    _set(task_id, {name: decode_value(name, json_body(required=True))}, local=False)
+    return "", 204
+
+
+@bp.post("/task/<task_id>/variables")
+@requires("operator")
+def modify_task_variables(task_id: str) -> tuple[str, int]:
+    return _modify(task_id, local=False)
+
+
+@bp.delete("/task/<task_id>/variables/<name>")
+@requires("operator")
+def delete_task_variable(task_id: str, name: str) -> tuple[str, int]:
+    _open_task(task_id)
+    raise _refuse_deletion(task_id, [name])
+
+
+@bp.get("/task/<task_id>/localVariables")
+def get_task_local_variables(task_id: str) -> Response:
+    return jsonify(encode_variables(_variables(task_id, local=True)[1]))
+
+
+@bp.get("/task/<task_id>/localVariables/<name>")
+def get_task_local_variable(task_id: str, name: str) -> Response:
+    return _one(task_id, name, local=True)
+
+
+@bp.put("/task/<task_id>/localVariables/<name>")
+@requires("operator")
+def put_task_local_variable(task_id: str, name: str) -> tuple[str, int]:
+    _set(task_id, {name: decode_value(name, json_body(required=True))}, local=True)
+    return "", 204
+
+
+@bp.post("/task/<task_id>/localVariables")
+@requires("operator")
+def modify_task_local_variables(task_id: str) -> tuple[str, int]:
+    return _modify(task_id, local=True)
+
+
+@bp.delete("/task/<task_id>/localVariables/<name>")
+@requires("operator")
+def delete_task_local_variable(task_id: str, name: str) -> tuple[str, int]:
+    _open_task(task_id)
+    raise _refuse_deletion(task_id, [name])
+
+
+@bp.get("/task/<task_id>/form-variables")
+def get_task_form_variables(task_id: str) -> Response:
+    """The task's form fields typed as the form declares them, each holding its variable's value or its default."""
+    task, visible = _variables(task_id, local=False)
+    wanted = arg_list("variableNames")
+    fields = _tasklist().queries.outline(task["element_definition_id"]).forms.get(task["element_id"], [])
+    if not fields:
+        return jsonify(encode_variables(visible, None if wanted is None else list(wanted)))
+    answer = {}
+    for f in fields:
+        if wanted is not None and f.id not in wanted:
+            continue
+        value = visible[f.id] if f.id in visible else typed_default(f)
+        answer[f.id] = {"type": C7_TYPES.get(f.type, "String"), "value": value, "valueInfo": {}}
+    return jsonify(answer)
