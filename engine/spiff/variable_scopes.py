@@ -61,6 +61,7 @@ def visible_variables(workflow: Any) -> dict[str, Any]:
 
 
 def variable_scopes(workflow: Any, *, with_local: bool = True) -> VariableScopes:
+    """The process scope (what its live tasks hold, earliest task first) and, ``with_local``, each local scope."""
     if workflow.is_completed():
         data = dict(workflow.data)
         data.pop("data_objects", None)
@@ -109,10 +110,14 @@ def local_variables(task: Any) -> dict[str, Any]:
 
 
 def process_view(task: Any) -> dict[str, Any]:
-    """The task's data as the process scope holds it: every local scope around it peeled off."""
+    """The task's data as the process scope holds it: every local scope around it peeled off (do not mutate it)."""
     entry = task.internal_data.get(ENTRY)
-    data = dict(entry) if isinstance(entry, dict) else dict(task.data)
-    for scope in enclosing_scopes(task):
+    own: dict[str, Any] = entry if isinstance(entry, dict) else task.data
+    enclosing = enclosing_scopes(task)
+    if not enclosing:
+        return own  # read only: most tasks are in no local scope, and copying each one's data costs
+    data = dict(own)
+    for scope in enclosing:
         outer = scope.parent.data if _inner_instance(scope) and scope.parent is not None else scope.data
         for name in _local_names(scope):
             value = outer.get(name, _MISSING)
@@ -180,6 +185,9 @@ class TaskVariables:
 
     visible: dict[str, Any]
     local: dict[str, Any]
+    process: dict[str, Any] = field(default_factory=dict)
+    scopes: list[LocalScope] = field(default_factory=list)
+    """The local scopes it sees, outermost first (its own last, when it has locals)."""
 
 
 def task_variables(workflow: Any, task_id: str) -> TaskVariables:
@@ -187,7 +195,9 @@ def task_variables(workflow: Any, task_id: str) -> TaskVariables:
     scopes = variable_scopes(workflow)
     own = scopes.scope(task_id)
     enclosing = [str(s.id) for s in enclosing_scopes(task)]
-    return TaskVariables(scopes.visible_from(task_id, enclosing), dict(own.variables) if own else {})
+    seen = [found for i in [*reversed(enclosing), task_id] if (found := scopes.scope(i)) is not None]
+    local = dict(own.variables) if own else {}
+    return TaskVariables(scopes.visible_from(task_id, enclosing), local, scopes.process, seen)
 
 
 def set_task_variables(workflow: Any, task_id: str, values: dict[str, Any]) -> None:

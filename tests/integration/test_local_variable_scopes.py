@@ -86,3 +86,26 @@ def test_a_camunda7_user_tasks_input_parameter_is_local_while_it_waits_and_gone_
     scoped.complete_user_task(instance.id, scope.task_id, {"approved": True})
     assert scoped.variables(instance.id) == {"x": 1, "approved": True}
     assert scoped.variable_scopes(instance.id).local == []
+
+
+def test_a_c8_user_tasks_variables_are_the_process_ones_then_its_own_each_with_its_scope(
+    as_role: Call, engine: Engine
+) -> None:
+    deploy(engine, "local-scopes-c8-user-task.bpmn")
+    engine.start("local-scopes-c8-user-task", {"x": 1, "name": "Ada"})
+    (task,) = as_role("viewer", "post", "/v2/user-tasks/search", json={}).get_json()["items"]
+    path = f"/v2/user-tasks/{task['userTaskKey']}/variables/search"
+    found = as_role("viewer", "post", path, json={}).get_json()
+    instance_key, element_key = task["processInstanceKey"], task["elementInstanceKey"]
+    assert [(v["name"], v["value"], v["scopeKey"]) for v in found["items"]] == [
+        ("name", '"Ada"', instance_key),
+        ("x", "1", instance_key),
+        ("local", "11", element_key),  # the second input read the first
+        ("x", "10", element_key),
+    ]
+    assert found["page"]["totalItems"] == 4 and all(v["processInstanceKey"] == instance_key for v in found["items"])
+    named = as_role("viewer", "post", path, json={"filter": {"name": "local"}, "page": {"limit": 1}}).get_json()
+    assert [v["value"] for v in named["items"]] == ["11"]
+    unknown = as_role("viewer", "post", "/v2/user-tasks/2251799813685999/variables/search", json={})
+    assert unknown.status_code == 404 and unknown.get_json()["title"] == "NOT_FOUND"
+    assert as_role("viewer", "post", path, json={"filter": []}).status_code == 400

@@ -76,6 +76,13 @@ def search_variables() -> Response:
         if wanted_scopes is not None and scope_key not in wanted_scopes:
             continue
         found.extend((scope_id, scope_key, n, variables[n]) for n in sorted(variables) if wanted is None or n in wanted)
+    return jsonify(variable_page(context, instance_key, found, start, limit))
+
+
+def variable_page(
+    context: C8Context, instance_key: str, found: list[tuple[str, str, str, Any]], start: int, limit: int
+) -> dict[str, Any]:
+    """One page of variables, each (scope id, scope key, name, value), with stable variable keys."""
     chosen = found[start : start + limit]
     keys = context.keys.keys("variable", [f"{scope_id}/{name}" for scope_id, _, name, _ in chosen])
     items = [
@@ -91,7 +98,7 @@ def search_variables() -> Response:
         }
         for scope_id, scope_key, name, value in chosen
     ]
-    return jsonify(dto.page(items, len(found)))
+    return dto.page(items, len(found))
 
 
 @bp.post("/element-instances/search")

@@ -1,4 +1,4 @@
-"""User tasks for Camunda 8 clients: search, get, assign, unassign, complete (through the tasklist).
+"""User tasks for Camunda 8 clients: search, get, assign, unassign, complete (through the tasklist), their variables.
 
 They are the tasklist's open user tasks, with the same rules as the UI: an
 operator assigns and completes, a task someone else holds is taken over only
@@ -20,6 +20,7 @@ from webui.camunda8 import bp, dto
 from webui.camunda8.context import TENANT, C8Context, c8
 from webui.camunda8.problems import bad_request
 from webui.camunda8.request_input import flag, json_body, obj, page, text, variables
+from webui.camunda8.runtime_search import variable_page
 from webui.camunda8.searches import filter_values
 from webui.services import services
 
@@ -153,3 +154,29 @@ def complete_user_task(user_task_key: str) -> tuple[str, int]:
     task_id = _task_id(user_task_key)
     services().tasklist.complete(task_id, current_user().username, values, any_user=can("admin"))
     return "", 204
+
+
+@bp.post("/user-tasks/<user_task_key>/variables/search")
+@requires("viewer")
+def search_user_task_variables(user_task_key: str) -> Response:
+    """The variables the task's element instance sees: the process's, then each local scope's, outermost first.
+
+    As in Camunda 8.8 a name shadowed by an input mapping is listed once per scope, each with its ``scopeKey``.
+    """
+    body = json_body(required=False)
+    filters = obj(body, "filter")
+    start, limit = page(body)
+    wanted = filter_values(filters, "name", str)
+    context = c8()
+    task = services().tasklist.task(_task_id(user_task_key))
+    instance_id = task["instance_id"]
+    seen = context.engine.task_variables(instance_id, task["task_id"])
+    keys = context.keys.many({"instance": [instance_id], "element": [s.task_id for s in seen.scopes]})
+    instance_key = str(keys["instance"][instance_id])
+    found: list[tuple[str, str, str, Any]] = []
+    for scope_id, scope_key, values in [
+        (instance_id, instance_key, seen.process),
+        *((s.task_id, str(keys["element"][s.task_id]), s.variables) for s in seen.scopes),
+    ]:
+        found.extend((scope_id, scope_key, n, values[n]) for n in sorted(values) if wanted is None or n in wanted)
+    return jsonify(variable_page(context, instance_key, found, start, limit))
