@@ -11,6 +11,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefin
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent, ThrowingEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import EventBasedGateway
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.util.task import TaskState
@@ -69,6 +70,23 @@ def _key_text(value: Any) -> str:
 
 def is_timer_wait(task: Any) -> bool:
     return any(isinstance(d, TimerEventDefinition) for d in _definitions(task.task_spec))
+
+
+def timer_element(task: Any) -> str | None:
+    """The element a waiting task's timer belongs to: its own, or the timer event after an event-based gateway.
+
+    SpiffWorkflow moves the definitions of the catch events after an event-based gateway onto the
+    gateway, in the order of its outputs (``EventBasedGateway.connect``), and the gateway task waits;
+    Camunda lists that timer under the timer catch event, so it is named from the matching output.
+    """
+    spec = task.task_spec
+    if isinstance(spec, EventBasedGateway):
+        definitions = _definitions(spec)
+        if len(definitions) == len(spec.outputs):
+            for output, definition in zip(spec.outputs, definitions, strict=True):
+                if isinstance(definition, TimerEventDefinition):
+                    return getattr(output, "bpmn_id", None)
+    return getattr(spec, "bpmn_id", None)
 
 
 def signals_thrown_by(task: Any) -> list[Thrown]:

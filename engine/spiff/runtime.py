@@ -35,6 +35,7 @@ from engine.spiff.events import (
     is_timer_wait,
     signals_thrown_by,
     subscriptions_of,
+    timer_element,
     uncaught_messages,
 )
 from steadyflow.errors import ConflictError, ExpressionEvaluationError, NotFoundError
@@ -338,7 +339,7 @@ def derive_facts(
         if isinstance(spec, CatchingEvent):
             due = timer_due_at(task) if row.state == TaskState.WAITING else None
             if due is not None:
-                timers[row.id] = (element or spec.name, due)
+                timers[row.id] = (timer_element(task) or spec.name, due)
             elif before == TaskState.WAITING:
                 ended_timers.append(row.id)
             if row.state == TaskState.WAITING:

@@ -96,6 +96,18 @@ def test_event_based_gateway_takes_the_message_path(engine: Engine) -> None:
     assert view.timers == []
 
 
+def test_event_based_gateways_timer_is_listed_under_the_timer_catch_event(engine: Engine) -> None:
+    # As Camunda's timer job: its activity is the intermediate timer event, not the gateway before it.
+    deploy(engine, "event-gateway.bpmn")
+    instance = engine.start("event-gateway", {"ticket": "T3", "timeout": "PT1H"})
+
+    view = engine.view(instance.id)
+    [timer] = view.timers
+    assert timer["element_id"] == "TimedOut"
+    [scheduled] = [e for e in view.history if e["type"] == "TimerScheduled"]
+    assert scheduled["element_id"] == "TimedOut" and scheduled["task_id"] == timer["id"]
+
+
 def test_event_based_gateway_takes_the_timer_path(engine: Engine) -> None:
     deploy(engine, "event-gateway.bpmn")
     instance = engine.start("event-gateway", {"ticket": "T2", "timeout": "PT0.2S"})
