@@ -264,6 +264,7 @@ def _jobs(
             "error_details": None,
             "priority": 0,
             "created_at": ctx.now,
+            "called_definition_id": request.called_definition_id,
         }
         ctx.add(JobCreate(row))
         ctx.record(history.job_created(row))

@@ -56,12 +56,23 @@ def as_child(definition_id: str, spec: Any, subprocess_specs: Mapping[str, Any])
 
 def owner_definition(task: Any) -> str | None:
     """The definition whose model holds ``task``: its called child's, else the instance's."""
+    called, top = _walk_up(task)
+    return called if called is not None else getattr(top, "definition_id", None)
+
+
+def called_definition(task: Any) -> str | None:
+    """The definition of the (innermost) called child whose model holds ``task``; None: the instance's own."""
+    return _walk_up(task)[0]
+
+
+def _walk_up(task: Any) -> tuple[str | None, Any]:
+    """From ``task``'s workflow up: the first called child's definition (or None), and where the walk stopped."""
     workflow = task.workflow
     while True:
         key = getattr(workflow, "spec_key", None)
         if key is not None and is_call_key(key):
-            return called_definition_id(key)
+            return called_definition_id(key), workflow
         parent = getattr(workflow, "parent_steadyflow_workflow", None)
         if parent is None or parent is workflow:
-            return getattr(workflow, "definition_id", None)
+            return None, workflow
         workflow = parent

@@ -29,6 +29,7 @@ from bpmn.recursion import recursion_room, workflow_elements
 from bpmn.specs import JobTask, MultiInstanceActivity
 from bpmn.specs.io_scope import set_outer_variables
 from engine.spiff.checkpoint import Checkpoint
+from engine.spiff.children import called_definition
 from engine.spiff.events import (
     Subscription,
     Thrown,
@@ -73,6 +74,8 @@ class JobRequest:
     variables: dict[str, Any]
     headers: dict[str, str]
     definition: JobDefinition
+    called_definition_id: str | None = None
+    """The called child's definition whose model holds the task (None: the instance's own)."""
 
 
 @dataclass
@@ -422,6 +425,7 @@ def job_request(task: Any) -> JobRequest:
         variables=variables,
         headers=dict(definition.headers),
         definition=definition,
+        called_definition_id=called_definition(task),
     )
 
 

@@ -96,6 +96,8 @@ class JobRecord:
     created_at: float
     business_key: str | None = None
     """The instance's business key; filled in when jobs are claimed (handlers and workers want it)."""
+    called_definition_id: str | None = None
+    """The called child's definition whose model holds the job's element; None: the instance's own."""
 
 
 @dataclass(frozen=True)

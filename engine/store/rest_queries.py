@@ -184,6 +184,7 @@ class TopicClaim:
     lock_s: float
     definition_keys: tuple[str, ...] | None = None
     definition_ids: tuple[str, ...] | None = None
+    version_tag: str | None = None
     business_key: str | None = None
     variable_hashes: dict[str, str] = field(default_factory=dict)
     """name -> content hash of the wanted value (processVariables filter)."""
@@ -191,9 +192,30 @@ class TopicClaim:
 
 @dataclass(frozen=True)
 class ClaimedJob:
+    """A job with the definition whose model holds its element: a called child's, or its instance's."""
+
     job: JobRecord
     definition_id: str
     definition_key: str
+    definition_version_tag: str | None = None
+
+
+def job_definition_id() -> ColumnElement[str]:
+    """The definition a job belongs to: the called child's that holds its element, else its instance's.
+
+    For a select that joins the job's instance. A called child runs inside its caller's instance
+    (``engine.instance_models``), but its jobs are the child's, as Camunda shows a called instance's.
+    """
+    return func.coalesce(t.jobs.c.called_definition_id, t.instances.c.definition_id)
+
+
+def _of_definitions(definitions: Select[Any]) -> ColumnElement[bool]:
+    """Jobs whose definition (a called child's, or their instance's) is one of ``definitions`` (ids)."""
+    j = t.jobs.c
+    # Subqueries rather than a join: FOR UPDATE must lock job rows only, never instance rows.
+    of_instances = select(t.instances.c.id).where(t.instances.c.definition_id.in_(definitions))
+    own = and_(j.called_definition_id.is_(None), j.instance_id.in_(of_instances))
+    return or_(own, j.called_definition_id.in_(definitions))
 
 
 def _fetchable(now: float) -> ColumnElement[bool]:
@@ -203,17 +225,21 @@ def _fetchable(now: float) -> ColumnElement[bool]:
 
 def _topic_condition(topic: TopicClaim) -> ColumnElement[bool]:
     j = t.jobs.c
+    d = t.definitions.c
     condition: ColumnElement[bool] = j.type == topic.topic
-    instance_filters: list[ColumnElement[bool]] = []
+    definition_filters: list[ColumnElement[bool]] = []
     if topic.definition_keys is not None:
-        instance_filters.append(t.instances.c.definition_key.in_(topic.definition_keys))
+        definition_filters.append(d.key.in_(topic.definition_keys))
     if topic.definition_ids is not None:
-        instance_filters.append(t.instances.c.definition_id.in_(topic.definition_ids))
+        definition_filters.append(d.id.in_(topic.definition_ids))
+    if topic.version_tag is not None:
+        definition_filters.append(d.version_tag == topic.version_tag)
+    if definition_filters:
+        condition = and_(condition, _of_definitions(select(d.id).where(*definition_filters)))
     if topic.business_key is not None:
-        instance_filters.append(t.instances.c.business_key == topic.business_key)
-    if instance_filters:
         # A subquery rather than a join: FOR UPDATE must lock job rows only, never instance rows.
-        condition = and_(condition, j.instance_id.in_(select(t.instances.c.id).where(*instance_filters)))
+        of_instances = select(t.instances.c.id).where(t.instances.c.business_key == topic.business_key)
+        condition = and_(condition, j.instance_id.in_(of_instances))
     for name, digest in topic.variable_hashes.items():
         # Manifests are written by json.dumps with its default separators (see engine.steps).
         needle = f'{json.dumps(name)}: "{digest}"'
@@ -268,16 +294,34 @@ def claim_for_topics(
 
 
 def _with_definitions(conn: Connection, job_ids: Sequence[str]) -> list[ClaimedJob]:
-    query = (
-        select(t.jobs, t.instances.c.business_key, t.instances.c.definition_id, t.instances.c.definition_key)
-        .join(t.instances, t.instances.c.id == t.jobs.c.instance_id)
-        .where(t.jobs.c.id.in_(list(job_ids)))
-    )
     found = {}
-    for row in conn.execute(query):
-        m = row._mapping
-        found[m["id"]] = ClaimedJob(job_from(row), str(m["definition_id"]), str(m["definition_key"]))
+    for row in conn.execute(_with_definition(select(t.jobs)).where(t.jobs.c.id.in_(list(job_ids)))):
+        claimed = _claimed(row)
+        found[claimed.job.id] = claimed
     return [found[i] for i in job_ids if i in found]
+
+
+def _with_definition(query: Select[Any]) -> Select[Any]:
+    """``query`` over jobs, with their instance's business key and their own definition's id, key, tag."""
+    definition = job_definition_id()
+    return (
+        query.add_columns(
+            t.instances.c.business_key,
+            definition.label("job_definition_id"),
+            t.definitions.c.key.label("job_definition_key"),
+            t.definitions.c.version_tag.label("job_definition_version_tag"),
+        )
+        .join(t.instances, t.instances.c.id == t.jobs.c.instance_id)
+        .outerjoin(t.definitions, t.definitions.c.id == definition)
+    )
+
+
+def _claimed(row: Any) -> ClaimedJob:
+    m = row._mapping
+    definition_id = str(m["job_definition_id"])
+    # A called child's definition whose record is gone still has its key in its id (key:version:hash).
+    key = m["job_definition_key"] or definition_id.partition(":")[0]
+    return ClaimedJob(job_from(row), definition_id, str(key), m["job_definition_version_tag"])
 
 
 @dataclass(frozen=True)
@@ -302,7 +346,7 @@ def _job_filters(q: JobQuery, now: float) -> list[ColumnElement[bool]]:
         (j.instance_id, q.instance_id),
         (j.lock_owner, q.worker_id),
         (j.element_id, q.element_id),
-        (t.instances.c.definition_id, q.definition_id),
+        (job_definition_id(), q.definition_id),
     ):
         if wanted is not None:
             where.append(column == wanted)
@@ -320,11 +364,7 @@ def _job_filters(q: JobQuery, now: float) -> list[ColumnElement[bool]]:
 
 
 def _job_select(q: JobQuery, now: float) -> Select[Any]:
-    return (
-        select(t.jobs, t.instances.c.business_key, t.instances.c.definition_id, t.instances.c.definition_key)
-        .join(t.instances, t.instances.c.id == t.jobs.c.instance_id)
-        .where(*_job_filters(q, now))
-    )
+    return _with_definition(select(t.jobs)).where(*_job_filters(q, now))
 
 
 def jobs(conn: Connection, q: JobQuery, *, now: float, limit: int | None, offset: int) -> list[ClaimedJob]:
@@ -332,11 +372,7 @@ def jobs(conn: Connection, q: JobQuery, *, now: float, limit: int | None, offset
     query = _job_select(q, now).order_by(t.jobs.c.created_at, t.jobs.c.id).offset(offset)
     if limit is not None:
         query = query.limit(limit)
-    found = []
-    for row in conn.execute(query):
-        m = row._mapping
-        found.append(ClaimedJob(job_from(row), str(m["definition_id"]), str(m["definition_key"])))
-    return found
+    return [_claimed(row) for row in conn.execute(query)]
 
 
 def job_count(conn: Connection, q: JobQuery, *, now: float) -> int:

@@ -23,7 +23,7 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
-SCHEMA_VERSION = "0009"
+SCHEMA_VERSION = "0012"
 """The Alembic head this code expects; bump with every migration."""
 
 deployments = Table(
@@ -128,6 +128,8 @@ jobs = Table(
     Column("error_details", Text, nullable=True),
     Column("priority", Integer, nullable=False, default=0),
     Column("created_at", Float, nullable=False),
+    # The called child's definition whose model holds the job's element; NULL: the instance's own (0012).
+    Column("called_definition_id", String(255), nullable=True),
 )
 Index("ix_jobs_due", jobs.c.state, jobs.c.due_at)
 Index("ix_jobs_type_due", jobs.c.type, jobs.c.state, jobs.c.due_at)

@@ -13,9 +13,10 @@ from typing import Any
 from flask import Response, jsonify
 
 from engine.store.records import InstanceRecord, JobRecord
+from steadyflow.errors import NotFoundError
 from webui.auth import requires
 from webui.camunda8 import bp, dto
-from webui.camunda8.context import TENANT, c8
+from webui.camunda8.context import TENANT, C8Context, c8
 from webui.camunda8.request_input import json_body, obj, page
 from webui.camunda8.runtime_search import instance_id_of
 from webui.camunda8.searches import filter_values
@@ -25,8 +26,12 @@ def _job_state(job: JobRecord) -> str:
     return "FAILED" if job.state == "incident" or job.last_error else "CREATED"
 
 
-def _job_json(instance: InstanceRecord, job: JobRecord, keys: dict[str, dict[str, int]]) -> dict[str, Any]:
+def _job_json(
+    instance: InstanceRecord, job: JobRecord, process_id: str, keys: dict[str, dict[str, int]]
+) -> dict[str, Any]:
+    """``process_id``: the process of the job's definition (a called child's, or the instance's)."""
     instance_key = str(keys["instance"][instance.id])
+    definition_id = job.called_definition_id or instance.definition_id
     owner = job.lock_owner or ""
     return {
         "customHeaders": dict(job.headers),
@@ -42,8 +47,8 @@ def _job_json(instance: InstanceRecord, job: JobRecord, keys: dict[str, dict[str
         "jobKey": str(keys["job"][job.id]),
         "kind": "BPMN_ELEMENT",
         "listenerEventType": "UNSPECIFIED",
-        "processDefinitionId": instance.definition_key,
-        "processDefinitionKey": str(keys["definition"][instance.definition_id]),
+        "processDefinitionId": process_id,
+        "processDefinitionKey": str(keys["definition"][definition_id]),
         "processInstanceKey": instance_key,
         "rootProcessInstanceKey": instance_key,
         "businessId": instance.business_key,
@@ -56,6 +61,16 @@ def _job_json(instance: InstanceRecord, job: JobRecord, keys: dict[str, dict[str
         "lastUpdateTime": dto.timestamp(job.created_at),
         "priority": job.priority,
     }
+
+
+def _process_id(context: C8Context, instance: InstanceRecord, job: JobRecord) -> str:
+    """The process id of the job's definition: a called child's (see ``ClaimedJob``), or the instance's."""
+    if job.called_definition_id is None:
+        return instance.definition_key
+    try:
+        return context.definition(job.called_definition_id).key
+    except NotFoundError:
+        return job.called_definition_id.partition(":")[0]
 
 
 @bp.post("/jobs/search")
@@ -76,15 +91,16 @@ def search_jobs() -> Response:
         and (states is None or _job_state(job) in states)
         and (element_ids is None or job.element_id in element_ids)
     ]
+    definitions = sorted({j.called_definition_id for j in jobs if j.called_definition_id})
     keys = context.keys.many(
         {
             "job": [j.id for j in jobs],
             "element": [j.task_id for j in jobs],
             "instance": [instance.id],
-            "definition": [instance.definition_id],
+            "definition": [instance.definition_id, *definitions],
         }
     )
-    items = [_job_json(instance, job, keys) for job in jobs]
+    items = [_job_json(instance, job, _process_id(context, instance, job), keys) for job in jobs]
     return jsonify(dto.page(items[start : start + limit], len(items)))
 
 

@@ -133,7 +133,7 @@ def external_task(claimed: ClaimedJob, now: float) -> dict[str, Any]:
         "createTime": format_timestamp(job.created_at),
         "processDefinitionId": claimed.definition_id,
         "processDefinitionKey": claimed.definition_key,
-        "processDefinitionVersionTag": None,
+        "processDefinitionVersionTag": claimed.definition_version_tag,
         "processInstanceId": job.instance_id,
         "tenantId": None,
         "retries": retries(claimed),

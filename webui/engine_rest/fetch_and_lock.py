@@ -48,6 +48,7 @@ def _one_topic(raw: Any) -> tuple[TopicClaim, list[str] | None]:
         lock_s=lock_ms / 1000.0,
         definition_keys=keys,
         definition_ids=ids,
+        version_tag=body_str(raw, "processDefinitionVersionTag"),
         business_key=body_str(raw, "businessKey"),
         variable_hashes={str(k): value_hash(_plain(v)) for k, v in wanted.items()},
     )
