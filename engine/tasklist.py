@@ -21,10 +21,12 @@ class Tasklist:
         self.queries = queries
         self.db = engine.db
 
-    def open_tasks(self, *, instance_id: str | None = None, assignee: str | None = None) -> list[dict[str, Any]]:
-        """Open user tasks with their element name; ``assignee`` '' means unclaimed ones only."""
+    def open_tasks(
+        self, *, instance_id: str | None = None, assignee: str | None = None, limit: int | None = sql.LIMIT
+    ) -> list[dict[str, Any]]:
+        """Open user tasks, oldest first (at most ``limit``), named; ``assignee`` '' means unclaimed ones only."""
         with self.db.read() as conn:
-            rows = self._with_models(conn, sql.open_user_tasks(conn, instance_id=instance_id))
+            rows = self._with_models(conn, sql.open_user_tasks(conn, instance_id=instance_id, limit=limit))
         if assignee is not None:
             rows = [r for r in rows if (r["assignee"] or "") == assignee]
         for row in rows:

@@ -10,10 +10,12 @@ from engine.store import schema as t
 from engine.store.dialect import for_update
 
 READY = 16
+LIMIT = 500
+"""How many open tasks a listing returns unless its caller asks for all (None)."""
 
 
 def open_user_tasks(
-    conn: Connection, *, instance_id: str | None = None, task_id: str | None = None, limit: int = 500
+    conn: Connection, *, instance_id: str | None = None, task_id: str | None = None, limit: int | None = LIMIT
 ) -> list[dict[str, Any]]:
     """READY user tasks, oldest first, with instance, definition, claim and the workflow the task is in."""
     query = (

@@ -4,7 +4,8 @@ Camunda Modeler deploys and starts through it, and external-task workers
 written for Camunda 7 fetch, lock and complete steadyflow's jobs through it
 unchanged: every job type is a topic. Modules by resource: ``deployments``,
 ``definitions``, ``instances``, ``variables``, ``incidents``, ``fetch_and_lock``,
-``external_tasks``, ``messages``, ``conditions``, ``start_forms``, ``task_variables``; ``typed_values``
+``external_tasks``, ``messages``, ``conditions``, ``start_forms``, ``tasks`` (user tasks; ``task_filters`` reads
+their queries), ``task_variables``; ``typed_values``
 converts Camunda's typed variables, ``errors`` answers in Camunda's error shape, ``long_poll`` holds
 waiting fetchAndLock requests.
 """
@@ -39,6 +40,7 @@ from webui.engine_rest import (  # noqa: E402  (routes register on bp)
     modification,
     start_forms,
     task_variables,
+    tasks,
     variables,
 )
 from webui.engine_rest.webapps import WELL_KNOWN_ENDPOINT, webapps_bp  # noqa: E402
@@ -93,5 +95,6 @@ __all__ = [
     "waiting_long_polls",
     "start_forms",
     "task_variables",
+    "tasks",
     "variables",
 ]

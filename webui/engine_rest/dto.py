@@ -164,3 +164,37 @@ def locked_task(claimed: ClaimedJob, variables: dict[str, Any]) -> dict[str, Any
         "variables": variables,
         "extensionProperties": dict(job.headers),
     }
+
+
+def task(row: dict[str, Any]) -> dict[str, Any]:
+    """An open user task as Camunda's TaskDto (a called child's task is of the child's definition).
+
+    steadyflow keeps no owner, delegation, due or follow-up date, description or priority for a
+    task: those are Camunda's defaults. ``lastUpdated`` is when it was last claimed.
+    """
+    return {
+        "id": row["task_id"],
+        "name": row["name"],
+        "assignee": row["assignee"],
+        "owner": None,
+        "created": format_timestamp(row["created_at"]),
+        "due": None,
+        "followUp": None,
+        "lastUpdated": format_timestamp(row["claimed_at"]),
+        "delegationState": None,
+        "description": None,
+        "executionId": row["task_id"],
+        "parentTaskId": None,
+        "priority": 50,
+        "processDefinitionId": row["element_definition_id"],
+        "processInstanceId": row["instance_id"],
+        "caseExecutionId": None,
+        "caseDefinitionId": None,
+        "caseInstanceId": None,
+        "taskDefinitionKey": row["element_id"],
+        "suspended": False,
+        "formKey": None,
+        "camundaFormRef": None,
+        "tenantId": None,
+        "taskState": "Created",
+    }

@@ -27,19 +27,19 @@ from webui.engine_rest.typed_values import decode_value, decode_variables, encod
 from webui.input_gate import checked_for_instance
 
 
-def _tasklist() -> Tasklist:
+def tasklist() -> Tasklist:
     return Tasklist(rest().engine, rest().outlines)
 
 
-def _open_task(task_id: str) -> dict[str, Any]:
+def open_task(task_id: str) -> dict[str, Any]:
     try:
-        return _tasklist().task(task_id)
+        return tasklist().task(task_id)
     except NotFoundError as exc:
         raise not_found(f"Cannot find task with id {task_id}: it was completed, cancelled, or never existed") from exc
 
 
 def _variables(task_id: str, *, local: bool) -> tuple[dict[str, Any], dict[str, Any]]:
-    task = _open_task(task_id)
+    task = open_task(task_id)
     found = rest().engine.task_variables(task["instance_id"], task_id)
     return task, found.local if local else found.visible
 
@@ -80,7 +80,7 @@ def _modify(task_id: str, *, local: bool) -> tuple[str, int]:
     deletions = body.get("deletions") or []
     if not isinstance(deletions, list):
         raise bad_request("'deletions' must be a list of variable names")
-    _open_task(task_id)
+    open_task(task_id)
     if deletions:
         raise _refuse_deletion(task_id, deletions)
     _set(task_id, modifications, local=local)
@@ -113,7 +113,7 @@ def modify_task_variables(task_id: str) -> tuple[str, int]:
 @bp.delete("/task/<task_id>/variables/<name>")
 @requires("operator")
 def delete_task_variable(task_id: str, name: str) -> tuple[str, int]:
-    _open_task(task_id)
+    open_task(task_id)
     raise _refuse_deletion(task_id, [name])
 
 
@@ -143,7 +143,7 @@ def modify_task_local_variables(task_id: str) -> tuple[str, int]:
 @bp.delete("/task/<task_id>/localVariables/<name>")
 @requires("operator")
 def delete_task_local_variable(task_id: str, name: str) -> tuple[str, int]:
-    _open_task(task_id)
+    open_task(task_id)
     raise _refuse_deletion(task_id, [name])
 
 
@@ -152,7 +152,7 @@ def get_task_form_variables(task_id: str) -> Response:
     """The task's form fields typed as the form declares them, each holding its variable's value or its default."""
     task, visible = _variables(task_id, local=False)
     wanted = arg_list("variableNames")
-    fields = _tasklist().queries.outline(task["element_definition_id"]).forms.get(task["element_id"], [])
+    fields = tasklist().queries.outline(task["element_definition_id"]).forms.get(task["element_id"], [])
     if not fields:
         return jsonify(encode_variables(visible, None if wanted is None else list(wanted)))
     answer = {}
