@@ -7,6 +7,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from engine.gc_policy import pause, resume
 from steadyflow import __version__
 from steadyflow.cli import commands
 from steadyflow.errors import SteadyflowError
@@ -69,8 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    pause()  # building the parser imports most of the engine: kept for the process's life, nothing to collect
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+    finally:
+        resume()  # `serve` and `worker` pause again for their own start-up, until they settle
     from engine.log_context import configure_logging
 
     configure_logging(args.log_level, args.log_format)
@@ -85,6 +90,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("steadyflow: interrupted", file=sys.stderr)
         return 130
+    finally:
+        resume()  # a command that paused the collector for its start-up and ended before settling
 
 
 if __name__ == "__main__":

@@ -62,7 +62,9 @@ def drain(pool: Any, grace_s: float) -> None:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from engine.gc_policy import settle
+    from engine.gc_policy import pause, settle
+
+    pause()  # start-up (imports, engine, handlers) builds what the process keeps; settle() resumes collecting
     from engine.worker import WorkerPool
     from steadyflow.cli.commands import handler_set, open_engine
     from steadyflow.cli.render import unhandled
@@ -109,7 +111,9 @@ def is_loopback(host: str) -> bool:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from engine.gc_policy import settle
+    from engine.gc_policy import pause, settle
+
+    pause()  # start-up (imports, engine, handlers) builds what the process keeps; settle() resumes collecting
     from engine.worker import WorkerPool
     from steadyflow.cli.commands import handler_set, open_engine
     from webui.server import serve

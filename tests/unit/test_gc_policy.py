@@ -7,15 +7,56 @@ import weakref
 
 import pytest
 
-from engine.gc_policy import ENV, YOUNG_THRESHOLD, restore, settle, settled
+from engine.gc_policy import ENV, YOUNG_THRESHOLD, pause, restore, resume, settle, settled
 
 
 @pytest.fixture(autouse=True)
 def _restore_gc() -> object:
     thresholds = gc.get_threshold()
     yield None
+    resume()
+    gc.enable()
     gc.set_threshold(*thresholds)
     gc.unfreeze()
+
+
+def test_pause_stops_collecting_until_settle_turns_the_collector_back_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(ENV, raising=False)
+    pause()
+    assert not gc.isenabled()
+    settle()
+    assert gc.isenabled()
+
+
+def test_resume_ends_a_pause_for_a_command_that_does_not_settle(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(ENV, raising=False)
+    pause()
+    resume()
+    assert gc.isenabled()
+
+
+def test_resume_leaves_a_collector_disabled_by_someone_else_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(ENV, raising=False)
+    gc.disable()
+    pause()
+    resume()
+    settle()
+    assert not gc.isenabled()
+
+
+def test_default_setting_does_not_pause_the_collector(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ENV, "default")
+    pause()
+    assert gc.isenabled()
+
+
+def test_the_command_line_leaves_the_collector_on_after_a_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    from steadyflow.cli import main
+
+    monkeypatch.delenv(ENV, raising=False)
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    assert gc.isenabled()
 
 
 def test_settle_freezes_start_up_objects_and_raises_the_young_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
