@@ -27,6 +27,11 @@ class RetryPolicy:
     non_retryable_error_types: tuple[str, ...] = ()
     fixed_intervals_s: tuple[float, ...] = ()
 
+    def __post_init__(self) -> None:
+        # Lists given by a caller become tuples: a policy is a value (hashed, compared, cached per model).
+        object.__setattr__(self, "non_retryable_error_types", tuple(self.non_retryable_error_types))
+        object.__setattr__(self, "fixed_intervals_s", tuple(self.fixed_intervals_s))
+
     def delay_after(self, attempt: int) -> float:
         """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
         if self.fixed_intervals_s:

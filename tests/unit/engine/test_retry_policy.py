@@ -32,3 +32,11 @@ def test_non_retryable_types_are_recognised() -> None:
 def test_policy_round_trips_as_data() -> None:
     policy = RetryPolicy(initial_interval_s=0.5, fixed_intervals_s=(1.0, 2.0), non_retryable_error_types=("X",))
     assert RetryPolicy.from_dict(policy.as_dict()) == policy
+
+
+def test_a_policy_given_lists_is_a_hashable_value_and_applies_a_models_settings() -> None:
+    policy = RetryPolicy(non_retryable_error_types=["ValueError"], fixed_intervals_s=[1.0])  # type: ignore[arg-type]
+
+    assert policy == RetryPolicy(non_retryable_error_types=("ValueError",), fixed_intervals_s=(1.0,))
+    assert hash(policy) == hash(RetryPolicy(non_retryable_error_types=("ValueError",), fixed_intervals_s=(1.0,)))
+    assert policy.with_model(RetrySettings(max_attempts=5)).maximum_attempts == 5
