@@ -8,22 +8,24 @@ instance with ten thousand events answers in a few database reads. Built over
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Mapping
 from dataclasses import asdict, fields
 from typing import Any
 
+from bpmn.specs.io_scope import ENTRY
 from engine import activity_tree as tree_of
 from engine.activity_tree import ActivityTimes, TreeInputs
 from engine.history_text import readable_rows
 from engine.instance_models import CallScopes, InstanceModels, ModelInfo, unknown_model
-from engine.instance_scopes import Scopes, scope_variables
+from engine.instance_scopes import LIVE, Entered, Scopes, scope_variables
 from engine.model_map import ModelMap, read_model_map
 from engine.queries import Queries
-from engine.spiff.codec import decode_value
+from engine.spiff.codec import content_hash, decode_value, encode_value
 from engine.store import monitor_queries as sql
-from engine.store.records import IncidentRecord, InstanceRecord, JobRecord
+from engine.store.records import IncidentRecord, InstanceRecord, JobRecord, TaskRow
 from engine.time_travel import Past
 from steadyflow.errors import InvalidInputError, NotFoundError
 
@@ -89,8 +91,17 @@ class InstanceMonitor:
             rows = sql.task_rows(conn, instance_id)
             activity = sql.activity_events(conn, instance_id)
             incidents = self.store.incidents(conn, instance_id)
+            mapped = [r.id for r in self._mapped(instance, rows)]
+            internals = sql.internal_manifests(conn, instance_id, mapped) if mapped else {}
             return self.structure_from(
-                conn, instance, rows, activity, incidents, all_scopes=all_scopes, labelled_per_scope=labelled_per_scope
+                conn,
+                instance,
+                rows,
+                activity,
+                incidents,
+                all_scopes=all_scopes,
+                labelled_per_scope=labelled_per_scope,
+                internals=internals,
             )
 
     def structure_at(self, past: Past) -> dict[str, Any]:
@@ -110,19 +121,25 @@ class InstanceMonitor:
         *,
         all_scopes: bool = True,
         labelled_per_scope: int | None = None,
+        internals: Mapping[str, str] | None = None,
     ) -> dict[str, Any]:
-        """The structure of an instance from its rows (creation order) and events; time travel gives a past step's."""
+        """The structure of an instance from its rows (creation order) and events; time travel gives a past step's.
+
+        ``internals``: the internal manifests of the live mapped tasks when ``rows`` have none (the
+        monitor's rows leave them out); a past step's rows (time travel) carry theirs, but no jobs.
+        """
         instance_id = instance.id
         models = self.models_of(instance)
         by_id = {r.id: r for r in rows}
         manifests = tree_of.manifests_of(rows)
         wanted = tree_of.inner_local_hashes(rows, by_id, models, manifests, labelled_per_scope)
-        scopes = Scopes.of(instance, rows, models, manifests, live_only=not all_scopes)
-        texts = self.store.blobs(conn, set(wanted.values()) | scopes.hashes())
+        entered, entered_values = self._entered(conn, instance, rows, internals)
+        scopes = Scopes.of(instance, rows, models, manifests, live_only=not all_scopes, entered=entered)
+        texts = self.store.blobs(conn, (set(wanted.values()) | scopes.hashes()) - set(entered_values))
         times = ActivityTimes()
         for kind, task_id, at in activity:
             times.add(kind, task_id, at)
-        values = {h: decode_value(text) for h, text in texts.items()}
+        values = {h: decode_value(text) for h, text in texts.items()} | entered_values
         record = self.queries.definition_record(instance.definition_id)
         open_on_task: dict[str, int] = {}
         for incident in incidents:
@@ -150,6 +167,45 @@ class InstanceMonitor:
             "taken_flows": tree_of.taken_flows(rows, models),
             "scopes": scope_variables(scopes, values, tree_of.labels(tree)),
         }
+
+    def _mapped(self, instance: InstanceRecord, rows: list[TaskRow]) -> list[TaskRow]:
+        """The live tasks whose element has input mappings: each may hold local variables."""
+        models = self.models_of(instance)
+        return [r for r in rows if r.state in LIVE and r.element_id in models.model_of(r).local_inputs]
+
+    def _entered(
+        self, conn: Any, instance: InstanceRecord, rows: list[TaskRow], internals: Mapping[str, str] | None
+    ) -> tuple[Entered, dict[str, Any]]:
+        """What the live mapped tasks entered their scopes with, and their jobs' variables; with the values read.
+
+        An entry is one stored value (the whole variables dict): its variables are hashed here as
+        the checkpoint hashes them, so they join the other scopes' values by hash.
+        """
+        mapped = self._mapped(instance, rows)
+        if not mapped:
+            return Entered(), {}
+        entry_hashes: dict[str, str] = {}
+        for row in mapped:
+            text = internals.get(row.id, "{}") if internals is not None else row.internal
+            found = json.loads(text) if text else {}
+            if isinstance(found, dict) and isinstance(found.get(ENTRY), str):
+                entry_hashes[row.id] = found[ENTRY]
+        texts = self.store.blobs(conn, set(entry_hashes.values())) if entry_hashes else {}
+        values: dict[str, Any] = {}
+        entries: dict[str, dict[str, str]] = {}
+        for task_id, digest in entry_hashes.items():
+            entry = decode_value(texts[digest]) if digest in texts else None
+            if not isinstance(entry, dict):
+                continue
+            hashes = entries.setdefault(task_id, {})
+            for name, value in entry.items():
+                hashes[name] = content_hash(encode_value(value))
+                values[hashes[name]] = value
+        job_variables: dict[str, dict[str, str]] = {}
+        if internals is not None and any(r.kind == "job" for r in mapped):
+            for job in self.store.jobs(conn, instance_id=instance.id):
+                job_variables[job.task_id] = dict(job.variables)
+        return Entered(entries, job_variables), values
 
     def jobs(self, instance_id: str, *, now: float | None = None, limit: int = 200) -> list[dict[str, Any]]:
         """The instance's jobs with a state people read: ready, locked by, failed (retry at), incident."""

@@ -1,10 +1,11 @@
-"""What the monitoring views need from a definition's XML: flows, element types, loop inputs.
+"""What the monitoring views need from a definition's XML: flows, element types, loop and mapped inputs.
 
 Read once per definition (the caller caches it) through ``bpmn.xml_loader``, like the forms outline:
 sequence flows by (source, target) so the diagram can highlight the flows a token took, the BPMN
 type of each element (Camunda's ``activityType``), and the input element of each multi-instance
 activity (``zeebe:loopCharacteristics inputElement``, ``camunda:elementVariable``), which labels its
-inner instances ("Create database (istanbul)").
+inner instances ("Create database (istanbul)"), and the names each element's input mappings make local
+(``camunda:inputParameter``, ``zeebe:input``), which are its variables, not the process's.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bpmn.dialects.xml_helpers import first_child, local_name
+from bpmn.io_mappings import read_element_io
 from bpmn.xml_loader import BPMN_NS, load_bpmn_xml
 
 C7_NS = "http://camunda.org/schema/1.0/bpmn"
@@ -32,6 +34,8 @@ class ModelMap:
     """multi-instance element id -> the name of the variable holding each instance's item."""
     multi_instance: set[str] = field(default_factory=set)
     """Elements with multi-instance loop characteristics."""
+    local_inputs: dict[str, frozenset[str]] = field(default_factory=dict)
+    """element id -> the variables its input mappings create in its own scope (only elements with inputs)."""
 
     def flow_ids(self, source: str, target: str) -> list[str]:
         return self.flows.get((source, target), [])
@@ -53,6 +57,9 @@ def read_model_map(xml: bytes, filename: str | None = None) -> ModelMap:
                 found.flows.setdefault((source, target), []).append(element_id)
             continue
         found.types[element_id] = kind
+        io = read_element_io(node, [], filename)
+        if io is not None and io.local_names:
+            found.local_inputs[element_id] = io.local_names
         loop = first_child(node, (BPMN_NS,), "multiInstanceLoopCharacteristics")
         if loop is not None:
             found.multi_instance.add(element_id)

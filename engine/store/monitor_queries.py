@@ -46,6 +46,17 @@ def task_rows(conn: Connection, instance_id: str, ids: Sequence[str] | None = No
     return sorted(found, key=lambda row: row.seq)
 
 
+def internal_manifests(conn: Connection, instance_id: str, ids: Sequence[str]) -> dict[str, str]:
+    """Task id -> its internal data's manifest, for the few rows a view needs it of."""
+    wanted = sorted(set(ids))
+    found: dict[str, str] = {}
+    query = select(t.tasks.c.id, t.tasks.c.internal).where(t.tasks.c.instance_id == instance_id)
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start : start + CHUNK]
+        found.update((str(r.id), str(r.internal)) for r in conn.execute(query.where(t.tasks.c.id.in_(chunk))))
+    return found
+
+
 def _task_row(r: Any) -> TaskRow:
     return TaskRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], False, r[7], "{}", r[8], r[9], r[10])
 

@@ -109,3 +109,44 @@ def test_a_c8_user_tasks_variables_are_the_process_ones_then_its_own_each_with_i
     unknown = as_role("viewer", "post", "/v2/user-tasks/2251799813685999/variables/search", json={})
     assert unknown.status_code == 404 and unknown.get_json()["title"] == "NOT_FOUND"
     assert as_role("viewer", "post", path, json={"filter": []}).status_code == 400
+
+
+def stored_scopes(as_role: Call, instance_id: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The process scope and each other live scope's variables, as the instance page and ``/scopes`` read them."""
+    answer = as_role("viewer", "get", f"/api/v1/instances/{instance_id}/scopes")
+    assert answer.status_code == 200, answer.get_json()
+    page = as_role("viewer", "get", f"/api/v1/instances/{instance_id}").get_json()
+    scopes = answer.get_json()["items"]
+    assert [s for s in page["scopes"] if s["active"]] == [s for s in scopes if s["active"]]
+    process, *others = scopes
+    assert process["kind"] == "process" and page["variables"] == process["variables"]
+    return process["variables"], {s["id"]: s["variables"] for s in others if s["active"] and s["variables"]}
+
+
+@pytest.mark.parametrize(
+    ("process", "variables", "element_id"),
+    [("local-scopes-c7", {"x": 1}, "Review"), ("local-scopes-c8", {"x": 1, "items": ["a", "b"]}, "Work")],
+    ids=["c7-user-task-input-parameter", "c8-service-task-input-mapping"],
+)
+def test_the_instance_page_lists_a_waiting_tasks_inputs_under_the_task_as_the_engine_does(
+    as_role: Call, scoped: Engine, process: str, variables: dict[str, Any], element_id: str
+) -> None:
+    instance = scoped.start(process, variables)
+    live = scoped.variable_scopes(instance.id)
+    (scope,) = live.local
+    assert scope.element_id == element_id and scope.variables
+
+    process_scope, others = stored_scopes(as_role, instance.id)
+    assert process_scope == live.process == scoped.variables(instance.id)
+    assert "local" not in process_scope
+    assert others == {scope.task_id: scope.variables}
+
+
+def test_a_past_step_lists_a_waiting_user_tasks_inputs_under_the_task_too(as_role: Call, scoped: Engine) -> None:
+    instance = scoped.start("local-scopes-c7", {"x": 1})
+    (scope,) = scoped.variable_scopes(instance.id).local
+    steps = as_role("viewer", "get", f"/api/v1/instances/{instance.id}/steps").get_json()["items"]
+    past = as_role("viewer", "get", f"/api/v1/instances/{instance.id}/steps/{len(steps)}").get_json()
+    process, *others = past["scopes"]
+    assert process["variables"] == {"x": 1}
+    assert [(s["id"], s["kind"], s["variables"]) for s in others] == [(scope.task_id, "task", {"local": 2})]
