@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, Literal
 
 from engine.engine import Engine, check_variables
 from engine.forms import FormField, coerce_form
@@ -13,6 +13,9 @@ from engine.store import tasklist as sql
 from engine.store.database import Connection
 from engine.store.records import DefinitionRecord, InstanceRecord
 from steadyflow.errors import ConflictError, NotFoundError
+
+FormUse = Literal["only", "validate", "ignore"]
+"""How a completion reads the values through the task's form (``Tasklist.complete``)."""
 
 
 class Tasklist:
@@ -69,14 +72,35 @@ class Tasklist:
         self._write(work, f"unclaim user task {task_id}")
 
     def complete(
-        self, task_id: str, username: str, values: dict[str, Any], *, any_user: bool = False
+        self,
+        task_id: str,
+        username: str,
+        values: dict[str, Any],
+        *,
+        any_user: bool = False,
+        form: FormUse = "only",
     ) -> dict[str, Any]:
-        """Check ``values`` against the task's form (if it has one) and complete the task with them."""
+        """Complete the task with ``values``, read through its form (if it has one) as ``form`` says.
+
+        ``only`` (a form's submission, the web UI's): the form's fields, checked and typed, are the
+        variables. ``validate`` (Camunda 7's submit-form): the fields are checked and typed, and the
+        other values are set as they came. ``ignore`` (Camunda 7's complete, Camunda 8's completion):
+        every value is set, the form is not looked at.
+        """
         task = self.task(task_id)
         if task["assignee"] not in (None, username) and not any_user:
             raise ConflictError(f"user task {task_id} is claimed by {task['assignee']!r}; only they can complete it")
-        fields = self.queries.outline(task["element_definition_id"]).forms.get(task["element_id"], [])
-        variables = coerce_form(fields, values) if fields else check_variables(values)
+        fields = (
+            self.queries.outline(task["element_definition_id"]).forms.get(task["element_id"], [])
+            if form != "ignore"
+            else []
+        )
+        if not fields:
+            variables = check_variables(values)
+        elif form == "only":
+            variables = coerce_form(fields, values)
+        else:
+            variables = {**check_variables(values), **coerce_form(fields, values)}
         self.engine.complete_user_task(task["instance_id"], task_id, variables)
         self._write(lambda conn: sql.drop_claim(conn, task_id), f"release user task {task_id}")
         return {"instance_id": task["instance_id"], "task_id": task_id, "variables": variables}

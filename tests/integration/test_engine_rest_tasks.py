@@ -174,10 +174,26 @@ def test_completing_a_task_continues_the_instance_and_can_return_its_variables(a
     }
 
 
-def test_completion_checks_the_form_and_who_holds_the_task(api: Call, engine: Engine) -> None:
-    task_id = open_task(engine, "approval", {})
-    too_big = api("post", f"/task/{task_id}/complete", json={"variables": {"size_gb": typed(999)}})
+def test_submit_form_runs_the_forms_validators_and_complete_does_not(api: Call, engine: Engine) -> None:
+    refused = open_task(engine, "approval", {})
+    too_big = api("post", f"/task/{refused}/submit-form", json={"variables": {"size_gb": typed(999)}})
     assert too_big.status_code == 400 and "size_gb" in too_big.get_json()["message"]
+    submitted = api(
+        "post", f"/task/{refused}/submit-form", json={"variables": {"size_gb": typed(5), "note": typed("x")}}
+    )
+    assert submitted.status_code == 204
+
+    completed = open_task(engine, "approval", {})
+    as_given = {"size_gb": typed(999), "note": typed("beyond the form")}
+    answer = api("post", f"/task/{completed}/complete", json={"variables": as_given, "withVariablesInReturn": True})
+
+    assert answer.status_code == 200, "Camunda 7's complete sets the variables as given, validators or not"
+    returned = answer.get_json()
+    assert returned["size_gb"]["value"] == 999 and returned["note"]["value"] == "beyond the form"
+
+
+def test_completion_checks_who_holds_the_task(api: Call, engine: Engine) -> None:
+    task_id = open_task(engine, "approval", {})
     assert api("post", f"/task/{task_id}/claim", json={"userId": "ada"}).status_code == 204
     held = api("post", f"/task/{task_id}/complete", json={"variables": {"size_gb": typed(5)}})
     assert held.status_code == 400 and "ada" in held.get_json()["message"]

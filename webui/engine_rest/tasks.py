@@ -3,8 +3,9 @@
 They are the tasklist's open user tasks, with the tasklist's rules: an operator claims and
 completes, and only an admin takes over or completes a task someone else holds. Claiming a task
 another user holds is refused as Camunda refuses it (``TaskAlreadyClaimedException``), but with
-400, not Camunda's 500. ``submit-form`` is ``complete``: both check the variables against the
-task's form when it has one (only its fields become variables, as the web UI submits them).
+400, not Camunda's 500. ``complete`` sets every variable it is given, as Camunda's does;
+``submit-form`` also runs the form's validators on its fields (and sets the other variables too,
+as Camunda's form metadata does not restrict what is submitted).
 Unknown, completed and cancelled tasks are 404.
 """
 
@@ -15,6 +16,7 @@ from typing import Any
 from flask import Response, jsonify
 
 from engine.store.records import DefinitionRecord
+from engine.tasklist import FormUse
 from steadyflow.errors import ConflictError
 from webui.auth import can, current_user, requires
 from webui.engine_rest import bp, dto
@@ -116,13 +118,13 @@ def set_assignee(task_id: str) -> tuple[str, int]:
     return "", 204
 
 
-def _complete(task_id: str) -> Response | tuple[str, int]:
+def _complete(task_id: str, form: FormUse) -> Response | tuple[str, int]:
     body = json_body()
     variables = decode_variables(body.get("variables"))
     with_variables = body_bool(body, "withVariablesInReturn")
     instance_id = open_task(task_id)["instance_id"]
     values = checked_for_instance(instance_id, variables)
-    tasklist().complete(task_id, current_user().username, values, any_user=can("admin"))
+    tasklist().complete(task_id, current_user().username, values, any_user=can("admin"), form=form)
     if with_variables:
         return jsonify(encode_variables(rest().engine.variables(instance_id)))
     return "", 204
@@ -131,10 +133,10 @@ def _complete(task_id: str) -> Response | tuple[str, int]:
 @bp.post("/task/<task_id>/complete")
 @requires("operator")
 def complete_task(task_id: str) -> Response | tuple[str, int]:
-    return _complete(task_id)
+    return _complete(task_id, "ignore")  # Camunda 7: no form validation on complete
 
 
 @bp.post("/task/<task_id>/submit-form")
 @requires("operator")
 def submit_task_form(task_id: str) -> Response | tuple[str, int]:
-    return _complete(task_id)
+    return _complete(task_id, "validate")  # the form's validators run; other variables are set too
