@@ -81,8 +81,20 @@ def instance_cancelled(reason: str | None) -> HistoryEvent:
     return _event("InstanceCancelled", reason=reason)
 
 
-def variables_changed(variables: dict[str, Any]) -> HistoryEvent:
-    return _event("VariablesChanged", variables=sorted(variables), values=written_values(variables))
+def variables_changed(
+    variables: dict[str, Any], element_id: str | None = None, task_id: str | None = None
+) -> HistoryEvent:
+    """Variables set by an edit: in the process scope, or (``task_id``) in that element instance's local scope."""
+    if task_id is None:
+        return _event("VariablesChanged", variables=sorted(variables), values=written_values(variables))
+    return _event(
+        "VariablesChanged",
+        element_id=element_id,
+        task_id=task_id,
+        variables=sorted(variables),
+        values=written_values(variables),
+        scope="local",
+    )
 
 
 def job_created(job: dict[str, Any]) -> HistoryEvent:

@@ -17,12 +17,11 @@ from engine.spiff.events import catch_start_event, deliver
 from engine.spiff.runtime import (
     fire_due_timers,
     retry_failed_task,
-    set_instance_variables,
     set_start_variables,
     user_task,
     waiting,
 )
-from engine.spiff.variable_scopes import set_task_variables
+from engine.spiff.variable_scopes import set_process_variables, set_task_variables
 from engine.step_core import StepContext, resolve_incident
 from steadyflow.errors import ConflictError
 
@@ -52,20 +51,23 @@ def set_variables(values: dict[str, Any]) -> Callable[[StepContext], None]:
     def trigger(ctx: StepContext) -> None:
         if ctx.instance.state != "running":
             raise ConflictError(f"instance {ctx.instance.id} is {ctx.instance.state}; only running instances change")
-        set_instance_variables(ctx.workflow, values)  # then advance: a conditional event may fire now
+        set_process_variables(ctx.workflow, values)  # then advance: a conditional event may fire now
         ctx.record(history.variables_changed(values))
 
     return trigger
 
 
 def set_user_task_variables(task_id: str, values: dict[str, Any]) -> Callable[[StepContext], None]:
-    """Set variables from an open user task's context: its own locals there, the rest in the process."""
+    """Set variables from an open user task's context, each in the nearest scope holding it (else the process).
+
+    History records each scope's values apart: a local edit names its element instance.
+    """
 
     def trigger(ctx: StepContext) -> None:
         if ctx.instance.state != "running":
             raise ConflictError(f"instance {ctx.instance.id} is {ctx.instance.state}; only running instances change")
-        set_task_variables(ctx.workflow, task_id, values)
-        ctx.record(history.variables_changed(values))
+        for write in set_task_variables(ctx.workflow, task_id, values):
+            ctx.record(history.variables_changed(write.values, write.element_id, write.task_id))
 
     return trigger
 

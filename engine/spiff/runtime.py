@@ -27,7 +27,6 @@ from bpmn.dialects.templates import evaluate_template, template_source
 from bpmn.io_mappings import ElementIo, evaluate_inputs, leave_scope, python_value_of
 from bpmn.recursion import recursion_room, workflow_elements
 from bpmn.specs import JobTask, MultiInstanceActivity
-from bpmn.specs.io_scope import set_outer_variables
 from engine.spiff.checkpoint import Checkpoint
 from engine.spiff.children import called_definition
 from engine.spiff.events import (
@@ -92,21 +91,6 @@ class StepFacts:
     """task id -> (element id, what it waits for); replaces the task's previous subscriptions."""
     ended_subscription_tasks: list[str] = field(default_factory=list)
     thrown: list[Thrown] = field(default_factory=list)
-
-
-def set_instance_variables(workflow: Any, variables: dict[str, Any]) -> None:
-    """An operator's edit: every live task sees the new values, and so does the process scope.
-
-    The completed parents of live tasks get them too: SpiffWorkflow's ``_update`` of a
-    waiting event (a timer checked again, a message caught) first merges its parent's data
-    into its own, and a parent holding the old values would undo the edit. A task inside its
-    own input/output scope keeps its inputs' local values (``set_outer_variables``).
-    """
-    live = workflow.get_tasks(state=TaskState.READY | TaskState.STARTED | TaskState.WAITING | TaskState.ERROR)
-    parents = {id(t.parent): t.parent for t in live if t.parent is not None and t.parent.state == TaskState.COMPLETED}
-    for task in [*live, *parents.values()]:
-        set_outer_variables(task, variables)
-    workflow.data.update(variables)
 
 
 def set_start_variables(workflow: Any, variables: dict[str, Any]) -> None:

@@ -18,8 +18,8 @@ from SpiffWorkflow.util.task import TaskState
 
 from bpmn.io_mappings import ElementIo
 from bpmn.specs import JobTask, MultiInstanceActivity
-from bpmn.specs.io_scope import ENTRY
-from engine.spiff.runtime import job_inputs, set_instance_variables, user_task
+from bpmn.specs.io_scope import ENTRY, set_outer_variables
+from engine.spiff.runtime import job_inputs, user_task
 
 LIVE = TaskState.READY | TaskState.STARTED | TaskState.WAITING | TaskState.ERROR
 _MISSING = object()
@@ -200,17 +200,81 @@ def task_variables(workflow: Any, task_id: str) -> TaskVariables:
     return TaskVariables(scopes.visible_from(task_id, enclosing), local, scopes.process, seen)
 
 
-def set_task_variables(workflow: Any, task_id: str, values: dict[str, Any]) -> None:
+@dataclass(frozen=True)
+class ScopedWrite:
+    """Values an edit set in one scope: an element instance's (``task_id``, ``element_id``) or the process's (None)."""
+
+    values: dict[str, Any]
+    task_id: str | None = None
+    element_id: str | None = None
+
+
+def set_task_variables(workflow: Any, task_id: str, values: dict[str, Any]) -> list[ScopedWrite]:
     """Set variables from a user task's context, as Camunda's task service does.
 
-    A name local to the task's own scope (an input mapping's target) changes there; any other
-    is set in the process scope, which the task and every other live task then see.
+    Each name changes in the nearest scope that holds it: the task's own (an input mapping's
+    target, an inner instance's item), then the enclosing scopes innermost first (a subprocess's
+    inputs, an inner instance's item and ``loopCounter``: that instance and the tasks under it).
+    A name no scope holds is created in the process scope. Returns what went where, the process first.
     """
     task = user_task(workflow, task_id)
     own = local_variables(task)
-    outer = {k: v for k, v in values.items() if k not in own}
-    if outer:
-        set_instance_variables(workflow, outer)
-    local = {k: v for k, v in values.items() if k in own}
-    if local:
-        task.data = {**task.data, **local}  # assigned, not mutated: the checkpoint sees the task changed
+    enclosing = enclosing_scopes(task)
+    writes: dict[str | None, ScopedWrite] = {}
+    for name, value in values.items():
+        holder = task if name in own else next((s for s in enclosing if name in _local_names(s)), None)
+        key = str(holder.id) if holder is not None else None
+        if key not in writes:
+            writes[key] = ScopedWrite({}, key, holder.task_spec.bpmn_id if holder is not None else None)
+        writes[key].values[name] = value
+    for write in writes.values():
+        if write.task_id == task_id:
+            task.data = {**task.data, **write.values}  # assigned, not mutated: the checkpoint sees the task changed
+        else:
+            holder = next((s for s in enclosing if str(s.id) == write.task_id), None)
+            set_scope_variables(workflow, holder, write.values)
+    return sorted(writes.values(), key=lambda w: w.task_id is not None)  # the process scope's first
+
+
+def set_process_variables(workflow: Any, values: dict[str, Any]) -> None:
+    """An operator's edit of process variables; a local scope holding the same name keeps its own value."""
+    set_scope_variables(workflow, None, values)
+
+
+def set_scope_variables(workflow: Any, scope: Any | None, values: dict[str, Any]) -> None:
+    """Set ``values`` in ``scope`` (a scope task, None: the process): every task under it sees them.
+
+    A task under a nearer scope that holds the name keeps that scope's value. The completed parents
+    of live tasks get the values too: SpiffWorkflow's ``_update`` of a waiting event (a timer checked
+    again, a message caught) first merges its parent's data into its own, and a parent holding the
+    old values would undo the edit. A task inside its own input/output scope keeps its inputs' local
+    values (``set_outer_variables``) and gets the edited ones back when it completes.
+    """
+    live = workflow.get_tasks(state=LIVE)
+    parents = {id(t.parent): t.parent for t in live if t.parent is not None and t.parent.state == TaskState.COMPLETED}
+    for task in [*live, *parents.values()]:
+        reaching = _reaching(task, scope, values)
+        if reaching:
+            if scope is not None and task is scope:
+                scope.data = {**scope.data, **reaching}  # an inner instance's own item or counter
+            else:
+                set_outer_variables(task, reaching)
+    if scope is None:
+        workflow.data.update(values)
+
+
+def _reaching(task: Any, scope: Any | None, values: dict[str, Any]) -> dict[str, Any]:
+    """The ``values`` set in ``scope`` that ``task`` holds: none when it is outside, or a nearer scope shadows them."""
+    if task is scope:
+        names = _instance_names(task) if _inner_instance(task) else frozenset()
+        return {k: v for k, v in values.items() if k in names}
+    enclosing = enclosing_scopes(task)
+    if scope is not None:
+        index = next((i for i, s in enumerate(enclosing) if s is scope), None)
+        if index is None:
+            return {}
+        enclosing = enclosing[:index]
+    shadowed = set(_instance_names(task)) if _inner_instance(task) else set()
+    for nearer in enclosing:
+        shadowed.update(_local_names(nearer))
+    return {k: v for k, v in values.items() if k not in shadowed}

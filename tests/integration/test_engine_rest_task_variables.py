@@ -92,3 +92,21 @@ def test_form_variables_type_each_field_and_hold_its_variable_or_its_default(api
     assert list(only) == ["tier"]
     _, plain = open_task(engine, "local-scopes-c7", {"x": 1})
     assert set(api("get", f"/task/{plain}/form-variables", role="viewer").get_json()) == {"x", "local"}
+
+
+def test_putting_an_enclosing_scopes_variable_from_a_task_changes_that_scope_only(api: Call, engine: Engine) -> None:
+    deploy(engine, "local-scopes-sub-user.bpmn", "local-scopes-mi-user.bpmn")
+    instance_id, task_id = open_task(engine, "local-scopes-sub-user", {"x": 1})
+    assert api("put", f"/task/{task_id}/variables/zone", json=typed("us-9")).status_code == 204
+    assert api("get", f"/task/{task_id}/variables/zone", role="viewer").get_json()["value"] == "us-9"
+    process = api("get", f"/process-instance/{instance_id}/variables", role="viewer").get_json()
+    assert set(process) == {"x"}
+    engine.complete_user_task(instance_id, task_id, {})
+    assert engine.variables(instance_id) == {"x": 1}
+
+    instance = engine.start("local-scopes-mi-user", {"x": 1, "items": ["a", "b"]})
+    first, second = (str(t["task_id"]) for t in engine.user_tasks(instance.id))
+    assert api("put", f"/task/{first}/variables/item", json=typed("CHANGED")).status_code == 204
+    items = [api("get", f"/task/{t}/variables/item", role="viewer").get_json()["value"] for t in (first, second)]
+    assert items == ["CHANGED", "b"]
+    assert engine.variables(instance.id) == {"x": 1, "items": ["a", "b"]}

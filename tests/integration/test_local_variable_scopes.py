@@ -150,3 +150,61 @@ def test_a_past_step_lists_a_waiting_user_tasks_inputs_under_the_task_too(as_rol
     process, *others = past["scopes"]
     assert process["variables"] == {"x": 1}
     assert [(s["id"], s["kind"], s["variables"]) for s in others] == [(scope.task_id, "task", {"local": 2})]
+
+
+def variables_changed(engine: Engine, instance_id: str) -> list[tuple[str | None, str | None, dict[str, Any]]]:
+    with engine.db.read() as conn:
+        events = engine.store.events(conn, instance_id)
+    return [(e.element_id, e.task_id, e.data) for e in events if e.type == "VariablesChanged"]
+
+
+def test_setting_a_subprocess_input_from_a_task_inside_changes_the_subprocess_scope_not_the_process(
+    engine: Engine,
+) -> None:
+    deploy(engine, "local-scopes-sub-user.bpmn")
+    instance = engine.start("local-scopes-sub-user", {"x": 1})
+    (task,) = engine.user_tasks(instance.id)
+    (region,) = engine.variable_scopes(instance.id).local
+    engine.set_task_variables(instance.id, task["task_id"], {"zone": "us-9", "y": 5})
+
+    scopes = engine.variable_scopes(instance.id)
+    assert scopes.process == {"x": 1, "y": 5}
+    assert [(s.element_id, s.variables) for s in scopes.local] == [("Region", {"zone": "us-9"})]
+    assert engine.task_variables(instance.id, task["task_id"]).visible == {"x": 1, "y": 5, "zone": "us-9"}
+    assert variables_changed(engine, instance.id) == [
+        (None, None, {"variables": ["y"], "values": {"y": 5}}),
+        ("Region", region.task_id, {"variables": ["zone"], "values": {"zone": "us-9"}, "scope": "local"}),
+    ]
+    engine.complete_user_task(instance.id, task["task_id"], {})
+    assert engine.variables(instance.id) == {"x": 1, "y": 5}  # the input's variable ended with its subprocess
+
+
+def test_an_operators_process_edit_leaves_a_subprocess_input_of_the_same_name_alone(engine: Engine) -> None:
+    deploy(engine, "local-scopes-sub-user.bpmn")
+    instance = engine.start("local-scopes-sub-user", {"x": 1})
+    engine.set_variables(instance.id, {"zone": "process"})
+    scopes = engine.variable_scopes(instance.id)
+    assert scopes.process == {"x": 1, "zone": "process"}
+    assert [s.variables for s in scopes.local] == [{"zone": "eu-1"}]
+    (task,) = engine.user_tasks(instance.id)
+    engine.complete_user_task(instance.id, task["task_id"], {})
+    assert engine.variables(instance.id) == {"x": 1, "zone": "process"}
+
+
+def test_setting_an_items_variables_from_one_inner_instances_task_changes_that_instance_only(engine: Engine) -> None:
+    deploy(engine, "local-scopes-mi-user.bpmn")
+    instance = engine.start("local-scopes-mi-user", {"x": 1, "items": ["a", "b"]})
+    first, second = (t["task_id"] for t in engine.user_tasks(instance.id))
+    engine.set_task_variables(instance.id, first, {"item": "CHANGED", "loopCounter": 7, "zone": "us-1"})
+
+    def seen(task_id: str) -> tuple[Any, ...]:
+        visible = engine.task_variables(instance.id, task_id).visible
+        return visible["item"], visible["loopCounter"], visible["zone"]
+
+    assert (seen(first), seen(second)) == (("CHANGED", 7, "us-1"), ("b", 2, "eu-1"))
+    scopes = engine.variable_scopes(instance.id)
+    assert scopes.process == {"x": 1, "items": ["a", "b"]}
+    assert sorted((s.variables["item"], s.variables["loopCounter"]) for s in scopes.local) == [("CHANGED", 7), ("b", 2)]
+    engine.complete_user_task(instance.id, first, {})
+    engine.complete_user_task(instance.id, second, {})
+    assert engine.variables(instance.id) == {"x": 1, "items": ["a", "b"]}
