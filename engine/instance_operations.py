@@ -14,6 +14,7 @@ from engine.instance_cache import LiveInstance
 from engine.job_operations import JobOperations
 from engine.message_once import MessageOnce
 from engine.spiff.checkpoint import Persisted
+from engine.spiff.codec import decode_value
 from engine.spiff.restore import new_workflow
 from engine.spiff.variable_scopes import (
     TaskVariables,
@@ -143,8 +144,25 @@ class InstanceOperations:
         return self.steps.read(instance_id, visible_variables)
 
     def variable_scopes(self, instance_id: str) -> VariableScopes:
-        """The process scope's variables and each live element instance's local ones."""
-        return self.steps.read(instance_id, variable_scopes)
+        """The process scope's variables and each live element instance's local ones.
+
+        A waiting job task's locals are read from its job row, as its worker received them.
+        """
+
+        def job_locals(wanted: dict[str, frozenset[str]]) -> dict[str, dict[str, Any]]:
+            with self.db.read() as conn:
+                manifests = self.store.job_variable_manifests(conn, instance_id)
+                picked = {
+                    task_id: {k: h for k, h in manifest.items() if k in wanted[task_id]}
+                    for task_id, manifest in manifests.items()
+                    if task_id in wanted
+                }
+                texts = self.steps.blob_texts({h for hashes in picked.values() for h in hashes.values()}, conn)
+            return {
+                task_id: {k: decode_value(texts[h]) for k, h in hashes.items()} for task_id, hashes in picked.items()
+            }
+
+        return self.steps.read(instance_id, lambda workflow: variable_scopes(workflow, job_locals=job_locals))
 
     def set_variables(self, instance_id: str, variables: dict[str, Any]) -> None:
         """Set or replace process variables of a running instance (an operator edit)."""

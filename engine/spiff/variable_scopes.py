@@ -10,7 +10,7 @@ restored to their outer values), and the peeled-off names are listed with their 
 
 from __future__ import annotations
 
-from contextlib import suppress
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +19,7 @@ from SpiffWorkflow.util.task import TaskState
 from bpmn.io_mappings import ElementIo
 from bpmn.specs import JobTask, MultiInstanceActivity
 from bpmn.specs.io_scope import ENTRY, set_outer_variables
-from engine.spiff.runtime import job_inputs, user_task
+from engine.spiff.runtime import user_task
 
 LIVE = TaskState.READY | TaskState.STARTED | TaskState.WAITING | TaskState.ERROR
 _MISSING = object()
@@ -60,8 +60,16 @@ def visible_variables(workflow: Any) -> dict[str, Any]:
     return variable_scopes(workflow, with_local=False).process
 
 
-def variable_scopes(workflow: Any, *, with_local: bool = True) -> VariableScopes:
-    """The process scope (what its live tasks hold, earliest task first) and, ``with_local``, each local scope."""
+JobLocals = Callable[[dict[str, frozenset[str]]], Mapping[str, Mapping[str, Any]]]
+"""Given job tasks' input names (task id -> names), their stored jobs' values of those names (task id -> values)."""
+
+
+def variable_scopes(workflow: Any, *, with_local: bool = True, job_locals: JobLocals | None = None) -> VariableScopes:
+    """The process scope (what its live tasks hold, earliest task first) and, ``with_local``, each local scope.
+
+    A waiting job task's locals are its job's stored variables (what its worker received), which
+    ``job_locals`` reads; without it, job tasks list none. Its input mappings are not run again.
+    """
     if workflow.is_completed():
         data = dict(workflow.data)
         data.pop("data_objects", None)
@@ -69,10 +77,15 @@ def variable_scopes(workflow: Any, *, with_local: bool = True) -> VariableScopes
             for task in workflow.get_tasks(state=TaskState.COMPLETED):
                 data.update(task.data)
         return VariableScopes(data)
+    live = workflow.get_tasks(state=LIVE)
+    jobs: Mapping[str, Mapping[str, Any]] = {}
+    if with_local and job_locals is not None:
+        wanted = {str(t.id): names for t in live if (names := _job_input_names(t))}
+        jobs = job_locals(wanted) if wanted else {}
     merged: dict[str, Any] = {}
     local: list[LocalScope] = []
-    for task in workflow.get_tasks(state=LIVE):
-        own = local_variables(task) if with_local else {}
+    for task in live:
+        own = local_variables(task, jobs.get(str(task.id), {})) if with_local else {}
         if own:
             enclosing = enclosing_scopes(task)
             parent = enclosing[0] if enclosing else None
@@ -84,19 +97,27 @@ def variable_scopes(workflow: Any, *, with_local: bool = True) -> VariableScopes
     return VariableScopes(merged, local)
 
 
-def local_variables(task: Any) -> dict[str, Any]:
-    """The variables of the task's own scope: its inputs' targets, an inner instance's item and counter."""
+def _job_input_names(task: Any) -> frozenset[str]:
+    """The names a job task's input mappings make local (none when its job could not be prepared)."""
+    if not isinstance(task.task_spec, JobTask) or task.state == TaskState.ERROR:
+        return frozenset()
+    definition = task.task_spec.job
+    return ElementIo(definition.dialect, definition.inputs, definition.outputs).local_names
+
+
+def local_variables(task: Any, job_variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The variables of the task's own scope: its inputs' targets, an inner instance's item and counter.
+
+    A job task's inputs are its job's variables (``job_variables``, as stored with the job), not the task's data.
+    """
     if isinstance(task.task_spec, MultiInstanceActivity):
         return {}  # the body: its instances hold the locals
     found: dict[str, Any] = {}
     if _inner_instance(task):
         found.update({k: task.data[k] for k in sorted(_instance_names(task)) if k in task.data})
     if isinstance(task.task_spec, JobTask):
-        if task.task_spec.job.inputs and task.state != TaskState.ERROR:
-            # A job's inputs are its job's variables, not the task's data; one failing now (its variables
-            # changed since) shows nothing rather than failing the read.
-            with suppress(Exception):
-                found.update(job_inputs(task))
+        stored = job_variables or {}
+        found.update({k: stored[k] for k in sorted(_job_input_names(task)) if k in stored})
         return found
     io = getattr(task.task_spec, "io", None)
     if not isinstance(io, ElementIo):

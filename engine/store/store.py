@@ -228,6 +228,11 @@ class Store:
             query = query.where(t.jobs.c.state == state)
         return [job_from(r) for r in conn.execute(query.order_by(t.jobs.c.created_at).limit(limit))]
 
+    def job_variable_manifests(self, conn: Connection, instance_id: str) -> dict[str, dict[str, str]]:
+        """The instance's jobs' variables as stored (name -> blob hash), by task id (the latest job of a task wins)."""
+        query = select(t.jobs.c.task_id, t.jobs.c.variables).where(t.jobs.c.instance_id == instance_id)
+        return {r.task_id: json.loads(r.variables) for r in conn.execute(query.order_by(t.jobs.c.created_at))}
+
     def update_job(self, conn: Connection, job_id: str, values: dict[str, Any]) -> None:
         conn.execute(update(t.jobs).where(t.jobs.c.id == job_id).values(**values))
 

@@ -208,3 +208,18 @@ def test_setting_an_items_variables_from_one_inner_instances_task_changes_that_i
     engine.complete_user_task(instance.id, first, {})
     engine.complete_user_task(instance.id, second, {})
     assert engine.variables(instance.id) == {"x": 1, "items": ["a", "b"]}
+
+
+def test_a_waiting_job_tasks_locals_are_what_its_job_holds_not_its_inputs_evaluated_again(scoped: Engine) -> None:
+    instance = scoped.start("local-scopes-c8", {"x": 1, "items": ["a"]})
+    scoped.set_variables(instance.id, {"x": 5})
+    (scope,) = scoped.variable_scopes(instance.id).local
+    assert scope.variables == {"local": 2, "x": 10}  # the inputs over x=1, as the job was created
+    received: list[dict[str, Any]] = []
+
+    def work(job: Any) -> dict[str, Any]:
+        received.append(dict(job.variables))
+        return {}
+
+    run_jobs(scoped, {"work": work})
+    assert {k: received[0][k] for k in ("local", "x")} == scope.variables
