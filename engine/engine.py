@@ -184,9 +184,15 @@ class Engine:
         """What an open user task sees (process, enclosing scopes, its own) and its own scope's variables."""
         return self.instance_ops.task_variables(instance_id, task_id)
 
-    def set_task_variables(self, instance_id: str, task_id: str, variables: dict[str, Any]) -> None:
-        """Set variables from an open user task's context: a name local to its scope there, the rest in the process."""
-        return self.instance_ops.set_task_variables(instance_id, task_id, variables)
+    def set_task_variables(
+        self, instance_id: str, task_id: str, variables: dict[str, Any], *, local: bool = False
+    ) -> None:
+        """Set variables from an open user task's context: each in the nearest scope holding it, else the process.
+
+        ``local``: in the task's own scope (Camunda 7 ``setVariableLocal``); a new name becomes the
+        task's own variable, visible from the task and dropped when it completes.
+        """
+        return self.instance_ops.set_task_variables(instance_id, task_id, variables, local=local)
 
     def user_tasks(self, instance_id: str | None = None) -> list[dict[str, Any]]:
         """Open user tasks: instance, task id, element id and name, and the form data the model defines."""

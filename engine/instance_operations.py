@@ -174,10 +174,16 @@ class InstanceOperations:
         """What an open user task sees, and its own scope's variables."""
         return self.steps.read(instance_id, lambda workflow: task_variables(workflow, task_id))
 
-    def set_task_variables(self, instance_id: str, task_id: str, variables: dict[str, Any]) -> None:
-        """Set variables from an open user task's context (its own locals there, the rest in the process)."""
+    def set_task_variables(
+        self, instance_id: str, task_id: str, variables: dict[str, Any], *, local: bool = False
+    ) -> None:
+        """Set variables from an open user task's context: each in the nearest scope holding it, else the process.
+
+        ``local``: in the task's own scope; a name none of its input mappings makes becomes the task's own.
+        """
         values = check_variables(variables)
-        self.steps.run(instance_id, instance_triggers.set_user_task_variables(task_id, values), what="set variables")
+        trigger = instance_triggers.set_user_task_variables(task_id, values, local=local)
+        self.steps.run(instance_id, trigger, what="set variables")
 
     def user_tasks(self, instance_id: str | None = None) -> list[dict[str, Any]]:
         """Open user tasks: instance, task id, element id and name, and the form data the model defines."""

@@ -21,7 +21,7 @@ from engine.spiff.runtime import (
     user_task,
     waiting,
 )
-from engine.spiff.variable_scopes import set_process_variables, set_task_variables
+from engine.spiff.variable_scopes import set_process_variables, set_task_local_variables, set_task_variables
 from engine.step_core import StepContext, resolve_incident
 from steadyflow.errors import ConflictError
 
@@ -57,16 +57,23 @@ def set_variables(values: dict[str, Any]) -> Callable[[StepContext], None]:
     return trigger
 
 
-def set_user_task_variables(task_id: str, values: dict[str, Any]) -> Callable[[StepContext], None]:
+def set_user_task_variables(
+    task_id: str, values: dict[str, Any], *, local: bool = False
+) -> Callable[[StepContext], None]:
     """Set variables from an open user task's context, each in the nearest scope holding it (else the process).
 
-    History records each scope's values apart: a local edit names its element instance.
+    ``local``: all in the task's own scope (a new name becomes the task's own variable). History
+    records each scope's values apart: a local edit names its element instance.
     """
 
     def trigger(ctx: StepContext) -> None:
         if ctx.instance.state != "running":
             raise ConflictError(f"instance {ctx.instance.id} is {ctx.instance.state}; only running instances change")
-        for write in set_task_variables(ctx.workflow, task_id, values):
+        if local:
+            writes = [set_task_local_variables(ctx.workflow, task_id, values)]
+        else:
+            writes = set_task_variables(ctx.workflow, task_id, values)
+        for write in writes:
             ctx.record(history.variables_changed(write.values, write.element_id, write.task_id))
 
     return trigger

@@ -21,6 +21,12 @@ from bpmn.specs import JobTask, MultiInstanceActivity
 from bpmn.specs.io_scope import ENTRY, set_outer_variables
 from engine.spiff.runtime import user_task
 
+TASK_LOCALS = "task_locals"
+"""internal_data key: a user task's own variables, created from its context (not its input mappings).
+
+Kept beside the task's data, not in it: the task and its readers see them, its completion does
+not carry them into the process (as Camunda 7's task-local variables, deleted with the task).
+"""
 LIVE = TaskState.READY | TaskState.STARTED | TaskState.WAITING | TaskState.ERROR
 _MISSING = object()
 
@@ -120,14 +126,20 @@ def local_variables(task: Any, job_variables: Mapping[str, Any] | None = None) -
         found.update({k: stored[k] for k in sorted(_job_input_names(task)) if k in stored})
         return found
     io = getattr(task.task_spec, "io", None)
-    if not isinstance(io, ElementIo):
-        return found
-    if _is_subprocess(task):
-        inner = _subworkflow_data(task)
-        found.update({k: inner[k] for k in sorted(io.local_names) if k in inner})
-    elif ENTRY in task.internal_data:  # entered its scope (a user task while it waits, a failed script)
-        found.update({k: task.data[k] for k in sorted(io.local_names) if k in task.data})
+    if isinstance(io, ElementIo):
+        if _is_subprocess(task):
+            inner = _subworkflow_data(task)
+            found.update({k: inner[k] for k in sorted(io.local_names) if k in inner})
+        elif ENTRY in task.internal_data:  # entered its scope (a user task while it waits, a failed script)
+            found.update({k: task.data[k] for k in sorted(io.local_names) if k in task.data})
+    found.update(task_entity_variables(task))
     return found
+
+
+def task_entity_variables(task: Any) -> dict[str, Any]:
+    """A user task's own variables (Camunda 7 ``setVariableLocal``): outside its data, so never propagated."""
+    stored = task.internal_data.get(TASK_LOCALS)
+    return dict(stored) if isinstance(stored, dict) else {}
 
 
 def process_view(task: Any) -> dict[str, Any]:
@@ -250,11 +262,33 @@ def set_task_variables(workflow: Any, task_id: str, values: dict[str, Any]) -> l
         writes[key].values[name] = value
     for write in writes.values():
         if write.task_id == task_id:
-            task.data = {**task.data, **write.values}  # assigned, not mutated: the checkpoint sees the task changed
+            _set_own(task, write.values)
         else:
             holder = next((s for s in enclosing if str(s.id) == write.task_id), None)
             set_scope_variables(workflow, holder, write.values)
     return sorted(writes.values(), key=lambda w: w.task_id is not None)  # the process scope's first
+
+
+def set_task_local_variables(workflow: Any, task_id: str, values: dict[str, Any]) -> ScopedWrite:
+    """Set variables in a user task's own scope (Camunda 7 ``setVariableLocal``); a new name becomes the task's own.
+
+    An input mapping's target changes where it lives; any other name is kept with the task
+    (``TASK_LOCALS``), visible from it and gone when it completes.
+    """
+    task = user_task(workflow, task_id)
+    _set_own(task, values)
+    return ScopedWrite(dict(values), task_id, task.task_spec.bpmn_id)
+
+
+def _set_own(task: Any, values: dict[str, Any]) -> None:
+    """Assigned, not mutated: the checkpoint sees the task changed."""
+    entity = task_entity_variables(task)
+    mapped = {k: v for k, v in values.items() if k not in entity and k in local_variables(task)}
+    if mapped:
+        task.data = {**task.data, **mapped}
+    others = {k: v for k, v in values.items() if k not in mapped}
+    if others:
+        task.internal_data[TASK_LOCALS] = {**entity, **others}
 
 
 def set_process_variables(workflow: Any, values: dict[str, Any]) -> None:

@@ -223,3 +223,25 @@ def test_a_waiting_job_tasks_locals_are_what_its_job_holds_not_its_inputs_evalua
 
     run_jobs(scoped, {"work": work})
     assert {k: received[0][k] for k in ("local", "x")} == scope.variables
+
+
+def test_a_task_local_variable_of_a_plain_user_task_is_its_own_and_not_propagated_on_completion(
+    engine: Engine,
+) -> None:
+    deploy(engine, "local-scopes-sub-user.bpmn")
+    instance = engine.start("local-scopes-sub-user", {"x": 1})
+    (task,) = engine.user_tasks(instance.id)
+    task_id = task["task_id"]
+    engine.set_task_variables(instance.id, task_id, {"draft": 1, "zone": "own"}, local=True)
+    seen = engine.task_variables(instance.id, task_id)
+    assert seen.local == {"draft": 1, "zone": "own"}  # the task's own zone shadows the subprocess's
+    assert seen.visible == {"x": 1, "zone": "own", "draft": 1}
+    scopes = engine.variable_scopes(instance.id)
+    assert scopes.process == {"x": 1}
+    assert sorted((s.element_id, s.variables) for s in scopes.local) == [
+        ("Region", {"zone": "eu-1"}),
+        ("Review", {"draft": 1, "zone": "own"}),
+    ]
+    assert variables_changed(engine, instance.id)[-1][:2] == ("Review", task_id)
+    engine.complete_user_task(instance.id, task_id, {"done": True})
+    assert engine.variables(instance.id) == {"x": 1, "done": True}

@@ -1,11 +1,12 @@
 """Camunda 7's user task variables: what an open task sees, its own (local) ones, and its form variables.
 
 ``/task/{id}/variables`` is everything visible from the task (the process scope, then any
-enclosing scope, then the task's own); ``/task/{id}/localVariables`` only the task's own scope,
-which here holds its input mappings' targets. Setting a variable from the task changes it where
-it lives: in the task's scope when it is one of its locals, else in the process. steadyflow
-never removes variables, and only input mappings create a task's locals, so a deletion, or a
-new local variable, is refused with what to do instead. Unknown or completed tasks are 404.
+enclosing scope, then the task's own); ``/task/{id}/localVariables`` only the task's own scope:
+its input mappings' targets and the variables created through ``localVariables`` (kept with the
+task, never propagated: gone when it completes, as Camunda 7's task-local variables). Setting a
+variable through ``variables`` changes it in the nearest scope holding it, else creates it in the
+process. steadyflow never removes variables, so a deletion is refused with what to do instead.
+Unknown or completed tasks are 404.
 """
 
 from __future__ import annotations
@@ -53,15 +54,10 @@ def _one(task_id: str, name: str, *, local: bool) -> Response:
 
 
 def _set(task_id: str, values: dict[str, Any], *, local: bool) -> None:
-    task, own = _variables(task_id, local=True)
-    if local and (new := sorted(set(values) - set(own))):
-        raise bad_request(
-            f"Cannot set task local variables {new} of task {task_id}: steadyflow keeps a task's own variables to "
-            "its input mappings; set them with /task/{id}/variables (the process scope) instead"
-        )
+    task = open_task(task_id)
     if values:
         rest().engine.set_task_variables(
-            task["instance_id"], task_id, checked_for_instance(task["instance_id"], values)
+            task["instance_id"], task_id, checked_for_instance(task["instance_id"], values), local=local
         )
 
 
