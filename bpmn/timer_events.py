@@ -17,6 +17,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimeDateEventDefinition,
     TimerEventDefinition,
 )
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import EventBasedGateway
 
 from bpmn.clock import SYSTEM_CLOCK, Clock, utc_now
 from bpmn.durations import add_duration, parse_duration
@@ -49,31 +50,82 @@ def _due(expression: str, now: datetime) -> datetime:
     return parsed
 
 
-class ClockTimeDate(TimeDateEventDefinition):  # type: ignore[misc]
+GATEWAY_TIMER = "event_timer"
+"""internal_data key: the index, among an event-based gateway's event definitions, of the timer scheduled."""
+
+
+class _OneShot:
+    """A date or duration timer: one due time, kept in ``event_value``.
+
+    An event-based gateway holds the definitions of all its catch events (``EventBasedGateway.connect``)
+    and its task has one ``internal_data``: SpiffWorkflow's timers would all share the first one's due
+    time. With several timers the earliest is scheduled and it alone fires; ``event_timer`` says which.
+    """
+
+    def first_value(self, my_task: Any, now: datetime) -> str:
+        """The ``event_value`` kept when the timer starts waiting."""
+        raise NotImplementedError
+
+    def due(self, event_value: str, now: datetime) -> datetime:
+        return _due(event_value, now)
+
     def has_fired(self, my_task: Any) -> bool:
         now = task_now(my_task)
         event_value = my_task._get_internal_data("event_value")
         if event_value is None:
-            event_value = _timer_value(my_task, self.expression)
-            if event_value.upper().startswith("P"):
-                event_value = _due(event_value, now).isoformat()
+            event_value, timer = _schedule(self, my_task, now)
             my_task._set_internal_data(event_value=event_value)
-        if _due(event_value, now) <= now:
+            if timer is not None:
+                my_task._set_internal_data(**{GATEWAY_TIMER: timer})
+        scheduled = scheduled_gateway_timer(my_task)
+        if scheduled is not None and scheduled[1] is not self:
+            return False
+        if self.due(event_value, now) <= now:
             my_task._set_internal_data(event_fired=True)
         return bool(my_task._get_internal_data("event_fired", False))
 
 
-class ClockDuration(DurationTimerEventDefinition):  # type: ignore[misc]
-    def has_fired(self, my_task: Any) -> bool:
-        now = task_now(my_task)
-        event_value = my_task._get_internal_data("event_value")
-        if event_value is None:
-            expression = _timer_value(my_task, self.expression)
-            event_value = add_duration(now, expression).isoformat()
-            my_task._set_internal_data(event_value=event_value)
-        if TimerEventDefinition.get_datetime(event_value) <= now:
-            my_task._set_internal_data(event_fired=True)
-        return bool(my_task._get_internal_data("event_fired", False))
+def _gateway_definitions(my_task: Any) -> list[Any]:
+    spec = my_task.task_spec
+    if not isinstance(spec, EventBasedGateway):
+        return []
+    return list(getattr(spec.event_definition, "event_definitions", []))
+
+
+def scheduled_gateway_timer(my_task: Any) -> tuple[int, Any] | None:
+    """Which of an event-based gateway's timers waits (index among its definitions, definition); None: one timer."""
+    definitions = _gateway_definitions(my_task)
+    index = my_task._get_internal_data(GATEWAY_TIMER)
+    if not isinstance(index, int) or not 0 <= index < len(definitions):
+        return None
+    return index, definitions[index]
+
+
+def _schedule(definition: _OneShot, my_task: Any, now: datetime) -> tuple[str, int | None]:
+    """The due time to keep, and on an event-based gateway with several timers, which one it is."""
+    timers = [(i, d) for i, d in enumerate(_gateway_definitions(my_task)) if isinstance(d, _OneShot)]
+    if len(timers) < 2:
+        return definition.first_value(my_task, now), None
+    values = [(i, d, d.first_value(my_task, now)) for i, d in timers]
+    index, _, value = min(values, key=lambda v: (v[1].due(v[2], now), v[0]))
+    return value, index
+
+
+class ClockTimeDate(_OneShot, TimeDateEventDefinition):  # type: ignore[misc]
+    def first_value(self, my_task: Any, now: datetime) -> str:
+        event_value = _timer_value(my_task, self.expression)
+        if event_value.upper().startswith("P"):
+            event_value = _due(event_value, now).isoformat()
+        return event_value
+
+
+class ClockDuration(_OneShot, DurationTimerEventDefinition):  # type: ignore[misc]
+    def first_value(self, my_task: Any, now: datetime) -> str:
+        return add_duration(now, _timer_value(my_task, self.expression)).isoformat()
+
+    def due(self, event_value: str, now: datetime) -> datetime:
+        parsed: datetime = TimerEventDefinition.get_datetime(event_value)
+        return parsed
 
 
 class ClockCycle(CycleTimerEventDefinition):  # type: ignore[misc]

@@ -18,6 +18,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from bpmn.conditional_events import ProcessStartCondition
 from bpmn.dialects.templates import evaluate_template
+from bpmn.timer_events import scheduled_gateway_timer
 from steadyflow.errors import ModelError
 
 
@@ -77,12 +78,16 @@ def timer_element(task: Any) -> str | None:
 
     SpiffWorkflow moves the definitions of the catch events after an event-based gateway onto the
     gateway, in the order of its outputs (``EventBasedGateway.connect``), and the gateway task waits;
-    Camunda lists that timer under the timer catch event, so it is named from the matching output.
+    Camunda lists that timer under the timer catch event, so it is named from the matching output:
+    the one whose timer was scheduled (the earliest, ``bpmn.timer_events``), else the only timer.
     """
     spec = task.task_spec
     if isinstance(spec, EventBasedGateway):
         definitions = _definitions(spec)
         if len(definitions) == len(spec.outputs):
+            scheduled = scheduled_gateway_timer(task)
+            if scheduled is not None:
+                return getattr(spec.outputs[scheduled[0]], "bpmn_id", None)
             for output, definition in zip(spec.outputs, definitions, strict=True):
                 if isinstance(definition, TimerEventDefinition):
                     return getattr(output, "bpmn_id", None)

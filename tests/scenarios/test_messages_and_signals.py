@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from engine.engine import Engine
@@ -106,6 +108,36 @@ def test_event_based_gateways_timer_is_listed_under_the_timer_catch_event(engine
     assert timer["element_id"] == "TimedOut"
     [scheduled] = [e for e in view.history if e["type"] == "TimerScheduled"]
     assert scheduled["element_id"] == "TimedOut" and scheduled["task_id"] == timer["id"]
+
+
+@pytest.mark.parametrize(("give_up", "remind"), [("PT2H", "PT1H"), ("PT1H", "PT2H")])
+def test_event_based_gateway_with_two_timers_schedules_and_lists_the_earlier_one(
+    engine: Engine, give_up: str, remind: str
+) -> None:
+    deploy(engine, "event-gateway-two-timers.bpmn")
+    before = time.time()
+    instance = engine.start("event-gateway-two-timers", {"ticket": "T4", "giveUp": give_up, "remind": remind})
+
+    view = engine.view(instance.id)
+    [timer] = view.timers
+    earlier = "Reminded" if remind == "PT1H" else "GaveUp"
+    assert timer["element_id"] == earlier
+    assert 3500 < timer["due_at"] - before < 3700
+    [scheduled] = [e for e in view.history if e["type"] == "TimerScheduled"]
+    assert scheduled["element_id"] == earlier
+
+
+def test_event_based_gateway_with_two_timers_takes_the_earlier_timers_path(engine: Engine) -> None:
+    # The later timer's branch is modelled first: SpiffWorkflow alone would wait for it.
+    deploy(engine, "event-gateway-two-timers.bpmn")
+    instance = engine.start("event-gateway-two-timers", {"ticket": "T5", "giveUp": "PT1H", "remind": "PT0.2S"})
+
+    run_jobs(engine, {}, max_wait_s=2)
+
+    states = {a.element_id: a.state for a in engine.view(instance.id).activities}
+    assert states.get("RemindedEnd") == "COMPLETED"
+    assert "GaveUpEnd" not in states
+    assert engine.view(instance.id).timers == []
 
 
 def test_event_based_gateway_takes_the_timer_path(engine: Engine) -> None:
