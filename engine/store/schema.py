@@ -91,7 +91,7 @@ tasks = Table(
     metadata,
     Column("instance_id", String(36), ForeignKey("instances.id"), primary_key=True),
     Column("id", String(36), primary_key=True),
-    Column("workflow_id", String(36), nullable=False),  # instance id, or the subprocess task id
+    Column("workflow_id", String(36), nullable=False),  # '' at the top level, or the subprocess task id
     Column("parent_id", String(36), nullable=True),
     Column("spec_name", String(255), nullable=False),
     Column("element_id", String(255), nullable=True),
@@ -134,6 +134,13 @@ jobs = Table(
 Index("ix_jobs_due", jobs.c.state, jobs.c.due_at)
 Index("ix_jobs_type_due", jobs.c.type, jobs.c.state, jobs.c.due_at)
 Index("ix_jobs_instance_task", jobs.c.instance_id, jobs.c.task_id)  # 0011
+# Jobs of a called child by its definition (0012); partial: the instance's own jobs (NULL) are most.
+Index(
+    "ix_jobs_called_definition",
+    jobs.c.called_definition_id,
+    postgresql_where=jobs.c.called_definition_id.is_not(None),
+    sqlite_where=jobs.c.called_definition_id.is_not(None),
+)
 
 timers = Table(
     "timers",
