@@ -7,11 +7,11 @@ independently. Every function takes the caller's connection (its transaction).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, exists, func, or_, select, true, update
+from sqlalchemy import ColumnElement, Connection, Select, and_, exists, func, or_, select, true, union_all, update
 
 from engine.store import schema as t
 from engine.store.records import IncidentRecord, JobRecord, incident_from, job_from
@@ -209,13 +209,22 @@ def job_definition_id() -> ColumnElement[str]:
     return func.coalesce(t.jobs.c.called_definition_id, t.instances.c.definition_id)
 
 
-def _of_definitions(definitions: Select[Any]) -> ColumnElement[bool]:
-    """Jobs whose definition (a called child's, or their instance's) is one of ``definitions`` (ids)."""
-    j = t.jobs.c
-    # Subqueries rather than a join: FOR UPDATE must lock job rows only, never instance rows.
-    of_instances = select(t.instances.c.id).where(t.instances.c.definition_id.in_(definitions))
-    own = and_(j.called_definition_id.is_(None), j.instance_id.in_(of_instances))
-    return or_(own, j.called_definition_id.in_(definitions))
+def _of_definitions(matches: Callable[[ColumnElement[str]], ColumnElement[bool]]) -> ColumnElement[bool]:
+    """Jobs whose definition (a called child's, or their instance's) ``matches``.
+
+    The ids of two selects that indexes serve (instances by definition, then their jobs by instance;
+    jobs by ``called_definition_id``): an OR across jobs and instances, or coalesce() of the two,
+    is served by none and scans every job. A subquery rather than a join: FOR UPDATE must lock job
+    rows only, never instance rows. Aliases: neither select may correlate with the outer query.
+    """
+    jobs, instances = t.jobs.alias("of_definition_jobs"), t.instances.alias("of_definition_instances")
+    own = (
+        select(jobs.c.id)
+        .join(instances, instances.c.id == jobs.c.instance_id)
+        .where(matches(instances.c.definition_id), jobs.c.called_definition_id.is_(None))
+    )
+    called = select(jobs.c.id).where(matches(jobs.c.called_definition_id))
+    return t.jobs.c.id.in_(union_all(own, called))
 
 
 def _fetchable(now: float) -> ColumnElement[bool]:
@@ -235,7 +244,8 @@ def _topic_condition(topic: TopicClaim) -> ColumnElement[bool]:
     if topic.version_tag is not None:
         definition_filters.append(d.version_tag == topic.version_tag)
     if definition_filters:
-        condition = and_(condition, _of_definitions(select(d.id).where(*definition_filters)))
+        definitions = select(d.id).where(*definition_filters)
+        condition = and_(condition, _of_definitions(lambda column: column.in_(definitions)))
     if topic.business_key is not None:
         # A subquery rather than a join: FOR UPDATE must lock job rows only, never instance rows.
         of_instances = select(t.instances.c.id).where(t.instances.c.business_key == topic.business_key)
@@ -346,10 +356,12 @@ def _job_filters(q: JobQuery, now: float) -> list[ColumnElement[bool]]:
         (j.instance_id, q.instance_id),
         (j.lock_owner, q.worker_id),
         (j.element_id, q.element_id),
-        (job_definition_id(), q.definition_id),
     ):
         if wanted is not None:
             where.append(column == wanted)
+    if q.definition_id is not None:
+        definition_id = q.definition_id
+        where.append(_of_definitions(lambda column: column == definition_id))
     if q.ids is not None:
         where.append(j.id.in_(q.ids))
     if q.locked is True:
