@@ -203,8 +203,8 @@ class InstanceMonitor:
                 values[hashes[name]] = value
         job_variables: dict[str, dict[str, str]] = {}
         if internals is not None and any(r.kind == "job" for r in mapped):
-            for job in self.store.jobs(conn, instance_id=instance.id):
-                job_variables[job.task_id] = dict(job.variables)
+            # Every job of the instance (a fan-out has one per branch, more than a listing's page).
+            job_variables = self.store.job_variable_manifests(conn, instance.id)
         return Entered(entries, job_variables), values
 
     def jobs(self, instance_id: str, *, now: float | None = None, limit: int = 200) -> list[dict[str, Any]]:

@@ -84,6 +84,8 @@ class Scopes:
                 loop_inputs = models.model_of(row).loop_inputs  # a called child's activity: the child's model
                 keep = {LOOP_COUNTER, loop_inputs.get(row.element_id or "", LOOP_COUNTER)}
                 local = _changed(own, manifests.get(body.id, {}), keep)
+                if row.state in LIVE:  # an inner instance that is itself a mapped task: its inputs are its own too
+                    local.update(_task_locals(row, models, manifests, entered))
                 found.scopes.append(Scope(row.id, "inner instance", local, row.state in LIVE))
             elif row.kind == "subprocess" and row.state in LIVE:
                 own = _live_merge(by_workflow.get(row.id, []), views)

@@ -245,3 +245,16 @@ def test_a_task_local_variable_of_a_plain_user_task_is_its_own_and_not_propagate
     assert variables_changed(engine, instance.id)[-1][:2] == ("Review", task_id)
     engine.complete_user_task(instance.id, task_id, {"done": True})
     assert engine.variables(instance.id) == {"x": 1, "done": True}
+
+
+def test_the_instance_page_lists_the_inputs_of_every_waiting_job_of_a_fan_out_wider_than_a_page_of_jobs(
+    as_role: Call, engine: Engine
+) -> None:
+    deploy(engine, "local-scopes-wide-c8.bpmn")
+    items = [f"r{i}" for i in range(520)]  # more jobs than one page of the store's job listing (500)
+    instance = engine.start("local-scopes-wide-c8", {"items": items})
+
+    _, others = stored_scopes(as_role, instance.id)
+
+    targets = sorted(v["target"] for v in others.values() if "target" in v)
+    assert targets == sorted(f"db-{item}" for item in items)
