@@ -281,7 +281,7 @@ def _waits(ctx: StepContext, facts: StepFacts) -> None:
                 "id": f"{task_id}:{index}",
                 "task_id": task_id,
                 "instance_id": instance.id,
-                "element_id": element,
+                "element_id": sub.element_id or element,
                 "kind": sub.kind,
                 "name": sub.name,
                 "correlation_key": sub.correlation_key,

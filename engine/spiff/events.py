@@ -27,6 +27,8 @@ class Subscription:
     kind: str  # message | signal
     name: str
     correlation_key: str | None
+    element_id: str | None = None
+    """The catch event waiting, when it is not the waiting task's own element (one after an event-based gateway)."""
 
 
 @dataclass(frozen=True)
@@ -45,19 +47,22 @@ def _definitions(spec: Any) -> list[Any]:
 
 def subscriptions_of(task: Any) -> list[Subscription]:
     """What a waiting catch event listens for; a correlation key expression is evaluated now."""
-    if not isinstance(task.task_spec, CatchingEvent):
+    spec = task.task_spec
+    if not isinstance(spec, CatchingEvent):
         return []
+    definitions = _definitions(spec)
     found = []
-    for definition in _definitions(task.task_spec):
+    for index, definition in enumerate(definitions):
+        element = _gateway_output(spec, definitions, index)
         if isinstance(definition, MessageEventDefinition):
             template = getattr(definition, "correlation_key", None)
             key = None
             if template is not None:
                 value = evaluate_template(template, task.data)
                 key = None if value is None else _key_text(value)
-            found.append(Subscription("message", definition.name, key))
+            found.append(Subscription("message", definition.name, key, element))
         elif isinstance(definition, SignalEventDefinition):
-            found.append(Subscription("signal", definition.name, None))
+            found.append(Subscription("signal", definition.name, None, element))
     return found
 
 
@@ -67,6 +72,17 @@ def _key_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+def _gateway_output(spec: Any, definitions: list[Any], index: int) -> str | None:
+    """The catch event after an event-based gateway that ``definitions[index]`` came from, else None.
+
+    SpiffWorkflow moves the definitions of those catch events onto the gateway, in the order of its
+    outputs (``EventBasedGateway.connect``); Camunda lists each wait under its catch event.
+    """
+    if isinstance(spec, EventBasedGateway) and len(definitions) == len(spec.outputs):
+        return getattr(spec.outputs[index], "bpmn_id", None)
+    return None
 
 
 def is_timer_wait(task: Any) -> bool:

@@ -110,6 +110,22 @@ def test_event_based_gateways_timer_is_listed_under_the_timer_catch_event(engine
     assert scheduled["element_id"] == "TimedOut" and scheduled["task_id"] == timer["id"]
 
 
+def test_event_based_gateways_message_wait_is_listed_and_correlated_under_the_message_catch_event(
+    engine: Engine,
+) -> None:
+    # As Camunda's message subscription: its element is the intermediate message event, not the gateway.
+    deploy(engine, "event-gateway.bpmn")
+    instance = engine.start("event-gateway", {"ticket": "T5", "timeout": "PT1H"})
+
+    [subscription] = engine.message_subscriptions(instance.id)
+    assert (subscription["element_id"], subscription["name"]) == ("Answered", "answer")
+
+    [delivered] = engine.correlate("answer", "T5")
+    assert delivered["element_id"] == "Answered"
+    assert engine.instance(instance.id).state == "completed"
+    assert "AnswerEnd" in [e["element_id"] for e in engine.view(instance.id).history]
+
+
 @pytest.mark.parametrize(("give_up", "remind"), [("PT2H", "PT1H"), ("PT1H", "PT2H")])
 def test_event_based_gateway_with_two_timers_schedules_and_lists_the_earlier_one(
     engine: Engine, give_up: str, remind: str
