@@ -11,7 +11,8 @@ Unknown or completed tasks are 404.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import Response, jsonify
 
@@ -21,10 +22,11 @@ from steadyflow.errors import NotFoundError
 from webui.auth import requires
 from webui.engine_rest import bp
 from webui.engine_rest.context import rest
-from webui.engine_rest.errors import RestError, bad_request, not_found
+from webui.engine_rest.errors import RestError, not_found
 from webui.engine_rest.request_input import arg_list, json_body
 from webui.engine_rest.start_forms import C7_TYPES
-from webui.engine_rest.typed_values import decode_value, decode_variables, encode_value, encode_variables
+from webui.engine_rest.typed_values import decode_value, encode_value, encode_variables
+from webui.engine_rest.variables import modification_request
 from webui.input_gate import checked_for_instance
 
 
@@ -70,12 +72,47 @@ def _refuse_deletion(task_id: str, names: list[Any]) -> RestError:
     )
 
 
-def _modify(task_id: str, *, local: bool) -> tuple[str, int]:
-    body = json_body()
-    modifications = decode_variables(body.get("modifications"), "modifications")
-    deletions = body.get("deletions") or []
-    if not isinstance(deletions, list):
-        raise bad_request("'deletions' must be a list of variable names")
+# Each view serves ``variables`` (local=False) and ``localVariables`` (local=True).
+_BOTH = (("variables", False), ("localVariables", True))
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def _routes(method: str, path: str) -> Callable[[View], View]:
+    def register(view: View) -> View:
+        for segment, local in _BOTH:
+            bp.add_url_rule(
+                f"/task/<task_id>/{segment}{path}",
+                endpoint=f"{view.__name__}_{segment}",
+                view_func=view,
+                methods=[method],
+                defaults={"local": local},
+            )
+        return view
+
+    return register
+
+
+@_routes("GET", "")
+def get_task_variables(task_id: str, local: bool) -> Response:
+    return jsonify(encode_variables(_variables(task_id, local=local)[1]))
+
+
+@_routes("GET", "/<name>")
+def get_task_variable(task_id: str, name: str, local: bool) -> Response:
+    return _one(task_id, name, local=local)
+
+
+@_routes("PUT", "/<name>")
+@requires("operator")
+def put_task_variable(task_id: str, name: str, local: bool) -> tuple[str, int]:
+    _set(task_id, {name: decode_value(name, json_body(required=True))}, local=local)
+    return "", 204
+
+
+@_routes("POST", "")
+@requires("operator")
+def modify_task_variables(task_id: str, local: bool) -> tuple[str, int]:
+    modifications, deletions = modification_request()
     open_task(task_id)
     if deletions:
         raise _refuse_deletion(task_id, deletions)
@@ -83,62 +120,9 @@ def _modify(task_id: str, *, local: bool) -> tuple[str, int]:
     return "", 204
 
 
-@bp.get("/task/<task_id>/variables")
-def get_task_variables(task_id: str) -> Response:
-    return jsonify(encode_variables(_variables(task_id, local=False)[1]))
-
-
-@bp.get("/task/<task_id>/variables/<name>")
-def get_task_variable(task_id: str, name: str) -> Response:
-    return _one(task_id, name, local=False)
-
-
-@bp.put("/task/<task_id>/variables/<name>")
+@_routes("DELETE", "/<name>")
 @requires("operator")
-def put_task_variable(task_id: str, name: str) -> tuple[str, int]:
-    _set(task_id, {name: decode_value(name, json_body(required=True))}, local=False)
-    return "", 204
-
-
-@bp.post("/task/<task_id>/variables")
-@requires("operator")
-def modify_task_variables(task_id: str) -> tuple[str, int]:
-    return _modify(task_id, local=False)
-
-
-@bp.delete("/task/<task_id>/variables/<name>")
-@requires("operator")
-def delete_task_variable(task_id: str, name: str) -> tuple[str, int]:
-    open_task(task_id)
-    raise _refuse_deletion(task_id, [name])
-
-
-@bp.get("/task/<task_id>/localVariables")
-def get_task_local_variables(task_id: str) -> Response:
-    return jsonify(encode_variables(_variables(task_id, local=True)[1]))
-
-
-@bp.get("/task/<task_id>/localVariables/<name>")
-def get_task_local_variable(task_id: str, name: str) -> Response:
-    return _one(task_id, name, local=True)
-
-
-@bp.put("/task/<task_id>/localVariables/<name>")
-@requires("operator")
-def put_task_local_variable(task_id: str, name: str) -> tuple[str, int]:
-    _set(task_id, {name: decode_value(name, json_body(required=True))}, local=True)
-    return "", 204
-
-
-@bp.post("/task/<task_id>/localVariables")
-@requires("operator")
-def modify_task_local_variables(task_id: str) -> tuple[str, int]:
-    return _modify(task_id, local=True)
-
-
-@bp.delete("/task/<task_id>/localVariables/<name>")
-@requires("operator")
-def delete_task_local_variable(task_id: str, name: str) -> tuple[str, int]:
+def delete_task_variable(task_id: str, name: str, local: bool) -> tuple[str, int]:
     open_task(task_id)
     raise _refuse_deletion(task_id, [name])
 

@@ -52,14 +52,20 @@ def delete_variable(instance_id: str, name: str) -> tuple[str, int]:
     )
 
 
-@bp.post("/process-instance/<instance_id>/variables")
-@requires("operator")
-def modify_variables(instance_id: str) -> tuple[str, int]:
+def modification_request() -> tuple[dict[str, Any], list[Any]]:
+    """A Camunda 7 modification body (``modifications``, typed values; ``deletions``, names), checked."""
     body = json_body()
     modifications = decode_variables(body.get("modifications"), "modifications")
     deletions = body.get("deletions") or []
     if not isinstance(deletions, list):
         raise bad_request("'deletions' must be a list of variable names")
+    return modifications, deletions
+
+
+@bp.post("/process-instance/<instance_id>/variables")
+@requires("operator")
+def modify_variables(instance_id: str) -> tuple[str, int]:
+    modifications, deletions = modification_request()
     running_row(instance_id)
     if deletions:
         raise RestError(
